@@ -1,0 +1,1 @@
+"""Answering from the index: retrieval, prompt, LLM call, citation check."""

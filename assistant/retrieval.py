@@ -1,0 +1,101 @@
+"""Hybrid retrieval: vector search and keyword (BM25) search, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pagewise.catalog import Catalog
+from pagewise.embedder import Embedder
+from pagewise.store import Store, StoredChunk
+
+# Reciprocal-rank fusion constant; 60 is the value from the original RRF paper and works
+# without tuning because it only uses ranks, not the incomparable raw scores.
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    doc: str  # the file name, as people know the manual
+    doc_id: str
+    title: str
+    page: int
+    page_end: int
+    page_label: str
+    section: str
+    score: float  # cosine similarity of passage and question
+    text: str
+    path: str
+    collection: str
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        return {
+            key: data[key]
+            for key in (
+                "doc",
+                "title",
+                "page",
+                "page_end",
+                "page_label",
+                "section",
+                "score",
+                "text",
+                "doc_id",
+                "collection",
+            )
+        }
+
+
+class Retriever:
+    def __init__(
+        self, store: Store, catalog: Catalog, embedder: Embedder, candidates: int = 20
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.embedder = embedder
+        self.candidates = candidates
+
+    def search(
+        self, question: str, k: int = 3, collections: Sequence[str] | None = None
+    ) -> list[Passage]:
+        """The ``k`` best passages; ``collections`` limits the search inside the store query."""
+        query = self.embedder.embed([question])[0]
+        pending = self.catalog.pending_ids()
+        vector_hits = self.store.query(query, self.candidates, collections, exclude_docs=pending)
+        keyword_hits = self.catalog.keyword_search(question, self.candidates, collections)
+
+        fused: dict[str, float] = {}
+        for rank, chunk in enumerate(vector_hits):
+            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, hit in enumerate(keyword_hits):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+
+        by_id: dict[str, StoredChunk] = {c.chunk_id: c for c in vector_hits}
+        missing = [cid for cid in fused if cid not in by_id]
+        by_id.update({c.chunk_id: c for c in self.store.get(missing, query=query)})
+
+        ranked = sorted(
+            (cid for cid in fused if cid in by_id), key=lambda cid: fused[cid], reverse=True
+        )
+        return [_passage(by_id[cid]) for cid in ranked[:k]]
+
+
+def _passage(chunk: StoredChunk) -> Passage:
+    meta = chunk.metadata
+    return Passage(
+        chunk_id=chunk.chunk_id,
+        doc=Path(str(meta.get("path", ""))).name,
+        doc_id=str(meta.get("doc_id", "")),
+        title=str(meta.get("title", "")),
+        page=int(meta.get("page", 0)),
+        page_end=int(meta.get("page_end", meta.get("page", 0))),
+        page_label=str(meta.get("page_label", "")),
+        section=str(meta.get("section", "")),
+        score=round(float(chunk.similarity or 0.0), 4),
+        text=chunk.text,
+        path=str(meta.get("path", "")),
+        collection=str(meta.get("collection", "")),
+    )

@@ -1,0 +1,1 @@
+"""Batch ingestion: manuals in, cited chunks out."""

@@ -1,0 +1,49 @@
+"""What the readers produce and the chunker consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class BlockKind(StrEnum):
+    HEADING = "heading"
+    TEXT = "text"
+    TABLE_ROW = "table_row"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text on one physical page: a heading, a paragraph or list item, or a table row."""
+
+    kind: BlockKind
+    text: str
+    page: int  # physical, 1-based
+    page_label: str | None = None
+    level: int = 1  # heading depth, 1 = top
+
+
+@dataclass
+class ParsedDocument:
+    """A file read into blocks in reading order."""
+
+    title: str
+    kind: str  # pdf, docx, markdown, text
+    page_count: int
+    blocks: list[Block]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document small enough to embed, with everything a citation needs."""
+
+    text: str
+    page: int
+    page_end: int
+    page_label: str | None
+    page_label_end: str | None
+    section: str
+    section_path: str
+    index: int
+    tokens: int

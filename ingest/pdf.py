@@ -1,0 +1,247 @@
+"""PDF manuals with pypdf: text per page, printed page labels, sections from the outline."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+from ingest.headings import detect_heading, normalise_title
+from ingest.layout import lines_to_blocks
+from ingest.model import Block, BlockKind, ParsedDocument
+from pagewise.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+# Running headers and footers are looked for among the first and last lines of a page.
+_EDGE_LINES = 3
+# Printed folios such as "3/51", "- 3 -", "Page 3 of 51", "第 3 页".
+_FOLIO_PATTERNS = [
+    re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),
+    re.compile(r"^[-–—]\s*(\d{1,4})\s*[-–—]$"),
+    re.compile(r"^(?:Page|page|PAGE)\s+(\d{1,4})(?:\s+of\s+\d{1,4})?$"),
+    re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$"),
+    re.compile(r"^(\d{1,4})$"),
+]
+_MIN_CHARS_FOR_TEXT_LAYER = 20
+
+
+def read_pdf(path: Path) -> ParsedDocument:
+    reader = _open(path)
+    try:
+        texts = [_page_text(reader, i) for i in range(len(reader.pages))]
+    except PdfReadError as exc:
+        raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
+    if not texts:
+        raise DocumentError("the PDF has no pages")
+    if sum(len(t.strip()) for t in texts) < _MIN_CHARS_FOR_TEXT_LAYER:
+        raise DocumentError(
+            "no text layer: the PDF looks scanned; run it through OCR first (e.g. ocrmypdf)"
+        )
+
+    pages = [[line.strip() for line in t.splitlines()] for t in texts]
+    boilerplate = _running_lines(pages)
+    labels = _page_labels(reader, pages)
+    outline = _outline_by_page(reader)
+
+    blocks: list[Block] = []
+    empty_pages = []
+    for index, lines in enumerate(pages):
+        body = [line for line in lines if _shape(line) not in boilerplate and not _is_folio(line)]
+        if not any(body):
+            if index > 0 or len(pages) == 1:
+                empty_pages.append(index + 1)
+            continue
+        blocks.extend(
+            _page_blocks(body, index + 1, labels[index], outline.get(index, []), bool(outline))
+        )
+
+    warnings = []
+    if empty_pages:
+        warnings.append(f"{len(empty_pages)} page(s) without text: {_ranges(empty_pages)}")
+    return ParsedDocument(
+        title=_title(reader, pages, boilerplate, path),
+        kind="pdf",
+        page_count=len(pages),
+        blocks=blocks,
+        warnings=warnings,
+    )
+
+
+def _open(path: Path) -> PdfReader:
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError("the PDF is encrypted with a password; save an unprotected copy")
+        _ = len(reader.pages)
+        return reader
+    except DocumentError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise DocumentError(
+            "the PDF is encrypted with a password; save an unprotected copy"
+        ) from exc
+    except NotImplementedError as exc:  # an encryption algorithm pypdf cannot handle
+        raise DocumentError(f"the PDF's encryption is not supported: {exc}") from exc
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise DocumentError(f"not a readable PDF (corrupt or truncated): {exc}") from exc
+
+
+def _page_text(reader: PdfReader, index: int) -> str:
+    try:
+        return reader.pages[index].extract_text() or ""
+    except Exception as exc:  # one damaged page must not lose the rest of the manual
+        log.warning("page %d: text extraction failed: %s", index + 1, exc)
+        return ""
+
+
+def _shape(line: str) -> str:
+    """A line with digits masked, so "3/51" and "4/51" count as the same running line."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip()))
+
+
+def _edges(lines: list[str]) -> list[str]:
+    content = [line for line in lines if line]
+    return content[:_EDGE_LINES] + content[-_EDGE_LINES:]
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Headers and footers: edge lines that repeat on a good share of the pages."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        counts.update(set(_shape(line) for line in _edges(lines)))
+    threshold = max(3, int(len(pages) * 0.4))
+    return {shape for shape, n in counts.items() if n >= threshold and shape}
+
+
+def _folio(line: str) -> str | None:
+    text = re.sub(r"\s+", " ", line.strip())
+    for pattern in _FOLIO_PATTERNS:
+        if pattern.match(text):
+            return text.replace(" ", "")
+    return None
+
+
+def _is_folio(line: str) -> bool:
+    return _folio(line) is not None
+
+
+def _page_labels(reader: PdfReader, pages: list[list[str]]) -> list[str | None]:
+    """Printed page labels: /PageLabels when the PDF has them, else detected folios."""
+    root: Any = reader.trailer["/Root"]
+    if "/PageLabels" in root:
+        return list(reader.page_labels)
+    found: list[str | None] = []
+    for lines in pages:
+        edges = _edges(lines)
+        found.append(next((f for f in map(_folio, edges) if f), None))
+    numbered = [(i, int(re.match(r"\D*(\d+)", f).group(1))) for i, f in enumerate(found) if f]  # type: ignore[union-attr]
+    # Trust folios only when they are common and rise with the physical page.
+    if len(numbered) < max(2, len(pages) // 3):
+        return [None] * len(pages)
+    rising = sum(1 for (_, a), (_, b) in itertools.pairwise(numbered) if b > a)
+    if rising < 0.8 * (len(numbered) - 1):
+        return [None] * len(pages)
+    return found
+
+
+def _outline_by_page(reader: PdfReader) -> dict[int, list[tuple[str, int]]]:
+    """Outline (bookmark) titles keyed by the 0-based page they point to."""
+    result: dict[int, list[tuple[str, int]]] = {}
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+            except Exception:
+                continue
+            title = str(getattr(item, "title", "") or "").strip()
+            if title and page is not None and page >= 0:
+                result.setdefault(page, []).append((title, level))
+
+    try:
+        walk(list(reader.outline), 1)
+    except Exception as exc:  # a broken outline only costs us the section names
+        log.warning("outline unreadable: %s", exc)
+    return result
+
+
+def _page_blocks(
+    lines: list[str],
+    page: int,
+    label: str | None,
+    outline: list[tuple[str, int]],
+    has_outline: bool,
+) -> list[Block]:
+    """Blocks of one page; a PDF with an outline takes its headings from the outline alone."""
+    if not has_outline:
+        return lines_to_blocks(lines, page, label)
+
+    wanted = {normalise_title(title): level for title, level in outline}
+    seen: set[str] = set()
+
+    def outline_level(line: str) -> int | None:
+        key = normalise_title(line)
+        level = wanted.get(key)
+        if level is not None and key not in seen:
+            seen.add(key)
+            return level
+        return None
+
+    blocks = lines_to_blocks(lines, page, label, outline_level)
+    # Outline entries whose title is not printed on the page still open a section there.
+    missing = [
+        Block(BlockKind.HEADING, title, page, label, level)
+        for title, level in outline
+        if normalise_title(title) not in seen
+    ]
+    return missing + blocks
+
+
+def _title(reader: PdfReader, pages: list[list[str]], boilerplate: set[str], path: Path) -> str:
+    try:
+        metadata = reader.metadata
+        meta_title = str(metadata.get("/Title") or "").strip() if metadata else ""
+    except Exception:  # damaged metadata only costs us the title
+        meta_title = ""
+    meta_title = re.sub(r"^Microsoft (?:Word|PowerPoint) - ", "", meta_title)
+    meta_title = re.sub(r"\.(docx?|pptx?)$", "", meta_title)
+    if meta_title:
+        return meta_title
+    # A running header without digits is usually the manual's name.
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        for line in _edges(lines):
+            shape = _shape(line)
+            if (
+                shape in boilerplate
+                and "#" not in shape
+                and len(shape) >= 4
+                and detect_heading(shape) is None
+            ):
+                counts[line.strip()] += 1
+    if counts:
+        return counts.most_common(1)[0][0]
+    return path.stem
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], 0]:
+        if n != prev + 1:
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+            start = n
+        prev = n
+    return ", ".join(parts)

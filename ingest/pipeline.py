@@ -1,0 +1,278 @@
+"""Incremental batch ingestion: files in, cited chunks in the store and the keyword index.
+
+Each document is written pending -> chunks -> complete, so a crash or Ctrl-C leaves at most one
+pending document, which the next run removes before it carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest.chunking import chunk_blocks
+from ingest.model import Chunk, ParsedDocument
+from ingest.readers import SUPPORTED_SUFFIXES, read_document
+from pagewise.catalog import Catalog, DocumentRecord
+from pagewise.embedder import Embedder
+from pagewise.errors import DocumentError
+from pagewise.store import Store
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # added, updated, unchanged, failed, removed
+    pages: int = 0
+    chunks: int = 0
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileReport] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages for f in self.files if f.status in ("added", "updated"))
+
+    @property
+    def chunks(self) -> int:
+        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+
+    @property
+    def failed(self) -> bool:
+        return self.count("failed") > 0
+
+    def as_dict(self) -> dict[str, object]:
+        statuses = ("added", "updated", "unchanged", "removed", "failed")
+        return {
+            **{status: self.count(status) for status in statuses},
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+            "files": [asdict(f) for f in self.files],
+        }
+
+
+Progress = Callable[[FileReport], None]
+
+
+class Ingestor:
+    """Ingests files into one store; all collaborators are passed in."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: Store,
+        embedder: Embedder,
+        chunk_tokens: int = 200,
+        chunk_overlap: int = 30,
+        batch_size: int = 32,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+        self.chunk_overlap = chunk_overlap
+        self.batch_size = batch_size
+        self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
+
+    def recover(self) -> int:
+        """Undo documents left half-written by an interrupted run."""
+        pending = self.catalog.pending_ids()
+        for doc_id in pending:
+            self.store.delete_document(doc_id)
+            self.catalog.remove(doc_id)
+        if pending:
+            log.info("removed %d document(s) left half-written by an interrupted run", len(pending))
+        return len(pending)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        collection: str,
+        prune: bool = False,
+        on_file: Progress | None = None,
+    ) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary()
+        self.recover()
+        files, rejected = collect_files(paths)
+        for report in rejected:
+            summary.files.append(report)
+            if on_file:
+                on_file(report)
+        for path in files:
+            report = self.ingest_file(path, collection)
+            summary.files.append(report)
+            if on_file:
+                on_file(report)
+        if prune:
+            for report in self.prune(collection):
+                summary.files.append(report)
+                if on_file:
+                    on_file(report)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def ingest_file(self, path: Path, collection: str) -> FileReport:
+        shown = str(path)
+        try:
+            content_hash = file_hash(path)
+        except OSError as exc:
+            return FileReport(shown, "failed", reason=f"cannot read the file: {exc.strerror}")
+        doc_id = document_id(collection, path)
+        existing = self.catalog.get(doc_id)
+        if (
+            existing
+            and existing.status == "complete"
+            and existing.content_hash == content_hash
+            and existing.signature == self.signature
+        ):
+            return FileReport(shown, "unchanged", existing.pages, existing.chunks)
+        try:
+            parsed = read_document(path)
+            chunks = chunk_blocks(
+                parsed.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
+            )
+            if not chunks:
+                raise DocumentError("no text to index")
+        except DocumentError as exc:
+            return FileReport(shown, "failed", reason=str(exc))
+        except Exception as exc:  # a reader bug on one file must not stop the batch
+            log.exception("unexpected error reading %s", path)
+            return FileReport(shown, "failed", reason=f"could not be read: {exc}")
+
+        record = DocumentRecord(
+            doc_id=doc_id,
+            collection=collection,
+            path=str(path.resolve()),
+            title=parsed.title,
+            kind=parsed.kind,
+            content_hash=content_hash,
+            signature=self.signature,
+            pages=parsed.page_count,
+            chunks=len(chunks),
+            status="pending",
+            ingested_at=time.time(),
+        )
+        self._write(record, parsed, chunks)
+        status = "updated" if existing else "added"
+        return FileReport(shown, status, parsed.page_count, len(chunks), warnings=parsed.warnings)
+
+    def _write(self, record: DocumentRecord, parsed: ParsedDocument, chunks: list[Chunk]) -> None:
+        self.catalog.begin(record)
+        self.store.delete_document(record.doc_id)
+        ids = [f"{record.doc_id}:{record.content_hash[:12]}:{c.index}" for c in chunks]
+        for start in range(0, len(chunks), self.batch_size):
+            batch = chunks[start : start + self.batch_size]
+            vectors = self.embedder.embed([embedding_text(c) for c in batch])
+            self.store.add(
+                ids[start : start + len(batch)],
+                vectors,
+                [c.text for c in batch],
+                [chunk_metadata(record, parsed, c) for c in batch],
+            )
+        terms = [
+            (chunk_id, f"{c.section}\n{c.text}") for chunk_id, c in zip(ids, chunks, strict=True)
+        ]
+        self.catalog.complete(record.doc_id, parsed.page_count, terms, record.collection)
+
+    def prune(self, collection: str) -> list[FileReport]:
+        """Remove the documents of ``collection`` whose file is gone."""
+        reports = []
+        for record in self.catalog.documents(collection, status=None):
+            if not Path(record.path).is_file():
+                self.store.delete_document(record.doc_id)
+                self.catalog.remove(record.doc_id)
+                reports.append(FileReport(record.path, "removed", record.pages, record.chunks))
+        return reports
+
+    def delete(self, doc_id: str) -> None:
+        self.store.delete_document(doc_id)
+        self.catalog.remove(doc_id)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    # The section title gives short passages the context a question usually names.
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+def chunk_metadata(
+    record: DocumentRecord, parsed: ParsedDocument, chunk: Chunk
+) -> dict[str, str | int]:
+    return {
+        "doc_id": record.doc_id,
+        "collection": record.collection,
+        "path": record.path,
+        "title": parsed.title,
+        "kind": parsed.kind,
+        "content_hash": record.content_hash,
+        "page": chunk.page,
+        "page_end": chunk.page_end,
+        "page_label": chunk.page_label or "",
+        "page_label_end": chunk.page_label_end or "",
+        "section": chunk.section,
+        "section_path": chunk.section_path,
+        "chunk_index": chunk.index,
+    }
+
+
+def document_id(collection: str, path: Path) -> str:
+    key = f"{collection}\0{path.resolve()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileReport]]:
+    """Supported files under ``paths`` (recursively, sorted), and reports for the rest."""
+    files: list[Path] = []
+    rejected: list[FileReport] = []
+    for path in paths:
+        if path.is_dir():
+            for child in _walk(path):
+                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(child)
+                else:
+                    rejected.append(_unsupported(child))
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path)
+            else:
+                rejected.append(_unsupported(path))
+        else:
+            rejected.append(FileReport(str(path), "failed", reason="no such file or folder"))
+    return sorted(set(files)), rejected
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for child in sorted(folder.rglob("*")):
+        relative = child.relative_to(folder)
+        hidden = any(part.startswith((".", "~$")) for part in relative.parts)
+        if child.is_file() and not hidden:
+            yield child
+
+
+def _unsupported(path: Path) -> FileReport:
+    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    return FileReport(str(path), "failed", reason=f"unsupported file type (supported: {supported})")

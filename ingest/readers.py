@@ -1,0 +1,29 @@
+"""Choosing a reader by file type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.model import ParsedDocument
+from ingest.pdf import read_pdf
+from ingest.text import read_text_file
+from ingest.word import read_docx
+from pagewise.errors import DocumentError
+
+SUPPORTED_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
+
+
+def read_document(path: Path) -> ParsedDocument:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return read_pdf(path)
+    if suffix == ".docx":
+        return read_docx(path)
+    if suffix in (".md", ".markdown"):
+        return read_text_file(path, markdown=True)
+    if suffix == ".txt":
+        return read_text_file(path, markdown=False)
+    raise DocumentError(
+        f"unsupported file type {suffix or '(none)'}; supported: "
+        + ", ".join(sorted(SUPPORTED_SUFFIXES))
+    )

@@ -1,0 +1,73 @@
+"""Markdown and plain-text manuals: headings give sections; a form feed starts a new page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest.layout import lines_to_blocks
+from ingest.model import Block, BlockKind, ParsedDocument
+from pagewise.errors import DocumentError
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def read_text_file(path: Path, markdown: bool) -> ParsedDocument:
+    text = _decode(path.read_bytes())
+    if not text.strip():
+        raise DocumentError("the file is empty")
+    pages = text.split("\f")
+    blocks: list[Block] = []
+    for number, page_text in enumerate(pages, start=1):
+        lines = page_text.splitlines()
+        if markdown:
+            blocks.extend(_markdown_blocks(lines, number))
+        else:
+            blocks.extend(lines_to_blocks(lines, number, str(number)))
+    title = next((b.text for b in blocks if b.kind is BlockKind.HEADING and b.level == 1), "")
+    return ParsedDocument(
+        title=title or path.stem,
+        kind="markdown" if markdown else "text",
+        page_count=len(pages),
+        blocks=blocks,
+    )
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentError("the text is neither UTF-8 nor GB18030; save it as UTF-8")
+
+
+def _markdown_blocks(lines: list[str], page: int) -> list[Block]:
+    """Markdown headings open sections; fenced code stays as written; the rest is laid out."""
+    blocks: list[Block] = []
+    pending: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        blocks.extend(lines_to_blocks(pending, page, str(page), heading_level=_no_heading))
+        pending.clear()
+
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            pending.append("")  # a fence ends a paragraph
+            continue
+        match = None if in_fence else _MD_HEADING.match(line)
+        if match:
+            flush()
+            title = match.group(2).strip()
+            blocks.append(Block(BlockKind.HEADING, title, page, str(page), len(match.group(1))))
+        else:
+            pending.append(line)
+    flush()
+    return blocks
+
+
+def _no_heading(line: str) -> int | None:
+    return None

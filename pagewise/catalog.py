@@ -1,0 +1,164 @@
+"""The catalog: which documents are in the index, and the keyword (BM25) index of their chunks.
+
+SQLite under the data dir. A document row is written ``pending`` before its chunks go into the
+vector store and ``complete`` after, so a crash mid-document is found and undone on the next run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pagewise.errors import StoreError
+from pagewise.keywords import keyword_tokens
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    collection TEXT NOT NULL,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    pages INTEGER NOT NULL DEFAULT 0,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'complete')),
+    ingested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_collection ON documents (collection, status);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+    terms, chunk_id UNINDEXED, doc_id UNINDEXED, collection UNINDEXED,
+    tokenize = "unicode61 tokenchars '_.'"
+);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    collection: str
+    path: str
+    title: str
+    kind: str
+    content_hash: str
+    signature: str
+    pages: int
+    chunks: int
+    status: str
+    ingested_at: float
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    doc_id: str
+    score: float  # BM25, higher is better
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the catalog at {path}: {exc}") from exc
+        self._db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get(self, doc_id: str) -> DocumentRecord | None:
+        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return DocumentRecord(**dict(row)) if row else None
+
+    def documents(
+        self, collection: str | None = None, status: str | None = "complete"
+    ) -> list[DocumentRecord]:
+        query, args = "SELECT * FROM documents WHERE 1=1", []
+        if collection is not None:
+            query += " AND collection = ?"
+            args.append(collection)
+        if status is not None:
+            query += " AND status = ?"
+            args.append(status)
+        rows = self._db.execute(query + " ORDER BY path", args).fetchall()
+        return [DocumentRecord(**dict(r)) for r in rows]
+
+    def pending_ids(self) -> list[str]:
+        rows = self._db.execute("SELECT doc_id FROM documents WHERE status = 'pending'")
+        return [r[0] for r in rows]
+
+    def begin(self, record: DocumentRecord) -> None:
+        """Mark a document as being (re)written: its old keyword entries go at once."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (record.doc_id,))
+            db.execute(
+                "INSERT OR REPLACE INTO documents VALUES "
+                "(:doc_id, :collection, :path, :title, :kind, :content_hash, :signature,"
+                " :pages, :chunks, 'pending', :ingested_at)",
+                record.__dict__,
+            )
+
+    def complete(
+        self, doc_id: str, pages: int, chunk_terms: Sequence[tuple[str, str]], collection: str
+    ) -> None:
+        """Add the keyword entries and mark the document complete, in one transaction."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO chunk_terms (terms, chunk_id, doc_id, collection) VALUES (?, ?, ?, ?)",
+                [
+                    (" ".join(keyword_tokens(text)), chunk_id, doc_id, collection)
+                    for chunk_id, text in chunk_terms
+                ],
+            )
+            db.execute(
+                "UPDATE documents SET status = 'complete', pages = ?, chunks = ?, ingested_at = ?"
+                " WHERE doc_id = ?",
+                (pages, len(chunk_terms), time.time(), doc_id),
+            )
+
+    def remove(self, doc_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
+            db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def keyword_search(
+        self, question: str, limit: int, collections: Sequence[str] | None = None
+    ) -> list[KeywordHit]:
+        tokens = sorted(set(keyword_tokens(question)))
+        if not tokens:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+        query = (
+            "SELECT chunk_id, doc_id, -bm25(chunk_terms) AS score FROM chunk_terms"
+            " WHERE chunk_terms MATCH ?"
+            " AND doc_id IN (SELECT doc_id FROM documents WHERE status = 'complete')"
+        )
+        args: list[object] = [match]
+        if collections is not None:
+            if not collections:
+                return []
+            query += f" AND collection IN ({','.join('?' * len(collections))})"
+            args.extend(collections)
+        query += " ORDER BY score DESC LIMIT ?"
+        args.append(limit)
+        rows = self._db.execute(query, args).fetchall()
+        return [KeywordHit(r["chunk_id"], r["doc_id"], float(r["score"])) for r in rows]

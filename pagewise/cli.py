@@ -1,0 +1,195 @@
+"""The ``pagewise`` command."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tqdm import tqdm
+
+from ingest.pipeline import FileReport, IngestSummary
+from pagewise.components import Components, build, configure_logging
+from pagewise.errors import PagewiseError
+from pagewise.settings import Settings, load_settings
+
+log = logging.getLogger("pagewise.cli")
+
+EXIT_SOME_FILES_FAILED = 1
+EXIT_ERROR = 3
+EXIT_INTERRUPTED = 130
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Show a user the message of a PagewiseError; keep tracebacks in the log."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PagewiseError as exc:
+            log.exception("command failed")
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            log.warning("interrupted by the user")
+            click.echo(
+                "\nInterrupted. The index is consistent; run the same command again to finish.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERRUPTED)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:
+            log.exception("unexpected error")
+            click.echo(
+                f"Unexpected error: {exc}. Details are in the log under the data dir "
+                "(logs/pagewise.log).",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(package_name="pagewise")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Pagewise: answers from your own manuals, with the page they came from."""
+    ctx.obj = _settings()
+
+
+@friendly_errors
+def _settings() -> Settings:
+    settings = load_settings()
+    configure_logging(settings)
+    return settings
+
+
+def _components(ctx: click.Context) -> Components:
+    settings: Settings = ctx.obj
+    return build(settings)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--collection", "-c", help="Collection the documents belong to.")
+@click.option("--prune", is_flag=True, help="Remove documents whose file is gone.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.pass_context
+@friendly_errors
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], collection: str | None, prune: bool, as_json: bool
+) -> None:
+    """Ingest manuals (PDF, DOCX, Markdown, text) from files and folders."""
+    if not paths and not prune:
+        raise click.UsageError("give at least one file or folder (or --prune)")
+    components = _components(ctx)
+    collection = collection or components.settings.collection
+    bar = tqdm(unit="file", desc="Ingesting", disable=None, file=sys.stderr, dynamic_ncols=True)
+    pages = chunks = 0
+
+    def on_file(report: FileReport) -> None:
+        nonlocal pages, chunks
+        pages += report.pages if report.status in ("added", "updated") else 0
+        chunks += report.chunks if report.status in ("added", "updated") else 0
+        bar.update(1)
+        bar.set_postfix(pages=pages, chunks=chunks, refresh=False)
+        if report.status == "failed":
+            bar.write(f"skipped {report.path}: {report.reason}", file=sys.stderr)
+
+    try:
+        summary = components.ingestor().ingest(
+            list(paths), collection, prune=prune, on_file=on_file
+        )
+    finally:
+        bar.close()
+        components.close()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+    if summary.failed:
+        sys.exit(EXIT_SOME_FILES_FAILED)
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    for report in summary.files:
+        if report.status == "failed":
+            click.echo(f"  failed     {report.path}: {report.reason}")
+        elif report.status != "unchanged":
+            click.echo(
+                f"  {report.status:<10} {report.path} ({report.pages} pages, "
+                f"{report.chunks} chunks)"
+            )
+        for warning in report.warnings:
+            click.echo(f"  warning    {report.path}: {warning}")
+    click.echo(
+        f"{summary.count('added')} added, {summary.count('updated')} updated, "
+        f"{summary.count('unchanged')} unchanged, {summary.count('removed')} removed, "
+        f"{summary.count('failed')} failed; {summary.pages} pages, {summary.chunks} chunks "
+        f"in {summary.seconds:.1f} s"
+    )
+
+
+@main.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("-k", "k", type=click.IntRange(1, 50), help="How many passages (default 3).")
+@click.option("--collection", "-c", "collections", multiple=True, help="Search only these.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+@friendly_errors
+def search(
+    ctx: click.Context,
+    question: tuple[str, ...],
+    k: int | None,
+    collections: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Show the passages that best match QUESTION, with document, page and section."""
+    components = _components(ctx)
+    try:
+        passages = components.retriever().search(
+            " ".join(question), k or components.settings.top_k, list(collections) or None
+        )
+    finally:
+        components.close()
+    if as_json:
+        click.echo(json.dumps([p.as_json() for p in passages], ensure_ascii=False, indent=2))
+        return
+    if not passages:
+        click.echo("No passages found. Has anything been ingested? Try `pagewise ingest PATH`.")
+    for n, p in enumerate(passages, start=1):
+        label = f" (printed {p.page_label})" if p.page_label else ""
+        section = f" · {p.section}" if p.section else ""
+        click.echo(f"[{n}] {p.title} — {p.doc}, page {p.page}{label}{section}  score {p.score}")
+        click.echo("    " + p.text.replace("\n", "\n    ")[:600])
+        click.echo()
+
+
+@main.command()
+@click.option("--collection", "-c", help="Only this collection.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly_errors
+def documents(ctx: click.Context, collection: str | None, as_json: bool) -> None:
+    """List the ingested documents."""
+    components = _components(ctx)
+    try:
+        records = components.catalog.documents(collection)
+    finally:
+        components.close()
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in records], ensure_ascii=False, indent=2))
+        return
+    for r in records:
+        click.echo(f"{r.collection:<12} {r.pages:>5} p {r.chunks:>6} chunks  {r.title}  ({r.path})")
+    click.echo(f"{len(records)} document(s)")

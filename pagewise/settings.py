@@ -1,0 +1,101 @@
+"""One Settings object: env vars ``PAGEWISE_*`` over ``pagewise.toml`` over defaults.
+
+Load it once at the edge (CLI, UI) with :func:`load_settings` and pass it in.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pagewise.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("pagewise.toml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAGEWISE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Holds the index, caches and logs; two data dirs never mix.",
+    )
+    collection: str = Field(
+        default="default", description="Collection that ingested documents go to by default."
+    )
+
+    embedder: str = Field(
+        default="use-multilingual-v3",
+        description="Embedding model: the packaged default, or a path to a sentence-transformers"
+        " model directory (e.g. text2vec-large-chinese, bge-m3).",
+    )
+    embed_batch_size: int = Field(default=32, ge=1)
+
+    chunk_tokens: int = Field(default=200, ge=32, description="Chunk size in embedder tokens.")
+    chunk_overlap: int = Field(default=30, ge=0, description="Overlap between chunks, in tokens.")
+
+    chroma_host: str | None = Field(
+        default=None, description="Chroma server host; unset means the embedded store."
+    )
+    chroma_port: int = 8000
+
+    top_k: int = Field(default=3, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("PAGEWISE_CONFIG") or DEFAULT_CONFIG_FILE
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into a message a user can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"pagewise.toml is not valid TOML: {exc}. Fix the file and retry."
+        ) from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"Invalid settings ({problems}). Check pagewise.toml and PAGEWISE_* variables."
+        ) from exc
