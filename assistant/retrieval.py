@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -13,6 +14,11 @@ from pagewise.store import Store, StoredChunk
 # Reciprocal-rank fusion constant; 60 is the value from the original RRF paper and works
 # without tuning because it only uses ranks, not the incomparable raw scores.
 RRF_K = 60
+# Questions naming an exact identifier (error code A0201, java.sql.Date, MAX_COUNT) are better
+# served by the keyword index than by meaning: a search for the identifiers alone is fused in
+# as a third ranking, with double weight.
+_IDENTIFIER = re.compile(r"\b(?=[A-Za-z_.]*\d|[A-Za-z]*[._][A-Za-z])[A-Za-z0-9_.]{3,}\b")
+IDENTIFIER_KEYWORD_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,17 @@ class Retriever:
         keyword_hits = self.catalog.keyword_search(question, self.candidates, collections)
 
         fused: dict[str, float] = {}
-        for rank, chunk in enumerate(vector_hits):
-            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, hit in enumerate(keyword_hits):
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        rankings: list[tuple[float, list[str]]] = [
+            (1.0, [c.chunk_id for c in vector_hits]),
+            (1.0, [h.chunk_id for h in keyword_hits]),
+        ]
+        identifiers = _IDENTIFIER.findall(question)
+        if identifiers:
+            exact = self.catalog.keyword_search(" ".join(identifiers), self.candidates, collections)
+            rankings.append((IDENTIFIER_KEYWORD_WEIGHT, [h.chunk_id for h in exact]))
+        for weight, ranking in rankings:
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
 
         by_id: dict[str, StoredChunk] = {c.chunk_id: c for c in vector_hits}
         missing = [cid for cid in fused if cid not in by_id]

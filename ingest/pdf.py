@@ -75,6 +75,7 @@ def read_pdf(path: Path) -> ParsedDocument:
 
 
 def _open(path: Path) -> PdfReader:
+    _check_complete(path)
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -91,6 +92,20 @@ def _open(path: Path) -> PdfReader:
         raise DocumentError(f"the PDF's encryption is not supported: {exc}") from exc
     except Exception as exc:  # pypdf raises many types for damaged files
         raise DocumentError(f"not a readable PDF (corrupt or truncated): {exc}") from exc
+
+
+def _check_complete(path: Path) -> None:
+    """A file cut short in copying still parses in part; refuse it rather than index half."""
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4096))
+        tail = handle.read()
+    if b"%PDF-" not in head:
+        raise DocumentError("not a PDF file (no PDF header), although its name ends in .pdf")
+    if b"%%EOF" not in tail:
+        raise DocumentError("the PDF is truncated (its end is missing); copy the file again")
 
 
 def _page_text(reader: PdfReader, index: int) -> str:
@@ -226,9 +241,9 @@ def _title(reader: PdfReader, pages: list[list[str]], boilerplate: set[str], pat
             shape = _shape(line)
             if (
                 shape in boilerplate
-                and "#" not in shape
                 and len(shape) >= 4
-                and detect_heading(shape) is None
+                and not _is_folio(line)
+                and detect_heading(line) is None
             ):
                 counts[line.strip()] += 1
     if counts:

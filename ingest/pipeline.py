@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ingest.chunking import chunk_blocks
 from ingest.model import Chunk, ParsedDocument
-from ingest.readers import SUPPORTED_SUFFIXES, read_document
+from ingest.readers import SUPPORTED_SUFFIXES, read_document, unsupported_reason
 from pagewise.catalog import Catalog, DocumentRecord
 from pagewise.embedder import Embedder
 from pagewise.errors import DocumentError
@@ -274,5 +274,4 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def _unsupported(path: Path) -> FileReport:
-    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-    return FileReport(str(path), "failed", reason=f"unsupported file type (supported: {supported})")
+    return FileReport(str(path), "failed", reason=unsupported_reason(path))

@@ -23,7 +23,11 @@ def read_document(path: Path) -> ParsedDocument:
         return read_text_file(path, markdown=True)
     if suffix == ".txt":
         return read_text_file(path, markdown=False)
-    raise DocumentError(
-        f"unsupported file type {suffix or '(none)'}; supported: "
-        + ", ".join(sorted(SUPPORTED_SUFFIXES))
-    )
+    raise DocumentError(unsupported_reason(path))
+
+
+def unsupported_reason(path: Path) -> str:
+    suffix = path.suffix.lower()
+    hint = " (save it as .docx)" if suffix == ".doc" else ""
+    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    return f"unsupported file type {suffix or '(none)'}{hint}; supported: {supported}"

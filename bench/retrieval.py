@@ -1,0 +1,81 @@
+"""Retrieval quality on the development question set: hybrid vs vector-only vs keyword-only.
+
+    .venv/bin/python bench/retrieval.py [--shared PATH] [--questions PATH]
+
+Reports page-level hit@1, hit@3 and MRR over the answerable questions (the right physical page
+among the top passages) and the mean search latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from assistant.evaluation import Question, load_questions, passage_hits  # noqa: E402
+from assistant.retrieval import Passage, Retriever, _passage  # noqa: E402
+from pagewise.components import build  # noqa: E402
+from pagewise.settings import Settings  # noqa: E402
+
+DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
+DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "java-manual-questions.jsonl"
+
+
+def vector_only(retriever: Retriever, question: str, k: int) -> list[Passage]:
+    query = retriever.embedder.embed([question])[0]
+    return [_passage(c) for c in retriever.store.query(query, k)]
+
+
+def keyword_only(retriever: Retriever, question: str, k: int) -> list[Passage]:
+    ids = [h.chunk_id for h in retriever.catalog.keyword_search(question, k)]
+    return [_passage(c) for c in retriever.store.get(ids)]
+
+
+def hybrid(retriever: Retriever, question: str, k: int) -> list[Passage]:
+    return retriever.search(question, k)
+
+
+def evaluate(retriever: Retriever, method, questions: Sequence[Question]) -> tuple[float, ...]:  # type: ignore[no-untyped-def]
+    hit1 = hit3 = 0
+    rr = 0.0
+    started = time.perf_counter()
+    for q in questions:
+        ranks = [i for i, p in enumerate(method(retriever, q.q, 3), 1) if passage_hits(p, q)]
+        if ranks:
+            hit1 += ranks[0] == 1
+            hit3 += 1
+            rr += 1 / ranks[0]
+    ms = (time.perf_counter() - started) * 1000 / len(questions)
+    n = len(questions)
+    return hit1 / n, hit3 / n, rr / n, ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    args = parser.parse_args()
+    questions = [q for q in load_questions(args.questions) if q.answerable]
+    components = build(Settings(data_dir=Path(tempfile.mkdtemp(prefix="pagewise-bench-"))))
+    components.ingestor().ingest([args.shared], "default")
+    retriever = components.retriever()
+    print(f"{len(questions)} answerable questions on {args.shared.name}")
+    print(f"{'method':<14} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'ms/query':>9}")
+    for name, method in (
+        ("hybrid", hybrid),
+        ("vector only", vector_only),
+        ("keyword only", keyword_only),
+    ):
+        h1, h3, mrr, ms = evaluate(retriever, method, questions)
+        print(f"{name:<14} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f} {ms:>9.1f}")
+    components.close()
+
+
+if __name__ == "__main__":
+    main()

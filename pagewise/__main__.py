@@ -1,0 +1,3 @@
+from pagewise.cli import main
+
+main()

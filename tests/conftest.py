@@ -1,0 +1,69 @@
+"""Shared fixtures: real files, the real embedding model, a real on-disk Chroma in a temp dir."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pagewise.components import Components, build
+from pagewise.embedder import Embedder, UseEmbedder
+from pagewise.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+SHARED_MANUAL = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def shared_manual() -> Path:
+    assert SHARED_MANUAL.is_file(), f"the shared manual is missing at {SHARED_MANUAL}"
+    return SHARED_MANUAL
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The packaged model, loaded once for the whole run."""
+    return UseEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read the developer's pagewise.toml or PAGEWISE_* variables."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("PAGEWISE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PAGEWISE_CONFIG", str(tmp_path / "absent.toml"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def components(settings: Settings, embedder: Embedder) -> Iterator[Components]:
+    built = build(settings, embedder=embedder)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def java_index(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, shared_manual: Path
+) -> Iterator[Components]:
+    """The shared 55-page manual ingested once, for the search tests."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("java-index"))
+    built = build(settings, embedder=embedder)
+    summary = built.ingestor().ingest([shared_manual], "default")
+    assert not summary.failed, summary.as_dict()
+    yield built
+    built.close()

@@ -1,0 +1,103 @@
+"""The ``pagewise`` command as a user runs it: a real process, real files, a temp data dir."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pagewise.errors import ConfigError
+from pagewise.settings import load_settings
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pagewise", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, fixtures: Path) -> Path:
+    manuals = tmp_path / "manuals"
+    manuals.mkdir()
+    for name in ("manual.pdf", "handbook.docx", "encrypted.pdf"):
+        shutil.copy(fixtures / name, manuals / name)
+    return tmp_path
+
+
+def test_help_lists_the_subcommands(workdir: Path) -> None:
+    result = run("--help", cwd=workdir)
+    assert result.returncode == 0
+    for command in ("ingest", "search", "documents"):
+        assert command in result.stdout
+
+
+def test_ingest_reports_failures_in_the_exit_code_and_json(workdir: Path) -> None:
+    result = run("ingest", "manuals", "--json", cwd=workdir)
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["added"], summary["failed"]) == (2, 1)
+    failed = [f for f in summary["files"] if f["status"] == "failed"]
+    assert failed[0]["path"].endswith("encrypted.pdf")
+    assert "encrypted with a password" in failed[0]["reason"]
+    assert "Traceback" not in result.stderr
+    assert (workdir / "data" / "chroma").is_dir()  # the default data dir, relative to cwd
+
+    again = run("ingest", "manuals", cwd=workdir)
+    assert "0 added, 0 updated, 2 unchanged" in again.stdout
+
+
+def test_search_json_has_the_documented_keys(workdir: Path) -> None:
+    run("ingest", "manuals", cwd=workdir)
+    result = run("search", "-k", "2", "--json", "密码", "多久更换一次", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    passages = json.loads(result.stdout)
+    assert len(passages) == 2
+    top = passages[0]
+    assert {"doc", "title", "page", "page_label", "section", "score", "text"} <= set(top)
+    assert (top["doc"], top["page"], top["page_label"]) == ("manual.pdf", 6, "4")
+    assert top["section"] == "2.1 密码策略"
+    assert isinstance(top["page"], int) and isinstance(top["score"], float)
+
+
+def test_invalid_settings_give_a_message_not_a_traceback(workdir: Path) -> None:
+    result = run("search", "x", cwd=workdir, env={"PAGEWISE_CHUNK_TOKENS": "many"})
+    assert result.returncode == 3
+    assert "Error: Invalid settings (chunk_tokens" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_env_vars_override_the_toml_file_which_overrides_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "pagewise.toml"
+    config.write_text('data_dir = "/srv/pagewise"\nchunk_tokens = 150\ntop_k = 5\n')
+    monkeypatch.setenv("PAGEWISE_CONFIG", str(config))
+    monkeypatch.setenv("PAGEWISE_TOP_K", "4")
+    settings = load_settings()
+    assert settings.data_dir == Path("/srv/pagewise")
+    assert settings.chunk_tokens == 150
+    assert settings.top_k == 4
+    assert settings.chunk_overlap == 30
+
+
+def test_a_broken_toml_file_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "pagewise.toml"
+    config.write_text("data_dir = \n")
+    monkeypatch.setenv("PAGEWISE_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings()

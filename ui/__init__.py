@@ -1,0 +1,1 @@
+"""The Streamlit portal (issue 4)."""
