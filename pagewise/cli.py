@@ -172,7 +172,8 @@ def search(
     for n, p in enumerate(passages, start=1):
         label = f" (printed {p.page_label})" if p.page_label else ""
         section = f" · {p.section}" if p.section else ""
-        click.echo(f"[{n}] {p.title} — {p.doc}, page {p.page}{label}{section}  score {p.score}")
+        pages = f"page {p.page}" if p.page_end == p.page else f"pages {p.page}-{p.page_end}"
+        click.echo(f"[{n}] {p.title} — {p.doc}, {pages}{label}{section}  score {p.score}")
         click.echo("    " + p.text.replace("\n", "\n    ")[:600])
         click.echo()
 

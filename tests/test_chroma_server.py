@@ -1,0 +1,84 @@
+"""The same ingestion and search against a Chroma server instead of the embedded store."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pagewise.components import build
+from pagewise.embedder import Embedder
+from pagewise.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            chroma,
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the Chroma server did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_ingest_and_search_through_a_chroma_server(
+    chroma_server: int, tmp_path: Path, embedder: Embedder, fixtures: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server
+    )
+    components = build(settings, embedder=embedder)
+    summary = components.ingestor().ingest([fixtures / "manual.pdf"], "default")
+    assert summary.count("added") == 1
+    assert not (settings.data_dir / "chroma").exists()  # vectors went to the server
+    top = components.retriever().search("密码多久更换一次", k=1)[0]
+    assert (top.doc, top.page, top.page_label, top.section) == (
+        "manual.pdf",
+        6,
+        "4",
+        "2.1 密码策略",
+    )
+    components.close()
+
+
+def test_unreachable_chroma_server_is_a_clear_error(tmp_path: Path, embedder: Embedder) -> None:
+    from pagewise.errors import StoreError
+
+    settings = Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=_free_port())
+    with pytest.raises(StoreError, match="cannot open the Chroma server at 127.0.0.1"):
+        build(settings, embedder=embedder)
