@@ -80,5 +80,5 @@ def test_unreachable_chroma_server_is_a_clear_error(tmp_path: Path, embedder: Em
     from pagewise.errors import StoreError
 
     settings = Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=_free_port())
-    with pytest.raises(StoreError, match="cannot open the Chroma server at 127.0.0.1"):
+    with pytest.raises(StoreError, match=r"cannot open the Chroma server at 127\.0\.0\.1"):
         build(settings, embedder=embedder)
