@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,10 @@ def friendly_errors(func: F) -> F:
             sys.exit(EXIT_INTERRUPTED)
         except click.exceptions.Exit:
             raise
+        except BrokenPipeError:
+            # The reader went away (`pagewise search ... | head`): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:
             log.exception("unexpected error")
             click.echo(
@@ -170,7 +175,7 @@ def search(
     if not passages:
         click.echo("No passages found. Has anything been ingested? Try `pagewise ingest PATH`.")
     for n, p in enumerate(passages, start=1):
-        label = f" (printed {p.page_label})" if p.page_label else ""
+        label = f" (printed {p.page_label})" if p.page_label not in ("", str(p.page)) else ""
         section = f" · {p.section}" if p.section else ""
         pages = f"page {p.page}" if p.page_end == p.page else f"pages {p.page}-{p.page_end}"
         click.echo(f"[{n}] {p.title} — {p.doc}, {pages}{label}{section}  score {p.score}")
