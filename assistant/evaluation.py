@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
+from assistant.answer import Answer
 from assistant.retrieval import Passage, Retriever
 from pagewise.errors import PagewiseError
 
@@ -71,3 +73,84 @@ def score_retrieval(
             misses.append(question.q)
     n = len(answerable) or 1
     return RetrievalScore(len(answerable), hit1 / n, hit3 / n, reciprocal / n, misses)
+
+
+class Pipeline(Protocol):
+    def ask(self, question: str) -> Answer: ...
+
+
+@dataclass
+class AnswerScore:
+    questions: int
+    answerable: int
+    hit_at_1: float
+    hit_at_3: float
+    mrr: float
+    refusal_accuracy: float  # right to answer or to refuse, over all questions
+    answered_when_covered: float
+    refused_when_uncovered: float
+    citation_precision: float  # cited pages among the expected pages, over answers given
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+    def as_json(self) -> dict[str, float | int]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def score_answers(
+    pipeline: Pipeline,
+    questions: Sequence[Question],
+    on_answer: Callable[[Answer], object] | None = None,
+) -> AnswerScore:
+    latencies: list[float] = []
+    hit1 = hit3 = 0
+    reciprocal = 0.0
+    right_decision = answered_covered = refused_uncovered = 0
+    cited = cited_right = 0
+    for question in questions:
+        answer = pipeline.ask(question.q)
+        if on_answer:
+            on_answer(answer)
+        latencies.append(answer.latency_ms)
+        if question.answerable:
+            ranks = [i for i, p in enumerate(answer.passages[:3], 1) if passage_hits(p, question)]
+            if ranks:
+                hit1 += ranks[0] == 1
+                hit3 += 1
+                reciprocal += 1.0 / ranks[0]
+            answered_covered += not answer.refused
+            right_decision += not answer.refused
+        else:
+            refused_uncovered += answer.refused
+            right_decision += answer.refused
+        if not answer.refused:
+            for citation in answer.citations:
+                cited += 1
+                cited_right += (
+                    question.answerable
+                    and any(citation.page <= page <= citation.page_end for page in question.pages)
+                    and (not question.doc or citation.doc == question.doc)
+                )
+    answerable = sum(1 for q in questions if q.answerable)
+    uncovered = len(questions) - answerable
+    return AnswerScore(
+        questions=len(questions),
+        answerable=answerable,
+        hit_at_1=hit1 / max(answerable, 1),
+        hit_at_3=hit3 / max(answerable, 1),
+        mrr=reciprocal / max(answerable, 1),
+        refusal_accuracy=right_decision / max(len(questions), 1),
+        answered_when_covered=answered_covered / max(answerable, 1),
+        refused_when_uncovered=refused_uncovered / max(uncovered, 1),
+        citation_precision=cited_right / cited if cited else 0.0,
+        latency_p50_ms=_percentile(latencies, 50),
+        latency_p95_ms=_percentile(latencies, 95),
+    )
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]

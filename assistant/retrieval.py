@@ -93,7 +93,27 @@ class Retriever:
         ranked = sorted(
             (cid for cid in fused if cid in by_id), key=lambda cid: fused[cid], reverse=True
         )
-        return [_passage(by_id[cid]) for cid in ranked[:k]]
+        chosen: list[Passage] = []
+        for cid in ranked:
+            passage = _passage(by_id[cid])
+            if not any(near_duplicate(passage.text, other.text) for other in chosen):
+                chosen.append(passage)
+            if len(chosen) == k:
+                break
+        return chosen
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = re.sub(r"\s+", "", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Two passages that say the same (the same rule in two manuals, or in an edition)."""
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return a.strip() == b.strip()
+    return len(x & y) / min(len(x), len(y)) >= threshold
 
 
 def _passage(chunk: StoredChunk) -> Passage:

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
+from assistant.answer import Answer, Assistant, User
+from assistant.evaluation import AnswerScore, Pipeline, load_questions, score_answers
 from ingest.pipeline import FileReport, IngestSummary
 from pagewise.components import Components, build, configure_logging
 from pagewise.errors import PagewiseError
@@ -201,3 +203,100 @@ def documents(ctx: click.Context, collection: str | None, as_json: bool) -> None
     for r in records:
         click.echo(f"{r.collection:<12} {r.pages:>5} p {r.chunks:>6} chunks  {r.title}  ({r.path})")
     click.echo(f"{len(records)} document(s)")
+
+
+@main.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--collection", "-c", "collections", multiple=True, help="Search only these.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_context
+@friendly_errors
+def ask(
+    ctx: click.Context, question: tuple[str, ...], collections: tuple[str, ...], as_json: bool
+) -> None:
+    """Answer QUESTION from the manuals, citing document and page for every claim."""
+    components = _components(ctx)
+    try:
+        assistant = components.assistant()
+        user = User("cli", collections=tuple(collections) or None)
+        if not as_json and sys.stderr.isatty():
+            click.echo("Thinking…", err=True)
+        answer = assistant.ask(" ".join(question), user)
+    finally:
+        components.close()
+    if as_json:
+        click.echo(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.answer)
+    if answer.citations:
+        click.echo("\nReferences:")
+        for citation in answer.citations:
+            click.echo(f"  [{citation.n}] {citation.label} — {citation.doc}")
+    if answer.flagged:
+        click.echo("\nCheck these sentences: their numbers or names are not in the cited page:")
+        for sentence in answer.flagged:
+            click.echo(f"  - {sentence}")
+
+
+class _AssistantPipeline:
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def ask(self, question: str) -> Answer:
+        return self.assistant.ask(question, User("eval"))
+
+
+@main.command(name="eval")
+@click.argument("questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--baseline", is_flag=True, help="Also run a plain llama-index pipeline on the same documents."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.pass_context
+@friendly_errors
+def evaluate(ctx: click.Context, questions_file: Path, baseline: bool, as_json: bool) -> None:
+    """Score answers on QUESTIONS_FILE (JSON lines: q, pages, doc; no pages = must refuse)."""
+    questions = load_questions(questions_file)
+    components = _components(ctx)
+    try:
+        assistant = components.assistant()
+        pipelines: dict[str, Pipeline] = {"pagewise": _AssistantPipeline(assistant)}
+        if baseline:
+            from assistant.baseline import BaselinePipeline
+
+            files = [Path(d.path) for d in components.catalog.documents()]
+            pipelines["llama-index baseline"] = BaselinePipeline(
+                files,
+                components.embedder,
+                assistant.llm,
+                max_tokens=components.settings.llm_max_tokens,
+            )
+        scores = {}
+        for name, pipeline in pipelines.items():
+            with tqdm(total=len(questions), desc=name, disable=None, file=sys.stderr) as bar:
+                scores[name] = score_answers(pipeline, questions, lambda _: bar.update(1))
+    finally:
+        components.close()
+    if as_json:
+        click.echo(json.dumps({k: v.as_json() for k, v in scores.items()}, indent=2))
+        return
+    _print_scores(scores)
+
+
+def _print_scores(scores: dict[str, AnswerScore]) -> None:
+    rows: list[tuple[str, Callable[[AnswerScore], str]]] = [
+        ("questions (answerable)", lambda s: f"{s.questions} ({s.answerable})"),
+        ("hit@1", lambda s: f"{s.hit_at_1:.3f}"),
+        ("hit@3", lambda s: f"{s.hit_at_3:.3f}"),
+        ("MRR", lambda s: f"{s.mrr:.3f}"),
+        ("refusal accuracy", lambda s: f"{s.refusal_accuracy:.3f}"),
+        ("  answered when covered", lambda s: f"{s.answered_when_covered:.3f}"),
+        ("  refused when uncovered", lambda s: f"{s.refused_when_uncovered:.3f}"),
+        ("citation precision", lambda s: f"{s.citation_precision:.3f}"),
+        ("latency p50 ms", lambda s: f"{s.latency_p50_ms:.0f}"),
+        ("latency p95 ms", lambda s: f"{s.latency_p95_ms:.0f}"),
+    ]
+    names = list(scores)
+    click.echo(f"{'metric':<26}" + "".join(f"{n:>22}" for n in names))
+    for label, cell in rows:
+        click.echo(f"{label:<26}" + "".join(f"{cell(scores[n]):>22}" for n in names))

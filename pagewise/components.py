@@ -6,10 +6,14 @@ import logging
 import logging.handlers
 from dataclasses import dataclass
 
+from assistant.answer import Assistant
+from assistant.llm import LLM
 from assistant.retrieval import Retriever
 from ingest.pipeline import Ingestor
 from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
+from pagewise.errors import ConfigError
+from pagewise.policies import load_policies
 from pagewise.settings import Settings
 from pagewise.store import ChromaStore, Store
 
@@ -34,8 +38,46 @@ class Components:
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.catalog, self.embedder)
 
+    def assistant(self, llm: LLM | None = None) -> Assistant:
+        settings = self.settings
+        return Assistant(
+            self.retriever(),
+            llm or make_llm(settings),
+            load_policies(settings.policies_dir),
+            top_k=settings.top_k,
+            min_similarity=settings.min_similarity,
+            history_tokens=settings.history_tokens,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+        )
+
     def close(self) -> None:
         self.catalog.close()
+
+
+VLLM_DEFAULT_URL = "http://127.0.0.1:8000/v1"
+
+
+def make_llm(settings: Settings) -> LLM:
+    """The configured LLM: the embedded CPU model unless a server is configured."""
+    if settings.llm_backend == "embedded":
+        from assistant.embedded_llm import EmbeddedLLM
+
+        return EmbeddedLLM(
+            settings.data_dir / "models",
+            model=settings.llm_model,
+            threads=settings.llm_threads,
+            context_tokens=settings.llm_context_tokens,
+        )
+    from assistant.openai_llm import OpenAIChat
+
+    base_url = settings.llm_base_url or (VLLM_DEFAULT_URL if settings.llm_backend == "vllm" else "")
+    if not base_url:
+        raise ConfigError("llm_backend is 'openai' but llm_base_url is not set")
+    if not settings.llm_model:
+        raise ConfigError(f"set llm_model to the name of the model served at {base_url}")
+    api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return OpenAIChat(base_url, settings.llm_model, api_key, settings.llm_timeout)
 
 
 def build(

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,7 +53,35 @@ class Settings(BaseSettings):
     )
     chroma_port: int = 8000
 
-    top_k: int = Field(default=3, ge=1)
+    top_k: int = Field(default=3, ge=1, description="Passages given to the LLM.")
+    min_similarity: float = Field(
+        default=0.28,
+        ge=0.0,
+        le=1.0,
+        description="Passages less similar to the question than this are not used; none left"
+        " means the refusal. Calibrated for the default embedder (see bench/answer.py).",
+    )
+
+    policies_dir: Path = Field(
+        default=Path("policies"), description="system_prompt.md, refusal.txt and other policies."
+    )
+
+    llm_backend: Literal["embedded", "openai", "vllm"] = Field(
+        default="embedded",
+        description="embedded: the packaged CPU model; openai: any OpenAI-compatible server at"
+        " llm_base_url; vllm: the local vLLM server (default http://127.0.0.1:8000/v1).",
+    )
+    llm_base_url: str | None = None
+    llm_model: str = Field(default="", description="Model name sent to the server.")
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the server.")
+    llm_max_tokens: int = Field(default=512, ge=16)
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_threads: int | None = Field(default=None, ge=1, description="CPU threads (embedded).")
+    llm_context_tokens: int = Field(default=4096, ge=1024, description="Context (embedded).")
+    history_tokens: int = Field(
+        default=1024, ge=0, description="Budget for earlier turns of the chat in the prompt."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,134 @@
+"""The assistant: retrieve, prompt, generate, check citations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from assistant.citations import Citation, check_citations
+from assistant.llm import LLM, Message
+from assistant.prompt import Turn, build_messages, trim_history
+from assistant.retrieval import Passage, Retriever
+from pagewise.policies import Policies
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking. ``collections`` None means every collection (access control: issue 5)."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+    collections: tuple[str, ...] | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    latency_ms: float
+    model: str
+    flagged: list[str] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.as_json() for c in self.citations],
+            "passages": [p.as_json() for p in self.passages],
+            "latency_ms": round(self.latency_ms, 1),
+            "flagged": self.flagged,
+            "model": self.model,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer: the passages, a piece of text, or the checked answer."""
+
+    kind: str  # passages, token, answer
+    passages: list[Passage] | None = None
+    text: str = ""
+    answer: Answer | None = None
+
+
+class Assistant:
+    def __init__(
+        self,
+        retriever: Retriever,
+        llm: LLM,
+        policies: Policies,
+        top_k: int = 3,
+        min_similarity: float = 0.28,
+        history_tokens: int = 1024,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+    ) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.policies = policies
+        self.top_k = top_k
+        self.min_similarity = min_similarity
+        self.history_tokens = history_tokens
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+
+    def ask(self, question: str, user: User, history: Sequence[Turn] = ()) -> Answer:
+        for event in self.stream(question, user, history):
+            if event.answer is not None:
+                return event.answer
+        raise AssertionError("stream() always ends with the answer")
+
+    def stream(self, question: str, user: User, history: Sequence[Turn] = ()) -> Iterator[Event]:
+        started = time.perf_counter()
+        passages = self.relevant_passages(question, user)
+        yield Event("passages", passages=passages)
+        if not passages:
+            yield Event("answer", answer=self._refusal(question, passages, started))
+            return
+        messages = self.messages(question, passages, history)
+        pieces: list[str] = []
+        for piece in self.llm.stream(messages, self.max_tokens, self.temperature):
+            pieces.append(piece)
+            yield Event("token", text=piece)
+        checked = check_citations("".join(pieces), passages, self.policies.refusal)
+        yield Event(
+            "answer",
+            answer=Answer(
+                question=question,
+                answer=checked.text,
+                refused=checked.refused,
+                citations=checked.citations,
+                passages=passages,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                model=self.llm.name,
+                flagged=checked.flagged,
+                dropped=checked.dropped,
+            ),
+        )
+
+    def relevant_passages(self, question: str, user: User) -> list[Passage]:
+        """The top passages for the question that are similar enough to be worth reading."""
+        found = self.retriever.search(question, self.top_k, user.collections)
+        return [p for p in found if p.score >= self.min_similarity]
+
+    def messages(
+        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+    ) -> list[Message]:
+        recent = trim_history(history, self.history_tokens, self.llm.count_tokens)
+        return build_messages(self.policies.system_prompt, question, passages, recent)
+
+    def _refusal(self, question: str, passages: list[Passage], started: float) -> Answer:
+        return Answer(
+            question=question,
+            answer=self.policies.refusal,
+            refused=True,
+            citations=[],
+            passages=passages,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            model=self.llm.name,
+        )

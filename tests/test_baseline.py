@@ -1,0 +1,56 @@
+"""The llama-index baseline: builds offline over real manuals and answers with our seams."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from assistant.baseline import BaselinePipeline
+from assistant.llm import Message
+from pagewise.embedder import Embedder
+
+
+class ScriptedLLM:
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.prompts: list[list[Message]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
+    ) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        yield "不允许，应使用 java.time 的类。"
+
+
+def test_baseline_retrieves_pages_and_cites_them(
+    monkeypatch: pytest.MonkeyPatch, embedder: Embedder, fixtures: Path, shared_manual: Path
+) -> None:
+    def no_network(*args: Any, **kwargs: Any) -> NoReturn:
+        raise AssertionError(f"the baseline tried to reach the network: {args}")
+
+    # llama-index fetches NLTK data and tiktoken files when its bundled copies are not found.
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    llm = ScriptedLLM()
+    pipeline = BaselinePipeline([fixtures / "manual.pdf", shared_manual], embedder, llm)
+
+    passages = pipeline.retrieve("不允许使用 java.sql.Date 吗？")
+    assert len(passages) == 3
+    assert all(p.doc == "java-manual-huangshan.pdf" for p in passages)
+    assert any(12 <= p.page <= 13 for p in passages), [p.page for p in passages]
+
+    answer = pipeline.ask("不允许使用 java.sql.Date 吗？")
+    assert [c.n for c in answer.citations] == [1, 2, 3]
+    assert not answer.refused
+    assert answer.model == "scripted"
+    [prompt] = llm.prompts
+    assert [m.role for m in prompt] == ["user"]
+    assert "Query: 不允许使用 java.sql.Date 吗？" in prompt[0].content
