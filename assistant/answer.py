@@ -10,6 +10,7 @@ from assistant.citations import Citation, check_citations
 from assistant.llm import LLM, Message
 from assistant.prompt import Turn, build_messages, trim_history
 from assistant.retrieval import Passage, Retriever
+from pagewise.keywords import mostly_chinese, term_coverage
 from pagewise.policies import Policies
 
 
@@ -64,6 +65,7 @@ class Assistant:
         policies: Policies,
         top_k: int = 3,
         min_similarity: float = 0.28,
+        min_term_overlap: float = 0.15,
         history_tokens: int = 1024,
         max_tokens: int = 512,
         temperature: float = 0.0,
@@ -73,6 +75,7 @@ class Assistant:
         self.policies = policies
         self.top_k = top_k
         self.min_similarity = min_similarity
+        self.min_term_overlap = min_term_overlap
         self.history_tokens = history_tokens
         self.max_tokens = max_tokens
         self.temperature = temperature
@@ -114,7 +117,16 @@ class Assistant:
     def relevant_passages(self, question: str, user: User) -> list[Passage]:
         """The top passages for the question that are similar enough to be worth reading."""
         found = self.retriever.search(question, self.top_k, user.collections)
-        return [p for p in found if p.score >= self.min_similarity]
+        passages = [p for p in found if p.score >= self.min_similarity]
+        # A Chinese question that shares almost none of its subject terms with any passage is
+        # not covered, however similar the vectors look ("年假" finds rules about "365 天").
+        # Only for Chinese: an English question about a Chinese manual shares no terms at all.
+        if mostly_chinese(question) and not any(
+            term_coverage(question, f"{p.section}\n{p.text}") >= self.min_term_overlap
+            for p in passages
+        ):
+            return []
+        return passages
 
     def messages(
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()

@@ -36,7 +36,7 @@ def format_passages(passages: Sequence[Passage]) -> str:
     blocks = []
     for n, passage in enumerate(passages, start=1):
         text = passage.text.replace("<<<", "‹‹‹").replace(">>>", "›››")
-        blocks.append(f"[{n}] {citation_label(passage)}\n<<<\n{text}\n>>>")
+        blocks.append(f"资料 [{n}]（{citation_label(passage)}）：\n<<<\n{text}\n>>>")
     return "\n\n".join(blocks)
 
 
@@ -50,8 +50,10 @@ def build_messages(
     for turn in history:
         messages.append(Message("user", turn.question))
         messages.append(Message("assistant", turn.answer))
-    user = f"【资料】\n{format_passages(passages)}\n\n【问题】\n{question}"
-    messages.append(Message("user", user))
+    # Small models follow the last thing they read: the citation rule is restated after the
+    # question.
+    reminder = "（请在每句回答的末尾标注依据的资料编号，例如 [1]。）"
+    messages.append(Message("user", f"{format_passages(passages)}\n\n问题：{question}\n{reminder}"))
     return messages
 
 

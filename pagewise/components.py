@@ -46,6 +46,7 @@ class Components:
             load_policies(settings.policies_dir),
             top_k=settings.top_k,
             min_similarity=settings.min_similarity,
+            min_term_overlap=settings.min_term_overlap,
             history_tokens=settings.history_tokens,
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,

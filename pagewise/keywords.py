@@ -32,3 +32,115 @@ def keyword_tokens(text: str) -> list[str]:
             if len(parts) > 1:
                 tokens.append(run)
     return tokens
+
+
+# Words that every question has and that say nothing about its subject.
+_QUESTION_WORDS = [
+    "为什么",
+    "能不能",
+    "要不要",
+    "有没有",
+    "什么",
+    "怎么",
+    "怎样",
+    "应该",
+    "可以",
+    "是否",
+    "需要",
+    "哪些",
+    "哪个",
+    "如何",
+    "多少",
+    "请问",
+    "公司",
+    "我们",
+    "一个",
+    "这个",
+    "那个",
+    "时候",
+    "分别",
+    "具体",
+    "一般",
+    "规定",
+    "要求",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "是",
+    "在",
+    "有",
+    "和",
+    "与",
+    "或",
+    "几",
+]
+_ENGLISH_STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "do",
+        "does",
+        "did",
+        "what",
+        "how",
+        "should",
+        "can",
+        "could",
+        "i",
+        "we",
+        "you",
+        "to",
+        "of",
+        "in",
+        "for",
+        "be",
+        "it",
+        "my",
+        "on",
+        "with",
+        "our",
+        "as",
+        "and",
+        "or",
+        "when",
+        "which",
+        "who",
+        "why",
+        "there",
+        "any",
+        "need",
+        "must",
+        "use",
+        "using",
+    ]
+)
+
+
+def mostly_chinese(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(1 for ch in letters if _IS_CJK.match(ch)) * 2 >= len(letters)
+
+
+def subject_terms(question: str) -> set[str]:
+    """The question's terms once question words are cut out ("公司的年假有几天" -> 年假, 天)."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    for word in _QUESTION_WORDS:
+        text = text.replace(word, " ")
+    return {
+        t
+        for t in keyword_tokens(text)
+        if t not in _ENGLISH_STOPWORDS and not (len(t) == 1 and _IS_CJK.match(t))
+    }
+
+
+def term_coverage(question: str, passage: str) -> float:
+    """Share of the question's subject terms (bigrams and words) that the passage contains."""
+    wanted = subject_terms(question)
+    if not wanted:
+        return 1.0
+    present = set(keyword_tokens(passage))
+    return sum(1 for t in wanted if t in present) / len(wanted)

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
         " means the refusal. Calibrated for the default embedder (see bench/answer.py).",
     )
 
+    min_term_overlap: float = Field(
+        default=0.15,
+        ge=0.0,
+        le=1.0,
+        description="A Chinese question must share this share of its subject terms with some"
+        " passage, else it is refused as not covered.",
+    )
+
     policies_dir: Path = Field(
         default=Path("policies"), description="system_prompt.md, refusal.txt and other policies."
     )

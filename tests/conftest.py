@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.llm import LLM
 from pagewise.components import Components, build
 from pagewise.embedder import Embedder, UseEmbedder
 from pagewise.settings import Settings
@@ -31,6 +32,14 @@ def shared_manual() -> Path:
 def embedder() -> Embedder:
     """The packaged model, loaded once for the whole run."""
     return UseEmbedder()
+
+
+@pytest.fixture(scope="session")
+def embedded_llm(tmp_path_factory: pytest.TempPathFactory) -> LLM:
+    """The packaged CPU model, loaded once (its GGUF is assembled in a session temp dir)."""
+    from assistant.embedded_llm import EmbeddedLLM
+
+    return EmbeddedLLM(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(autouse=True)

@@ -101,3 +101,29 @@ def test_a_broken_toml_file_is_a_config_error(
     monkeypatch.setenv("PAGEWISE_CONFIG", str(config))
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings()
+
+
+def test_ask_json_answers_with_citations_from_the_embedded_model(workdir: Path) -> None:
+    run("ingest", "manuals", cwd=workdir)
+    result = run("ask", "--json", "密码多久需要更换一次？", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) >= {"answer", "refused", "citations", "passages", "latency_ms"}
+    assert answer["refused"] is False, answer["answer"]
+    assert answer["citations"][0]["page"] == 6
+    assert answer["citations"][0]["page_label"] == "4"
+    assert answer["passages"][0]["doc"] == "manual.pdf"
+    assert "Traceback" not in result.stderr and "llama" not in result.stderr.lower()
+
+
+def test_ask_with_the_llm_server_down_says_what_to_do(workdir: Path) -> None:
+    run("ingest", "manuals", cwd=workdir)
+    env = {
+        "PAGEWISE_LLM_BACKEND": "openai",
+        "PAGEWISE_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "PAGEWISE_LLM_MODEL": "qwen",
+    }
+    result = run("ask", "密码多久需要更换一次？", cwd=workdir, env=env)
+    assert result.returncode == 3
+    assert "Error: cannot reach the LLM server at http://127.0.0.1:9/v1" in result.stderr
+    assert "Traceback" not in result.stderr
