@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(PAGEWISE) ingest $(SAMPLE_DOCS) || [ $$? -eq 1 ]  # 1: some files were skipped, see above
-	$(PAGEWISE) search "$(EXAMPLE_QUESTION)"
+	$(PAGEWISE) ask "$(EXAMPLE_QUESTION)"
 
 lint: install
 	$(VENV)/bin/ruff check .

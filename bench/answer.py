@@ -1,6 +1,6 @@
 """Answer quality and latency: this design against a plain llama-index pipeline, in one run.
 
-    .venv/bin/python bench/answer.py [--shared PATH] [--questions PATH] [--limit N]
+    .venv/bin/python bench/answer.py [--shared PATH] [--questions PATH] [--every K]
 
 Both pipelines read the same manual, use the same embedder and the same LLM (the configured
 one: the embedded CPU model by default); the table shows page-level hit@1/hit@3 and MRR,
@@ -49,11 +49,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--limit", type=int, default=0, help="Only the first N questions.")
+    parser.add_argument(
+        "--every", type=int, default=1, help="Only every K-th question (a spread sample)."
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
-    if args.limit:
-        questions = questions[: args.limit]
+    questions = questions[:: args.every]
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="pagewise-bench-")))
     components = build(settings)
