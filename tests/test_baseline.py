@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from llm_doubles import ScriptedLLM
 
 from assistant.baseline import BaselinePipeline
-from assistant.llm import Message
 from pagewise.embedder import Embedder
-
-
-class ScriptedLLM:
-    name = "scripted"
-
-    def __init__(self) -> None:
-        self.prompts: list[list[Message]] = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text)
-
-    def stream(
-        self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
-    ) -> Iterator[str]:
-        self.prompts.append(list(messages))
-        yield "不允许，应使用 java.time 的类。"
 
 
 def test_baseline_retrieves_pages_and_cites_them(
@@ -39,7 +22,7 @@ def test_baseline_retrieves_pages_and_cites_them(
     # llama-index fetches NLTK data and tiktoken files when its bundled copies are not found.
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    llm = ScriptedLLM()
+    llm = ScriptedLLM("不允许，应使用 java.time 的类。")
     pipeline = BaselinePipeline([fixtures / "manual.pdf", shared_manual], embedder, llm)
 
     passages = pipeline.retrieve("不允许使用 java.sql.Date 吗？")
@@ -51,6 +34,6 @@ def test_baseline_retrieves_pages_and_cites_them(
     assert [c.n for c in answer.citations] == [1, 2, 3]
     assert not answer.refused
     assert answer.model == "scripted"
-    [prompt] = llm.prompts
+    [prompt] = llm.calls
     assert [m.role for m in prompt] == ["user"]
     assert "Query: 不允许使用 java.sql.Date 吗？" in prompt[0].content

@@ -6,10 +6,6 @@ from ingest.pdf import read_pdf
 from pagewise.embedder import Embedder
 
 
-def _chars(text: str) -> int:
-    return len(text)
-
-
 def _text(text: str, page: int = 1) -> Block:
     return Block(BlockKind.TEXT, text, page, str(page))
 
@@ -27,7 +23,7 @@ def test_sentences_split_after_chinese_and_english_sentence_ends() -> None:
 
 def test_chunks_end_on_sentence_boundaries_and_stay_under_the_size() -> None:
     sentences = [f"规则{i}要求所有接口都必须记录访问日志。" for i in range(12)]
-    chunks = chunk_blocks([_text("".join(sentences))], _chars, max_tokens=60, overlap_tokens=0)
+    chunks = chunk_blocks([_text("".join(sentences))], len, max_tokens=60, overlap_tokens=0)
     assert len(chunks) > 1
     for chunk in chunks:
         assert chunk.tokens <= 60
@@ -37,7 +33,7 @@ def test_chunks_end_on_sentence_boundaries_and_stay_under_the_size() -> None:
 
 def test_consecutive_chunks_overlap_by_whole_sentences() -> None:
     sentences = [f"Rule {i} applies to every service." for i in range(10)]
-    chunks = chunk_blocks([_text(" ".join(sentences))], _chars, max_tokens=80, overlap_tokens=40)
+    chunks = chunk_blocks([_text(" ".join(sentences))], len, max_tokens=80, overlap_tokens=40)
     first, second = chunks[0], chunks[1]
     last_sentence = first.text.split(". ")[-1]
     assert second.text.startswith(last_sentence.rstrip("."))
@@ -50,7 +46,7 @@ def test_a_heading_closes_the_chunk_so_no_chunk_mixes_sections() -> None:
         Block(BlockKind.HEADING, "二、监控", 1, "1", 1),
         _text("告警必须五分钟内响应。"),
     ]
-    chunks = chunk_blocks(blocks, _chars, max_tokens=200, overlap_tokens=30)
+    chunks = chunk_blocks(blocks, len, max_tokens=200, overlap_tokens=30)
     assert [(c.section, c.text) for c in chunks] == [
         ("一、日志", "日志必须保留 180 天。"),
         ("二、监控", "告警必须五分钟内响应。"),
@@ -58,7 +54,7 @@ def test_a_heading_closes_the_chunk_so_no_chunk_mixes_sections() -> None:
 
 
 def test_an_overlong_sentence_is_cut_to_fit() -> None:
-    chunks = chunk_blocks([_text("很" * 500)], _chars, max_tokens=100, overlap_tokens=0)
+    chunks = chunk_blocks([_text("很" * 500)], len, max_tokens=100, overlap_tokens=0)
     assert all(c.tokens <= 100 for c in chunks)
     assert "".join(c.text for c in chunks) == "很" * 500
 

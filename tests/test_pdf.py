@@ -8,10 +8,6 @@ from ingest.pdf import read_pdf
 from pagewise.errors import DocumentError
 
 
-def _chars(text: str) -> int:
-    return len(text)
-
-
 def test_pdf_blocks_carry_physical_page_and_page_label_from_pagelabels(fixtures: Path) -> None:
     doc = read_pdf(fixtures / "manual.pdf")
     assert doc.title == "Pagewise 示例手册"
@@ -24,7 +20,7 @@ def test_pdf_blocks_carry_physical_page_and_page_label_from_pagelabels(fixtures:
 
 
 def test_pdf_sections_come_from_the_outline(fixtures: Path) -> None:
-    chunks = chunk_blocks(read_pdf(fixtures / "manual.pdf").blocks, _chars, 60, 0)
+    chunks = chunk_blocks(read_pdf(fixtures / "manual.pdf").blocks, len, 60, 0)
     password = next(c for c in chunks if "密码长度至少 12 位" in c.text)
     assert password.section == "2.1 密码策略"
     assert password.section_path == "第二章 安全 > 2.1 密码策略"
@@ -32,7 +28,7 @@ def test_pdf_sections_come_from_the_outline(fixtures: Path) -> None:
 
 
 def test_paragraph_running_over_a_page_break_records_both_pages(fixtures: Path) -> None:
-    chunks = chunk_blocks(read_pdf(fixtures / "manual.pdf").blocks, _chars, 400, 0)
+    chunks = chunk_blocks(read_pdf(fixtures / "manual.pdf").blocks, len, 400, 0)
     backup = next(c for c in chunks if "每天凌晨 2 点执行全量备份" in c.text)
     assert "备份保留 30 天" in backup.text
     assert (backup.page, backup.page_end) == (3, 4)
@@ -65,7 +61,7 @@ def test_shared_manual_pages_labels_and_sections(shared_manual: Path) -> None:
     doc = read_pdf(shared_manual)
     assert doc.page_count == 55
     assert doc.title == "Java 开发手册（黄山版）"
-    chunks = chunk_blocks(doc.blocks, _chars, 300, 0)
+    chunks = chunk_blocks(doc.blocks, len, 300, 0)
     millis = next(c for c in chunks if "获取当前毫秒数" in c.text)
     assert 13 in (millis.page, millis.page_end)
     assert millis.section == "(五) 日期时间"

@@ -8,10 +8,6 @@ from ingest.readers import read_document
 from pagewise.errors import DocumentError
 
 
-def _chars(text: str) -> int:
-    return len(text)
-
-
 def test_docx_pages_follow_explicit_and_rendered_page_breaks(fixtures: Path) -> None:
     doc = read_document(fixtures / "handbook.docx")
     assert doc.title == "员工手册 Employee Handbook"
@@ -33,7 +29,7 @@ def test_docx_headings_give_sections_and_tables_stay_rows(fixtures: Path) -> Non
         "差旅 | 每天 500 元 | 部门经理",
         "餐饮 | 每人 100 元 | 直属主管",
     ]
-    chunks = chunk_blocks(doc.blocks, _chars, 200, 0)
+    chunks = chunk_blocks(doc.blocks, len, 200, 0)
     travel = next(c for c in chunks if "差旅 | 每天 500 元" in c.text)
     assert (travel.section, travel.page) == ("第二章 报销 Expenses", 2)
     accounts = next(c for c in chunks if "LDAP account" in c.text)
@@ -52,7 +48,7 @@ def test_markdown_headings_give_sections_but_code_comments_do_not(fixtures: Path
 def test_plain_text_form_feed_starts_a_new_page(fixtures: Path) -> None:
     doc = read_document(fixtures / "notes.txt")
     assert doc.page_count == 2
-    chunks = chunk_blocks(doc.blocks, _chars, 200, 0)
+    chunks = chunk_blocks(doc.blocks, len, 200, 0)
     handover = next(c for c in chunks if "值班日志" in c.text)
     assert (handover.page, handover.section) == (2, "第二章 交接")
 
