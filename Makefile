@@ -6,7 +6,7 @@ PAGEWISE := $(VENV)/bin/pagewise
 SAMPLE_DOCS := data/manuals $(wildcard ../shared/docs)
 EXAMPLE_QUESTION := 密码多久需要更换一次？
 
-.PHONY: install run test lint bench clean
+.PHONY: install system-packages run test lint bench clean
 
 install: $(VENV)/.installed
 
@@ -23,10 +23,13 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy pagewise ingest assistant tests scripts
+	$(VENV)/bin/mypy pagewise ingest assistant ui tests scripts
 	for f in bench/*.py; do $(VENV)/bin/mypy $$f || exit 1; done  # bench/ingest.py shadows ingest/
 
-test: install lint
+system-packages:
+	bash scripts/install-system-packages.sh
+
+test: install system-packages lint
 	$(VENV)/bin/pytest
 
 bench: install

@@ -7,6 +7,7 @@ vector store and ``complete`` after, so a crash mid-document is found and undone
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -64,30 +65,39 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # One connection shared by the portal's session threads, serialised by a lock.
+            self._db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog at {path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, query: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(query, args).fetchall()
 
     def get(self, doc_id: str) -> DocumentRecord | None:
-        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return DocumentRecord(**dict(row)) if row else None
+        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        return DocumentRecord(**dict(rows[0])) if rows else None
 
     def documents(
         self, collection: str | None = None, status: str | None = "complete"
@@ -99,11 +109,11 @@ class Catalog:
         if status is not None:
             query += " AND status = ?"
             args.append(status)
-        rows = self._db.execute(query + " ORDER BY path", args).fetchall()
+        rows = self._rows(query + " ORDER BY path", args)
         return [DocumentRecord(**dict(r)) for r in rows]
 
     def pending_ids(self) -> list[str]:
-        rows = self._db.execute("SELECT doc_id FROM documents WHERE status = 'pending'")
+        rows = self._rows("SELECT doc_id FROM documents WHERE status = 'pending'")
         return [r[0] for r in rows]
 
     def begin(self, record: DocumentRecord) -> None:
@@ -160,5 +170,5 @@ class Catalog:
             args.extend(collections)
         query += " ORDER BY score DESC LIMIT ?"
         args.append(limit)
-        rows = self._db.execute(query, args).fetchall()
+        rows = self._rows(query, args)
         return [KeywordHit(r["chunk_id"], r["doc_id"], float(r["score"])) for r in rows]

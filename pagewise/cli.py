@@ -300,3 +300,31 @@ def _print_scores(scores: dict[str, AnswerScore]) -> None:
     click.echo(f"{'metric':<26}" + "".join(f"{n:>22}" for n in names))
     for label, cell in rows:
         click.echo(f"{label:<26}" + "".join(f"{cell(scores[n]):>22}" for n in names))
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: ui_host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: ui_port, 8501).")
+@click.pass_context
+@friendly_errors
+def ui(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Start the web portal (Streamlit)."""
+    settings: Settings = ctx.obj
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        host or settings.ui_host,
+        "--server.port",
+        str(port or settings.ui_port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    click.echo(f"Pagewise portal on http://{host or settings.ui_host}:{port or settings.ui_port}")
+    os.execv(sys.executable, command)

@@ -91,6 +91,56 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="Budget for earlier turns of the chat in the prompt."
     )
 
+    # Login (LDAP)
+    ldap_url: str = Field(
+        default="ldap://127.0.0.1:3389",
+        description="Directory server, ldap://HOST:PORT or ldaps://HOST:PORT.",
+    )
+    ldap_start_tls: bool = Field(
+        default=False, description="Upgrade an ldap:// connection with StartTLS before binding."
+    )
+    ldap_ca_file: Path | None = Field(
+        default=None, description="CA certificates (PEM) for ldaps/StartTLS; unset: the system's."
+    )
+    ldap_base_dn: str = Field(
+        default="dc=pagewise,dc=test", description="Users are searched below this DN."
+    )
+    ldap_user_filter: str = Field(
+        default="(uid={username})",
+        description="Finds the user; {username} is replaced by the escaped login name.",
+    )
+    ldap_group_base_dn: str | None = Field(
+        default="ou=groups,dc=pagewise,dc=test",
+        description="Groups are searched below this DN; unset: ldap_base_dn.",
+    )
+    ldap_group_filter: str = Field(
+        default="(member={dn})",
+        description="Finds the user's groups; {dn} and {username} are replaced, escaped."
+        " groupOfNames: (member={dn}); posixGroup: (memberUid={username}).",
+    )
+    ldap_group_attribute: str = Field(
+        default="cn", description="Attribute of a group entry that holds the group's name."
+    )
+    ldap_bind_dn: str | None = Field(
+        default=None, description="Service account for the searches; unset: anonymous search."
+    )
+    ldap_bind_password: SecretStr | None = None
+    ldap_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to connect to and wait for the directory."
+    )
+    admin_group: str = Field(
+        default="pagewise-admins", description="Members of this directory group are admins."
+    )
+
+    # Portal
+    ui_host: str = Field(
+        default="127.0.0.1", description="Address the portal listens on (0.0.0.0: all)."
+    )
+    ui_port: int = Field(default=8501, ge=1, le=65535)
+    session_timeout_minutes: float = Field(
+        default=30.0, gt=0, description="A portal session idle this long must log in again."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

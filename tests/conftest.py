@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +78,18 @@ def java_index(
     assert not summary.failed, summary.as_dict()
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def dev_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real OpenLDAP server on loopback with the demo directory (alice, bob, carol)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import slapd
+
+    if not slapd.SLAPD.is_file():
+        pytest.fail("slapd is missing: run scripts/install-system-packages.sh")
+    server = slapd.start_slapd(
+        tmp_path_factory.mktemp("ldap"), [REPO / "policies" / "dev-directory.ldif"]
+    )
+    yield server
+    server.stop()

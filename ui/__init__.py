@@ -1,1 +1,1 @@
-"""The Streamlit portal (issue 4)."""
+"""The Streamlit portal: login, chat with page references, the cited page, administration."""

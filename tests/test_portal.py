@@ -1,0 +1,110 @@
+"""The portal's pages through Streamlit's AppTest: real LDAP, real index, a scripted LLM server.
+
+(The real embedded model answers in the browser test, tests/test_portal_browser.py.)
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from llm_doubles import ScriptedLLM
+from openai_server import serve
+from streamlit.testing.v1 import AppTest
+
+from pagewise.components import build
+from pagewise.embedder import Embedder
+from pagewise.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "ui" / "app.py")
+REPLY = "密码长度至少 12 位，每 90 天更换一次 [1]。"
+
+
+@pytest.fixture
+def portal(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dev_directory: Any,
+    embedder: Embedder,
+    fixtures: Path,
+) -> Iterator[Path]:
+    data = tmp_path / "data"
+    components = build(Settings(data_dir=data), embedder=embedder)
+    components.ingestor().ingest([fixtures / "manual.pdf"], "engineering")
+    components.close()
+    with serve(ScriptedLLM(REPLY)) as url:
+        for name, value in {
+            "DATA_DIR": str(data),
+            "LDAP_URL": dev_directory.url,
+            "LLM_BACKEND": "openai",
+            "LLM_BASE_URL": url,
+            "LLM_MODEL": "scripted",
+            "POLICIES_DIR": str(REPO / "policies"),
+        }.items():
+            monkeypatch.setenv(f"PAGEWISE_{name}", value)
+        st.cache_resource.clear()  # services are built once per process: rebuild for this test
+        yield data
+        st.cache_resource.clear()
+
+
+def _login(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at
+
+
+def test_login_page_asks_for_user_name_and_password(portal: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert [t.label for t in at.text_input] == ["User name", "Password"]
+    assert not at.exception
+
+
+def test_wrong_password_is_refused_with_a_message(portal: Path) -> None:
+    at = _login("alice", "not-her-password")
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    assert "identity" not in at.session_state
+
+
+def test_a_user_asks_and_sees_the_answer_with_its_page_reference(portal: Path) -> None:
+    at = _login("alice", "alice-demo")
+    assert at.title[0].value == "Ask the manuals"
+    at.chat_input[0].set_value("密码多久更换一次？").run()
+    assert not at.exception
+    assert any("每 90 天更换一次" in m.value for m in at.markdown)
+    reference = next(b for b in at.button if b.label.startswith("[1]"))
+    assert "第 6 页（印刷页 4）" in reference.label and "2.1 密码策略" in reference.label
+    reference.click().run()
+    assert len(at.get("image")) == 1, "the cited page is shown as a picture"
+    assert len(at.get("download_button")) == 1, "the original file can be downloaded"
+    assert any("2.1 密码策略" in c.value for c in at.caption)
+    audit = (portal / "audit" / "audit.jsonl").read_text(encoding="utf-8")
+    assert '"event": "login"' in audit and '"event": "answer"' in audit
+
+
+def test_only_admins_see_the_admin_page(portal: Path) -> None:
+    alice = _login("alice", "alice-demo")
+    assert [r.options for r in alice.sidebar.radio] == [["Ask"]]
+    carol = _login("carol", "carol-demo")
+    assert [r.options for r in carol.sidebar.radio] == [["Ask", "Admin"]]
+    carol.sidebar.radio[0].set_value("Admin").run()
+    assert not carol.exception
+    documents = carol.dataframe[0].value
+    assert list(documents["file"]) == ["manual.pdf"]
+
+
+def test_a_user_in_no_mapped_group_is_told_to_ask_for_access(
+    portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    for name in ("system_prompt.md", "refusal.txt"):
+        (policies / name).write_text((REPO / "policies" / name).read_text(encoding="utf-8"))
+    (policies / "access.toml").write_text('[groups]\nfinance = ["finance"]\n')
+    monkeypatch.setenv("PAGEWISE_POLICIES_DIR", str(policies))
+    st.cache_resource.clear()
+    at = _login("alice", "alice-demo")
+    assert "Ask an administrator for access" in at.warning[0].value

@@ -1,0 +1,5 @@
+"""Streamlit entry point: `pagewise ui` runs `streamlit run ui/app.py`."""
+
+from ui.portal import main
+
+main()

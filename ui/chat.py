@@ -1,0 +1,143 @@
+"""The chat page: questions, streamed answers, page references, the cited page, feedback."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from assistant.answer import Answer, User
+from assistant.prompt import Turn
+from pagewise.errors import PagewiseError
+from ui.pages import render_page
+from ui.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Exchange:
+    question: str
+    answer: Answer
+    record_id: str
+    feedback: bool | None = None
+    sources: list[int] = field(default_factory=list)
+
+
+def show_chat(services: Services, user: User) -> None:
+    history: list[Exchange] = st.session_state.setdefault("history", [])
+    for index, exchange in enumerate(history):
+        with st.chat_message("user"):
+            st.text(exchange.question)
+        with st.chat_message("assistant"):
+            _show_answer(services, user, exchange, index)
+
+    question = st.chat_input("Ask about the manuals…")
+    if question:
+        with st.chat_message("user"):
+            st.text(question)
+        with st.chat_message("assistant"):
+            new = _answer(services, user, question, history)
+        if new:
+            history.append(new)
+            st.rerun()
+
+
+def _answer(
+    services: Services, user: User, question: str, history: list[Exchange]
+) -> Exchange | None:
+    turns = [Turn(e.question, e.answer.answer) for e in history if not e.answer.refused]
+    final: list[Answer] = []
+
+    def pieces() -> Iterator[str]:
+        for event in services.assistant.stream(question, user, turns):
+            if event.kind == "token":
+                yield event.text
+            elif event.answer is not None:
+                final.append(event.answer)
+
+    try:
+        with st.spinner("Searching the manuals…"):
+            st.write_stream(pieces())
+    except PagewiseError as exc:
+        log.exception("answering failed")
+        services.audit.record("error", user.name, question=question, error=str(exc))
+        st.error(f"Sorry, no answer right now: {exc}")
+        return None
+    answer = final[0]
+    record_id = services.audit.record(
+        "refusal" if answer.refused else "answer",
+        user.name,
+        groups=list(user.groups),
+        question=question,
+        answer=answer.answer,
+        citations=[
+            {"doc": c.doc, "page": c.page, "page_label": c.page_label} for c in answer.citations
+        ],
+        model=answer.model,
+        latency_ms=round(answer.latency_ms),
+    )
+    return Exchange(question, answer, record_id)
+
+
+def _show_answer(services: Services, user: User, exchange: Exchange, index: int) -> None:
+    answer = exchange.answer
+    if answer.refused:
+        st.info(answer.answer, icon="📭")
+    else:
+        # Answers are text: whatever a manual or the model wrote, no HTML reaches the page.
+        st.markdown(html.escape(answer.answer))
+    if answer.flagged:
+        st.warning(
+            "Check against the source: these sentences name numbers or terms not found in the"
+            " cited page: " + " / ".join(answer.flagged)
+        )
+    for citation in answer.citations:
+        if st.button(
+            f"[{citation.n}] {citation.label} — {citation.doc}", key=f"cite-{index}-{citation.n}"
+        ):
+            st.session_state["source"] = (index, citation.n)
+    source = st.session_state.get("source")
+    if source and source[0] == index:
+        _show_source(exchange, source[1])
+    _feedback(services, user, exchange, index)
+
+
+def _show_source(exchange: Exchange, n: int) -> None:
+    citation = next(c for c in exchange.answer.citations if c.n == n)
+    passage = next(p for p in exchange.answer.passages if p.chunk_id == citation.chunk_id)
+    with st.container(border=True):
+        st.caption(f"Source [{n}]: {citation.label} — {citation.doc}")
+        st.text(passage.text)
+        path = Path(passage.path)
+        if path.suffix.lower() == ".pdf" and path.is_file():
+            for page in range(passage.page, passage.page_end + 1):
+                st.image(
+                    render_page(path, page, passage.text), caption=f"{citation.doc}, page {page}"
+                )
+        if path.is_file():
+            st.download_button(
+                f"Download {citation.doc}",
+                path.read_bytes(),
+                file_name=path.name,
+                key=f"dl-{exchange.record_id}-{n}",
+            )
+
+
+def _feedback(services: Services, user: User, exchange: Exchange, index: int) -> None:
+    if exchange.feedback is not None:
+        st.caption("Thanks for the feedback.")
+        return
+    left, right, _ = st.columns([1, 1, 6])
+    for column, helpful, label in ((left, True, "👍 Helpful"), (right, False, "👎 Not helpful")):
+        if column.button(label, key=f"fb-{index}-{helpful}"):
+            exchange.feedback = helpful
+            services.audit.record(
+                "feedback", user.name, ref=exchange.record_id, helpful=helpful, at=time.time()
+            )
+            st.rerun()

@@ -1,0 +1,110 @@
+"""The portal's frame: settings and services once per process, login, session, navigation."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import streamlit as st
+
+from assistant.answer import User
+from pagewise.auth import AuthError, Identity
+from pagewise.components import configure_logging
+from pagewise.errors import PagewiseError
+from pagewise.settings import load_settings
+from ui.admin import show_admin
+from ui.chat import show_chat
+from ui.services import Services, make_services
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner="Starting Pagewise…")
+def services() -> Services:
+    settings = load_settings()
+    configure_logging(settings)
+    return make_services(settings)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Pagewise", page_icon="📘", layout="wide")
+    try:
+        app = services()
+    except PagewiseError as exc:
+        st.error(f"Pagewise cannot start: {exc}")
+        return
+    identity = _current_identity(app)
+    if identity is None:
+        _login(app)
+        return
+    user = User(
+        identity.username,
+        identity.groups,
+        app.access.collections_for(identity.groups, identity.is_admin),
+    )
+    page = _sidebar(app, identity, user)
+    if page == "Admin" and identity.is_admin:
+        show_admin(app, identity.username)
+    elif user.collections == ():
+        st.warning("Your account is in no group that has manuals. Ask an administrator for access.")
+    else:
+        st.title("Ask the manuals")
+        show_chat(app, user)
+
+
+def _current_identity(app: Services) -> Identity | None:
+    identity: Identity | None = st.session_state.get("identity")
+    if identity is None:
+        return None
+    idle = time.time() - st.session_state.get("last_seen", 0.0)
+    if idle > app.settings.session_timeout_minutes * 60:
+        _logout(app, "timeout")
+        st.info("Your session expired. Please log in again.")
+        return None
+    st.session_state["last_seen"] = time.time()
+    return identity
+
+
+def _login(app: Services) -> None:
+    st.title("Pagewise")
+    st.caption("Answers from our manuals, with the page they came from.")
+    with st.form("login"):
+        username = st.text_input("User name")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Log in")
+    if not submitted:
+        return
+    try:
+        identity = app.authenticator.authenticate(username, password)
+    except AuthError as exc:
+        log.warning("login failed for %r: %s", username, exc)
+        app.audit.record("login_failed", username, reason=type(exc).__name__)
+        st.error(exc.public_message)
+        return
+    finally:
+        del password  # nothing keeps the password once the bind is done
+    app.audit.record("login", identity.username, groups=list(identity.groups))
+    st.session_state["identity"] = identity
+    st.session_state["last_seen"] = time.time()
+    st.rerun()
+
+
+def _sidebar(app: Services, identity: Identity, user: User) -> str:
+    with st.sidebar:
+        st.markdown(f"**{identity.display_name or identity.username}**")
+        if user.collections is None:
+            st.caption("Administrator: all collections")
+        else:
+            st.caption("Collections: " + (", ".join(user.collections) or "none"))
+        page = st.radio("Page", ["Ask", "Admin"] if identity.is_admin else ["Ask"])
+        if st.button("Log out"):
+            _logout(app, "logout")
+            st.rerun()
+    return str(page)
+
+
+def _logout(app: Services, reason: str) -> None:
+    identity = st.session_state.get("identity")
+    if identity is not None:
+        app.audit.record("logout", identity.username, reason=reason)
+    st.session_state.clear()
