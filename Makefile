@@ -16,9 +16,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: install
+# The demo directory (policies/dev-directory.ldif) on 127.0.0.1:3389 and the portal on
+# 127.0.0.1:8501; Ctrl-C stops both.
+run: install system-packages
 	$(PAGEWISE) ingest $(SAMPLE_DOCS) || [ $$? -eq 1 ]  # 1: some files were skipped, see above
-	$(PAGEWISE) ask "$(EXAMPLE_QUESTION)"
+	$(PY) scripts/slapd.py --ldif policies/dev-directory.ldif --port 3389 --dir data/ldap & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(PAGEWISE) ui
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -88,7 +88,7 @@ def _answer(
 def _show_answer(services: Services, user: User, exchange: Exchange, index: int) -> None:
     answer = exchange.answer
     if answer.refused:
-        st.info(answer.answer, icon="📭")
+        st.info(answer.answer)
     else:
         # Answers are text: whatever a manual or the model wrote, no HTML reaches the page.
         st.markdown(html.escape(answer.answer))
@@ -133,8 +133,8 @@ def _feedback(services: Services, user: User, exchange: Exchange, index: int) ->
     if exchange.feedback is not None:
         st.caption("Thanks for the feedback.")
         return
-    left, right, _ = st.columns([1, 1, 6])
-    for column, helpful, label in ((left, True, "👍 Helpful"), (right, False, "👎 Not helpful")):
+    left, right, _ = st.columns([1, 1, 4])
+    for column, helpful, label in ((left, True, "Helpful"), (right, False, "Not helpful")):
         if column.button(label, key=f"fb-{index}-{helpful}"):
             exchange.feedback = helpful
             services.audit.record(

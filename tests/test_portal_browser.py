@@ -1,0 +1,136 @@
+"""End to end in a real headless Chromium: log in, ask about the shared manual, open the source.
+
+The portal runs as users run it (`pagewise ui`), with the real LDAP server, the real index of
+the shared manual and the embedded CPU model. Screenshots and timings go to test-artifacts/.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from pagewise.components import build
+from pagewise.embedder import Embedder
+from pagewise.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# No connection leaves the machine: Chromium's background services stay off.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def portal_url(
+    tmp_path_factory: pytest.TempPathFactory,
+    dev_directory: Any,
+    embedder: Embedder,
+    shared_manual: Path,
+) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("portal") / "data"
+    components = build(Settings(data_dir=data), embedder=embedder)
+    components.ingestor().ingest([shared_manual], "engineering")
+    components.close()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
+    env.update(
+        PAGEWISE_DATA_DIR=str(data),
+        PAGEWISE_LDAP_URL=dev_directory.url,
+        PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
+    )
+    log = (data / "portal.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pagewise", "ui", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the portal did not start; see portal.log") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _log_in(page: Page, url: str, username: str, password: str) -> None:
+    page.goto(url)
+    page.get_by_label("User name").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -> None:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail("chromium is missing: run scripts/install-system-packages.sh")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _log_in(page, portal_url, "alice", "wrong")
+        page.get_by_text("Wrong user name or password.").wait_for(timeout=30_000)
+
+        _log_in(page, portal_url, "alice", "alice-demo")
+        page.get_by_text("Ask the manuals").wait_for(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "portal-1-logged-in.png")
+
+        page.get_by_placeholder("Ask about the manuals…").fill("不允许使用 java.sql.Date 吗？")
+        asked = time.monotonic()
+        page.keyboard.press("Enter")
+        answer = page.locator('[data-testid="stChatMessage"]').nth(1)
+        first_text = None
+        while first_text is None and time.monotonic() - asked < 300:
+            if "java.sql" in answer.inner_text() or "[" in answer.inner_text():
+                first_text = time.monotonic() - asked
+            time.sleep(0.2)
+        reference = page.get_by_role("button", name="java-manual-huangshan.pdf").first
+        reference.wait_for(timeout=300_000)
+        full_answer = time.monotonic() - asked
+        page.screenshot(path=ARTIFACTS / "portal-2-answer.png", full_page=True)
+        label = reference.inner_text()
+        assert "《Java 开发手册（黄山版）》第 1" in label and "(五) 日期时间" in label
+
+        reference.click()
+        download = page.get_by_role("button", name="Download java-manual-huangshan.pdf")
+        download.wait_for(timeout=60_000)  # shown after the page pictures
+        picture = page.get_by_role("img").first
+        assert picture.is_visible()
+        picture.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "portal-3-cited-page.png")
+        browser.close()
+    timings = {"first_text_s": round(first_text or -1, 1), "full_answer_s": round(full_answer, 1)}
+    (ARTIFACTS / "portal-timings.json").write_text(json.dumps(timings))
+    print(f"portal timings: {timings}")
