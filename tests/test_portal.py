@@ -3,6 +3,7 @@
 (The real embedded model answers in the browser test, tests/test_portal_browser.py.)
 """
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,21 @@ def test_a_user_in_no_mapped_group_is_told_to_ask_for_access(
     st.cache_resource.clear()
     at = _login("alice", "alice-demo")
     assert "Ask an administrator for access" in at.warning[0].value
+
+
+def test_logout_returns_to_the_login_form(portal: Path) -> None:
+    at = _login("alice", "alice-demo")
+    next(b for b in at.sidebar.button if b.label == "Log out").click().run()
+    assert [t.label for t in at.text_input] == ["User name", "Password"]
+    assert "identity" not in at.session_state
+
+
+def test_an_idle_session_expires(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGEWISE_SESSION_TIMEOUT_MINUTES", "0.01")
+    st.cache_resource.clear()
+    at = _login("alice", "alice-demo")
+    assert at.title[0].value == "Ask the manuals"
+    time.sleep(1.0)
+    at.run()
+    assert [i.value for i in at.info] == ["Your session expired. Please log in again."]
+    assert [t.label for t in at.text_input] == ["User name", "Password"]

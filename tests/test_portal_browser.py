@@ -134,3 +134,22 @@ def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -
     timings = {"first_text_s": round(first_text or -1, 1), "full_answer_s": round(full_answer, 1)}
     (ARTIFACTS / "portal-timings.json").write_text(json.dumps(timings))
     print(f"portal timings: {timings}")
+
+
+def test_an_admin_uploads_a_manual_and_sees_the_report(portal_url: str, fixtures: Path) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _log_in(page, portal_url, "carol", "carol-demo")
+        page.get_by_text("Admin", exact=True).click()
+        page.get_by_role("tab", name="Upload manuals").wait_for(timeout=30_000)
+        page.locator('input[type="file"]').set_input_files(
+            [str(fixtures / "guide.md"), str(fixtures / "encrypted.pdf")]
+        )
+        page.get_by_role("button", name="Ingest").click()
+        page.get_by_text("Some files were skipped").wait_for(timeout=120_000)
+        page.screenshot(path=ARTIFACTS / "portal-4-admin-upload.png")
+        report = page.locator('[data-testid="stAlert"]').last.inner_text()
+        assert "guide.md · added · 1 pages" in report
+        assert "encrypted.pdf · failed · the PDF is encrypted with a password" in report
+        browser.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -57,21 +58,17 @@ def _upload(services: Services, admin: str) -> None:
         collection=collection,
         files=[f"{Path(r.path).name}: {r.status}" for r in reports],
     )
-    st.dataframe(
-        [
-            {
-                "file": Path(r.path).name,
-                "status": r.status,
-                "pages": r.pages,
-                "chunks": r.chunks,
-                "reason": r.reason or "; ".join(r.warnings),
-            }
-            for r in reports
-        ],
-        hide_index=True,
-    )
+    # One line a file: a short report that people read and copy from, not a grid to sort.
+    lines = []
+    for r in reports:
+        detail = r.reason or "; ".join(r.warnings)
+        counts = f"{r.pages} pages, {r.chunks} chunks" if r.status != "failed" else ""
+        lines.append(" · ".join(p for p in (Path(r.path).name, r.status, counts, detail) if p))
+    report = "\n".join(f"- {html.escape(line)}" for line in lines)
     if summary.failed:
-        st.warning("Some files were skipped; the reason is in the table.")
+        st.warning(f"Some files were skipped:\n\n{report}")
+    else:
+        st.success(f"All files ingested:\n\n{report}")
 
 
 def _documents(services: Services, admin: str) -> None:
