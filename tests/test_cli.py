@@ -127,3 +127,32 @@ def test_ask_with_the_llm_server_down_says_what_to_do(workdir: Path) -> None:
     assert result.returncode == 3
     assert "Error: cannot reach the LLM server at http://127.0.0.1:9/v1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_scores_this_design_and_the_llama_index_baseline(
+    workdir: Path, tmp_path: Path
+) -> None:
+    from llm_doubles import ScriptedLLM
+    from openai_server import serve
+
+    run("ingest", "manuals", cwd=workdir)
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text(
+        '{"q": "密码多久需要更换一次？", "pages": [6], "doc": "manual.pdf"}\n'
+        '{"q": "食堂几点开门？", "pages": []}\n',
+        encoding="utf-8",
+    )
+    with serve(ScriptedLLM("密码每 90 天更换一次 [1]。")) as url:
+        env = {
+            "PAGEWISE_LLM_BACKEND": "openai",
+            "PAGEWISE_LLM_BASE_URL": url,
+            "PAGEWISE_LLM_MODEL": "scripted",
+        }
+        result = run("eval", str(questions), "--baseline", "--json", cwd=workdir, env=env)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    ours, baseline = scores["pagewise"], scores["llama-index baseline"]
+    assert (ours["questions"], ours["answerable"]) == (2, 1)
+    assert ours["hit_at_3"] == 1.0 and ours["citation_precision"] == 1.0
+    assert ours["refusal_accuracy"] == 1.0  # answered the covered one, refused the other
+    assert baseline["refused_when_uncovered"] == 0.0  # the plain pipeline answers anything

@@ -127,3 +127,15 @@ def test_an_idle_session_expires(portal: Path, monkeypatch: pytest.MonkeyPatch) 
     at.run()
     assert [i.value for i in at.info] == ["Your session expired. Please log in again."]
     assert [t.label for t in at.text_input] == ["User name", "Password"]
+
+
+def test_an_admin_deletes_a_document_and_reads_the_audit_log(portal: Path) -> None:
+    carol = _login("carol", "carol-demo")
+    carol.sidebar.radio[0].set_value("Admin").run()
+    carol.selectbox[0].set_value("engineering / manual.pdf").run()
+    next(b for b in carol.button if b.label == "Delete").click().run()
+    assert not carol.exception
+    assert any("No documents yet" in i.value for i in carol.info)
+    audit = carol.dataframe[-1].value
+    assert {"login", "delete"} <= set(audit["event"])
+    assert set(audit[audit["event"] == "delete"]["user"]) == {"carol"}
