@@ -12,6 +12,8 @@ from assistant.prompt import Turn, build_messages, trim_history
 from assistant.retrieval import Passage, Retriever
 from pagewise.keywords import mostly_chinese, term_coverage
 from pagewise.policies import Policies
+from pagewise.ratelimit import RateLimiter
+from pagewise.sensitive import SensitiveWords
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class User:
     name: str
     groups: tuple[str, ...] = ()
     collections: tuple[str, ...] | None = None
+    client: str | None = None  # the browser's address, for the per-client rate limit
 
 
 @dataclass
@@ -69,6 +72,8 @@ class Assistant:
         history_tokens: int = 1024,
         max_tokens: int = 512,
         temperature: float = 0.0,
+        sensitive: SensitiveWords | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -79,6 +84,8 @@ class Assistant:
         self.history_tokens = history_tokens
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.sensitive = sensitive or SensitiveWords()
+        self.rate_limiter = rate_limiter
 
     def ask(self, question: str, user: User, history: Sequence[Turn] = ()) -> Answer:
         for event in self.stream(question, user, history):
@@ -88,6 +95,16 @@ class Assistant:
 
     def stream(self, question: str, user: User, history: Sequence[Turn] = ()) -> Iterator[Event]:
         started = time.perf_counter()
+        if self.rate_limiter is not None:
+            self.rate_limiter.check(user.name, user.groups, user.client).raise_if_refused()
+        if self.sensitive.contains(question):
+            # Refused before retrieval: the question reaches neither the index nor the model.
+            yield Event("passages", passages=[])
+            yield Event(
+                "answer",
+                answer=self._refusal(question, [], started, self.policies.sensitive_refusal),
+            )
+            return
         passages = self.relevant_passages(question, user)
         yield Event("passages", passages=passages)
         if not passages:
@@ -99,11 +116,12 @@ class Assistant:
             pieces.append(piece)
             yield Event("token", text=piece)
         checked = check_citations("".join(pieces), passages, self.policies.refusal)
+        text = self.sensitive.redact(checked.text)
         yield Event(
             "answer",
             answer=Answer(
                 question=question,
-                answer=checked.text,
+                answer=text,
                 refused=checked.refused,
                 citations=checked.citations,
                 passages=passages,
@@ -134,10 +152,12 @@ class Assistant:
         recent = trim_history(history, self.history_tokens, self.llm.count_tokens)
         return build_messages(self.policies.system_prompt, question, passages, recent)
 
-    def _refusal(self, question: str, passages: list[Passage], started: float) -> Answer:
+    def _refusal(
+        self, question: str, passages: list[Passage], started: float, text: str | None = None
+    ) -> Answer:
         return Answer(
             question=question,
-            answer=self.policies.refusal,
+            answer=text or self.policies.refusal,
             refused=True,
             citations=[],
             passages=passages,

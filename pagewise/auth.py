@@ -171,11 +171,25 @@ class LdapAuthenticator:
         # which many servers answer with success: it must never reach the directory.
         if not username or not password or not password.strip():
             raise MissingCredentialsError("Login refused: empty user name or password.")
+        return self._identity(username, password)
+
+    def lookup(self, username: str) -> Identity:
+        """The directory entry and groups of ``username``, without a password.
+
+        For operators on the server (``pagewise ask --user``), never for a login.
+        """
+        username = username.strip()
+        if not username:
+            raise MissingCredentialsError("Give a user name.")
+        return self._identity(username, None)
+
+    def _identity(self, username: str, password: str | None) -> Identity:
         try:
             search = self._search_connection()
             try:
                 dn, display_name = self._find_user(search, username)
-                self._check_password(dn, password)
+                if password is not None:
+                    self._check_password(dn, password)
                 groups = self._groups(search, username, dn)
             finally:
                 search.unbind()
@@ -188,7 +202,8 @@ class LdapAuthenticator:
             log.warning("login failed for %r: %s", username, exc)
             raise
         is_admin = self.admin_group.casefold() in (g.casefold() for g in groups)
-        log.info("login: %s (%s) in groups %s", username, dn, ", ".join(groups) or "none")
+        if password is not None:
+            log.info("login: %s (%s) in groups %s", username, dn, ", ".join(groups) or "none")
         return Identity(username, display_name, dn, groups, is_admin)
 
     def _connect(self, user: str | None, password: SecretStr | str | None) -> ldap3.Connection:

@@ -153,6 +153,7 @@ def _print_summary(summary: IngestSummary) -> None:
 @click.argument("question", nargs=-1, required=True)
 @click.option("-k", "k", type=click.IntRange(1, 50), help="How many passages (default 3).")
 @click.option("--collection", "-c", "collections", multiple=True, help="Search only these.")
+@click.option("--user", "username", help="Search as this directory user (their collections).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
 @friendly_errors
@@ -161,13 +162,15 @@ def search(
     question: tuple[str, ...],
     k: int | None,
     collections: tuple[str, ...],
+    username: str | None,
     as_json: bool,
 ) -> None:
     """Show the passages that best match QUESTION, with document, page and section."""
+    user = _user(ctx.obj, username, collections)
     components = _components(ctx)
     try:
         passages = components.retriever().search(
-            " ".join(question), k or components.settings.top_k, list(collections) or None
+            " ".join(question), k or components.settings.top_k, user.collections
         )
     finally:
         components.close()
@@ -208,17 +211,22 @@ def documents(ctx: click.Context, collection: str | None, as_json: bool) -> None
 @main.command()
 @click.argument("question", nargs=-1, required=True)
 @click.option("--collection", "-c", "collections", multiple=True, help="Search only these.")
+@click.option("--user", "username", help="Ask as this directory user (their collections).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.pass_context
 @friendly_errors
 def ask(
-    ctx: click.Context, question: tuple[str, ...], collections: tuple[str, ...], as_json: bool
+    ctx: click.Context,
+    question: tuple[str, ...],
+    collections: tuple[str, ...],
+    username: str | None,
+    as_json: bool,
 ) -> None:
     """Answer QUESTION from the manuals, citing document and page for every claim."""
+    user = _user(ctx.obj, username, collections)
     components = _components(ctx)
     try:
         assistant = components.assistant()
-        user = User("cli", collections=tuple(collections) or None)
         if not as_json and sys.stderr.isatty():
             click.echo("Thinking…", err=True)
         answer = assistant.ask(" ".join(question), user)
@@ -236,6 +244,27 @@ def ask(
         click.echo("\nCheck these sentences: their numbers or names are not in the cited page:")
         for sentence in answer.flagged:
             click.echo(f"  - {sentence}")
+
+
+def _user(settings: Settings, username: str | None, collections: tuple[str, ...]) -> User:
+    """Who the command acts for: the operator (every collection, or those named) or, with
+    --user, a directory user with exactly the collections their groups allow."""
+    if not username:
+        return User("cli", collections=collections or None)
+    from pagewise.access import load_access
+    from pagewise.auth import LdapAuthenticator
+
+    identity = LdapAuthenticator.from_settings(settings).lookup(username)
+    allowed = load_access(settings.policies_dir).collections_for(identity.groups, identity.is_admin)
+    if allowed == ():
+        raise PagewiseError(
+            f"user {username} is in no group that has manuals (groups: "
+            f"{', '.join(identity.groups) or 'none'}); see policies/access.toml"
+        )
+    if collections:
+        # Naming collections can narrow what the user sees, never widen it.
+        allowed = tuple(c for c in collections if allowed is None or c in allowed)
+    return User(identity.username, identity.groups, allowed)
 
 
 class _AssistantPipeline:
@@ -259,7 +288,7 @@ def evaluate(ctx: click.Context, questions_file: Path, baseline: bool, as_json: 
     questions = load_questions(questions_file)
     components = _components(ctx)
     try:
-        assistant = components.assistant()
+        assistant = components.assistant(rate_limited=False)
         pipelines: dict[str, Pipeline] = {"pagewise": _AssistantPipeline(assistant)}
         if baseline:
             from assistant.baseline import BaselinePipeline
@@ -328,3 +357,55 @@ def ui(ctx: click.Context, host: str | None, port: int | None) -> None:
     ]
     click.echo(f"Pagewise portal on http://{host or settings.ui_host}:{port or settings.ui_port}")
     os.execv(sys.executable, command)
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit log's hash chain and export its records."""
+
+
+@audit.command("verify")
+@click.pass_context
+@friendly_errors
+def audit_verify(ctx: click.Context) -> None:
+    """Check every record of the audit log; exit 1 and name the first break if one is found."""
+    from pagewise.audit import verify
+
+    settings: Settings = ctx.obj
+    report = verify(settings.data_dir / "audit")
+    if not report.ok:
+        click.echo(report.message, err=True)
+        sys.exit(1)
+    click.echo(report.message)
+
+
+@audit.command("export")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="First day (local time).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day, included.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for spreadsheets instead of JSON lines.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File to write (default:"
+    " standard output). A CSV file starts with a BOM so Excel reads Chinese.",
+)
+@click.pass_context
+@friendly_errors
+def audit_export(
+    ctx: click.Context, start: str | None, end: str | None, as_csv: bool, output: Path | None
+) -> None:
+    """Export audit records, oldest first, as JSON lines or CSV."""
+    from pagewise.audit import day_range, export, write_export
+
+    settings: Settings = ctx.obj
+    records = export(settings.data_dir / "audit", *day_range(start, end))
+    if output is None:
+        write_export(records, sys.stdout, as_csv)
+        return
+    # Write beside the target and rename: a failed export never leaves half a file behind.
+    partial = output.with_name(output.name + ".partial")
+    with partial.open("w", encoding="utf-8-sig" if as_csv else "utf-8", newline="") as out:
+        count = write_export(records, out, as_csv)
+    partial.replace(output)
+    click.echo(f"{count} records written to {output}", err=True)

@@ -14,6 +14,8 @@ from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
 from pagewise.errors import ConfigError
 from pagewise.policies import load_policies
+from pagewise.ratelimit import RateLimiter, load_rate_limits, rate_limit_db
+from pagewise.sensitive import load_sensitive_words
 from pagewise.settings import Settings
 from pagewise.store import ChromaStore, Store
 
@@ -38,8 +40,11 @@ class Components:
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.catalog, self.embedder)
 
-    def assistant(self, llm: LLM | None = None) -> Assistant:
+    def assistant(self, llm: LLM | None = None, rate_limited: bool = True) -> Assistant:
+        """``rate_limited=False`` for evaluation runs, which ask far more than a person."""
         settings = self.settings
+        policy = load_rate_limits(settings.policies_dir)
+        limiter = RateLimiter.from_policy(rate_limit_db(settings.data_dir), policy)
         return Assistant(
             self.retriever(),
             llm or make_llm(settings),
@@ -50,6 +55,8 @@ class Components:
             history_tokens=settings.history_tokens,
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
+            sensitive=load_sensitive_words(settings.policies_dir),
+            rate_limiter=limiter if rate_limited else None,
         )
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from pagewise.errors import ConfigError
 
 DEFAULT_REFUSAL = "该问题暂未收录，请联系技术支持"
+DEFAULT_SENSITIVE_REFUSAL = "该问题涉及受限内容，无法回答。如有需要，请联系管理员。"
 # The copies that ship with Pagewise, used when the configured folder does not exist.
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "policies"
 
@@ -16,6 +17,7 @@ BUNDLED_DIR = Path(__file__).resolve().parent.parent / "policies"
 class Policies:
     system_prompt: str
     refusal: str
+    sensitive_refusal: str = DEFAULT_SENSITIVE_REFUSAL
 
 
 def load_policies(folder: Path) -> Policies:
@@ -36,4 +38,12 @@ def load_policies(folder: Path) -> Policies:
             f"{prompt_file} must contain {{refusal}} where the refusal text goes, so the model"
             " answers uncovered questions with exactly that text"
         )
-    return Policies(system_prompt=template.replace("{refusal}", refusal).strip(), refusal=refusal)
+    sensitive_file = folder / "sensitive_refusal.txt"
+    sensitive_refusal = (
+        sensitive_file.read_text(encoding="utf-8").strip() if sensitive_file.is_file() else ""
+    ) or DEFAULT_SENSITIVE_REFUSAL
+    return Policies(
+        system_prompt=template.replace("{refusal}", refusal).strip(),
+        refusal=refusal,
+        sensitive_refusal=sensitive_refusal,
+    )

@@ -14,6 +14,7 @@ import streamlit as st
 from assistant.answer import Answer, User
 from assistant.prompt import Turn
 from pagewise.errors import PagewiseError
+from pagewise.ratelimit import RateLimitedError
 from ui.pages import render_page
 from ui.services import Services
 
@@ -64,6 +65,10 @@ def _answer(
     try:
         with st.spinner("Searching the manuals…"):
             st.write_stream(pieces())
+    except RateLimitedError as exc:
+        services.audit.record("rate_limited", user.name, question=question, client=user.client)
+        st.warning(str(exc))
+        return None
     except PagewiseError as exc:
         log.exception("answering failed")
         services.audit.record("error", user.name, question=question, error=str(exc))

@@ -41,6 +41,7 @@ def main() -> None:
         identity.username,
         identity.groups,
         app.access.collections_for(identity.groups, identity.is_admin),
+        client=getattr(st.context, "ip_address", None),
     )
     page = _sidebar(app, identity, user)
     if page == "Admin" and identity.is_admin:

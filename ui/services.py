@@ -7,7 +7,7 @@ from functools import cached_property
 
 from assistant.answer import Assistant
 from pagewise.access import AccessPolicy, load_access
-from pagewise.audit import AuditLog
+from pagewise.audit import AuditLog, load_audit_policy
 from pagewise.auth import Authenticator, LdapAuthenticator
 from pagewise.components import Components, build
 from pagewise.settings import Settings
@@ -34,5 +34,5 @@ def make_services(settings: Settings) -> Services:
         components=build(settings),
         authenticator=LdapAuthenticator.from_settings(settings),
         access=load_access(settings.policies_dir),
-        audit=AuditLog(settings.data_dir / "audit"),
+        audit=AuditLog(settings.data_dir / "audit", load_audit_policy(settings.policies_dir).masks),
     )
