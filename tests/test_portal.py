@@ -139,3 +139,20 @@ def test_an_admin_deletes_a_document_and_reads_the_audit_log(portal: Path) -> No
     audit = carol.dataframe[-1].value
     assert {"login", "delete"} <= set(audit["event"])
     assert set(audit[audit["event"] == "delete"]["user"]) == {"carol"}
+
+
+def test_another_department_never_sees_the_manual_even_quoting_it(portal: Path) -> None:
+    bob = _login("bob", "bob-demo")  # finance: the manual is in engineering
+    bob.chat_input[0].set_value("密码长度至少 12 位，每 90 天更换一次。").run()
+    assert not bob.exception
+    assert not [b for b in bob.button if b.label.startswith("[")]
+    assert not bob.get("image") and not bob.get("download_button")
+    assert [i.value for i in bob.info] == ["该问题暂未收录，请联系技术支持"]
+
+
+def test_answers_are_shown_as_text_not_markup() -> None:
+    from ui.chat import as_text
+
+    shown = as_text("见 [1]。[点我](http://evil.example) <img src=x onerror=alert(1)> **粗**")
+    assert "](http" not in shown and "<img" not in shown and "**" not in shown
+    assert shown.startswith("见 \\[1\\]。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -90,13 +91,24 @@ def _answer(
     return Exchange(question, answer, record_id)
 
 
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<:/])")
+
+
+def as_text(answer: str) -> str:
+    """Markdown that shows ``answer`` as written: no HTML, no link to follow, no formatting.
+
+    A manual (or a model) can contain HTML, links or markdown; the page shows them as text.
+    """
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", html.escape(answer, quote=False))
+    return escaped.replace("\n", "  \n")
+
+
 def _show_answer(services: Services, user: User, exchange: Exchange, index: int) -> None:
     answer = exchange.answer
     if answer.refused:
         st.info(answer.answer)
     else:
-        # Answers are text: whatever a manual or the model wrote, no HTML reaches the page.
-        st.markdown(html.escape(answer.answer))
+        st.markdown(as_text(answer.answer))
     if answer.flagged:
         st.warning(
             "Check against the source: these sentences name numbers or terms not found in the"
