@@ -249,9 +249,11 @@ def _cli(*args: str, data: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_cli_verifies_and_exports(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _fill(data / "audit", 3, max_bytes=600)
+    files = len(chain_files(data / "audit"))  # record sizes vary with the time's digits
+    assert files >= 2
     result = _cli("verify", data=data, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("audit log intact: 3 records in 3 files")
+    assert result.stdout.startswith(f"audit log intact: 3 records in {files} files")
 
     result = _cli("export", "--from", "2000-01-01", data=data, cwd=tmp_path)
     assert [json.loads(line)["seq"] for line in result.stdout.splitlines()] == [1, 2, 3]
