@@ -270,8 +270,9 @@ def test_the_cli_verifies_and_exports(tmp_path: Path) -> None:
     assert result.returncode == 3 and "YYYY-MM-DD" in result.stderr
     assert "Traceback" not in result.stderr
 
-    path = chain_files(data / "audit")[1]
+    path = next(p for p in chain_files(data / "audit") if '"q1"' in p.read_text())
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if '"q1"' in text)
     path.write_text(path.read_text().replace('"q1"', '"q9"'))
     result = _cli("verify", data=data, cwd=tmp_path)
     assert result.returncode == 1
-    assert f"{path.name} line 1 (seq 2): edited" in result.stderr
+    assert f"{path.name} line {line} (seq 2): edited" in result.stderr
