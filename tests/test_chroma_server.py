@@ -1,31 +1,23 @@
 """The same ingestion and search against a Chroma server instead of the embedded store."""
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import free_port, wait_until_up
 
 from pagewise.components import build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             chroma,
@@ -41,15 +33,7 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Chroma server did not start") from None
-                time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 30, "Chroma")
         yield port
     finally:
         process.terminate()
@@ -79,6 +63,6 @@ def test_ingest_and_search_through_a_chroma_server(
 def test_unreachable_chroma_server_is_a_clear_error(tmp_path: Path, embedder: Embedder) -> None:
     from pagewise.errors import StoreError
 
-    settings = Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=_free_port())
+    settings = Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(StoreError, match=r"cannot open the Chroma server at 127\.0\.0\.1"):
         build(settings, embedder=embedder)

@@ -6,17 +6,16 @@ the shared manual and the embedded CPU model. Screenshots and timings go to test
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from servers import free_port, wait_until_up
 
 from pagewise.components import build
 from pagewise.embedder import Embedder
@@ -37,12 +36,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def portal_url(
     tmp_path_factory: pytest.TempPathFactory,
@@ -54,7 +47,7 @@ def portal_url(
     components = build(Settings(data_dir=data), embedder=embedder)
     components.ingestor().ingest([shared_manual], "engineering")
     components.close()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
     env.update(
         PAGEWISE_DATA_DIR=str(data),
@@ -70,15 +63,7 @@ def portal_url(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the portal did not start; see portal.log") from None
-                time.sleep(0.5)
+        wait_until_up(f"{url}/_stcore/health", process, 60, "the portal (see portal.log)")
         yield url
     finally:
         process.terminate()
