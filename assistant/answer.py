@@ -15,6 +15,10 @@ from pagewise.policies import Policies
 from pagewise.ratelimit import RateLimiter
 from pagewise.sensitive import SensitiveWords
 
+# Characters of a streamed answer held back while the model writes, so that a sensitive word
+# (with spaces or punctuation slipped between its characters) is whole before it is shown.
+STREAM_HOLD_BACK = 48
+
 
 @dataclass(frozen=True)
 class User:
@@ -112,10 +116,23 @@ class Assistant:
             return
         messages = self.messages(question, passages, history)
         pieces: list[str] = []
+        shown = 0
         for piece in self.llm.stream(messages, self.max_tokens, self.temperature):
             pieces.append(piece)
-            yield Event("token", text=piece)
-        checked = check_citations("".join(pieces), passages, self.policies.refusal)
+            # What is streamed is redacted too, and the newest characters are held back until
+            # no sensitive word can still be completing in them.
+            safe = (
+                self.sensitive.redact("".join(pieces)) if len(self.sensitive) else "".join(pieces)
+            )
+            visible = len(safe) - (STREAM_HOLD_BACK if len(self.sensitive) else 0)
+            if visible > shown:
+                yield Event("token", text=safe[shown:visible])
+                shown = visible
+        raw = "".join(pieces)
+        tail = (self.sensitive.redact(raw) if len(self.sensitive) else raw)[shown:]
+        if tail:
+            yield Event("token", text=tail)
+        checked = check_citations(raw, passages, self.policies.refusal)
         text = self.sensitive.redact(checked.text)
         yield Event(
             "answer",

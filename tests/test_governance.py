@@ -68,3 +68,16 @@ def test_the_third_question_in_a_window_is_refused_with_a_wait_time(
     admin = User("carol", ("pagewise-admins",), None)
     for _ in range(3):
         assert not assistant.ask("密码多久更换一次？", admin).refused
+
+
+def test_a_sensitive_word_never_appears_in_the_streamed_text(
+    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+) -> None:
+    reply = "密码每 90 天更换一次 [1]。另见内 部 机 密文件。" + "补充说明。" * 20
+    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, reply)
+    shown = ""
+    for event in assistant.stream("密码多久更换一次？", ALICE):
+        if event.kind == "token":
+            shown += event.text
+            assert "内 部 机 密" not in shown and "内 部 机" not in shown
+    assert shown.startswith("密码每 90 天更换一次 [1]。另见***文件。")
