@@ -117,19 +117,18 @@ class Assistant:
         messages = self.messages(question, passages, history)
         pieces: list[str] = []
         shown = 0
+        # What is streamed is redacted too, and the newest characters are held back until no
+        # sensitive word can still be completing in them.
+        hold_back = STREAM_HOLD_BACK if len(self.sensitive) else 0
         for piece in self.llm.stream(messages, self.max_tokens, self.temperature):
             pieces.append(piece)
-            # What is streamed is redacted too, and the newest characters are held back until
-            # no sensitive word can still be completing in them.
-            safe = (
-                self.sensitive.redact("".join(pieces)) if len(self.sensitive) else "".join(pieces)
-            )
-            visible = len(safe) - (STREAM_HOLD_BACK if len(self.sensitive) else 0)
+            safe = self._shown("".join(pieces), hold_back)
+            visible = len(safe) - hold_back
             if visible > shown:
                 yield Event("token", text=safe[shown:visible])
                 shown = visible
         raw = "".join(pieces)
-        tail = (self.sensitive.redact(raw) if len(self.sensitive) else raw)[shown:]
+        tail = self._shown(raw, hold_back)[shown:]
         if tail:
             yield Event("token", text=tail)
         checked = check_citations(raw, passages, self.policies.refusal)
@@ -148,6 +147,9 @@ class Assistant:
                 dropped=checked.dropped,
             ),
         )
+
+    def _shown(self, text: str, hold_back: int) -> str:
+        return self.sensitive.redact(text) if hold_back else text
 
     def relevant_passages(self, question: str, user: User) -> list[Passage]:
         """The top passages for the question that are similar enough to be worth reading."""

@@ -55,6 +55,11 @@ def passage_hits(passage: Passage, question: Question) -> bool:
     return any(passage.page <= page <= passage.page_end for page in question.pages)
 
 
+def first_hit(passages: Sequence[Passage], question: Question) -> int | None:
+    """The 1-based rank of the first passage on an expected page, or None."""
+    return next((i for i, p in enumerate(passages, 1) if passage_hits(p, question)), None)
+
+
 def score_retrieval(
     retriever: Retriever, questions: Sequence[Question], collections: Sequence[str] | None = None
 ) -> RetrievalScore:
@@ -63,12 +68,11 @@ def score_retrieval(
     reciprocal = 0.0
     misses = []
     for question in answerable:
-        passages = retriever.search(question.q, k=3, collections=collections)
-        ranks = [i for i, p in enumerate(passages, start=1) if passage_hits(p, question)]
-        if ranks:
-            hit1 += ranks[0] == 1
+        rank = first_hit(retriever.search(question.q, k=3, collections=collections), question)
+        if rank:
+            hit1 += rank == 1
             hit3 += 1
-            reciprocal += 1.0 / ranks[0]
+            reciprocal += 1.0 / rank
         else:
             misses.append(question.q)
     n = len(answerable) or 1
@@ -113,11 +117,11 @@ def score_answers(
             on_answer(answer)
         latencies.append(answer.latency_ms)
         if question.answerable:
-            ranks = [i for i, p in enumerate(answer.passages[:3], 1) if passage_hits(p, question)]
-            if ranks:
-                hit1 += ranks[0] == 1
+            rank = first_hit(answer.passages[:3], question)
+            if rank:
+                hit1 += rank == 1
                 hit3 += 1
-                reciprocal += 1.0 / ranks[0]
+                reciprocal += 1.0 / rank
             answered_covered += not answer.refused
             right_decision += not answer.refused
         else:

@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant.evaluation import Question, load_questions, passage_hits  # noqa: E402
+from assistant.evaluation import Question, first_hit, load_questions  # noqa: E402
 from assistant.retrieval import Passage, Retriever, _passage  # noqa: E402
 from pagewise.components import build  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
@@ -46,11 +46,11 @@ def evaluate(retriever: Retriever, method, questions: Sequence[Question]) -> tup
     rr = 0.0
     started = time.perf_counter()
     for q in questions:
-        ranks = [i for i, p in enumerate(method(retriever, q.q, 3), 1) if passage_hits(p, q)]
-        if ranks:
-            hit1 += ranks[0] == 1
+        rank = first_hit(method(retriever, q.q, 3), q)
+        if rank:
+            hit1 += rank == 1
             hit3 += 1
-            rr += 1 / ranks[0]
+            rr += 1 / rank
     ms = (time.perf_counter() - started) * 1000 / len(questions)
     n = len(questions)
     return hit1 / n, hit3 / n, rr / n, ms

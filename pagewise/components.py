@@ -43,8 +43,13 @@ class Components:
     def assistant(self, llm: LLM | None = None, rate_limited: bool = True) -> Assistant:
         """``rate_limited=False`` for evaluation runs, which ask far more than a person."""
         settings = self.settings
-        policy = load_rate_limits(settings.policies_dir)
-        limiter = RateLimiter.from_policy(rate_limit_db(settings.data_dir), policy)
+        limiter = (
+            RateLimiter.from_policy(
+                rate_limit_db(settings.data_dir), load_rate_limits(settings.policies_dir)
+            )
+            if rate_limited
+            else None
+        )
         return Assistant(
             self.retriever(),
             llm or make_llm(settings),
@@ -56,7 +61,7 @@ class Components:
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
             sensitive=load_sensitive_words(settings.policies_dir),
-            rate_limiter=limiter if rate_limited else None,
+            rate_limiter=limiter,
         )
 
     def close(self) -> None:

@@ -69,7 +69,8 @@ def _current_identity(app: Services) -> Identity | None:
 def _login(app: Services) -> None:
     st.title("Pagewise")
     st.caption("Answers from our manuals, with the page they came from.")
-    with st.form("login"):
+    # clear_on_submit: the password widget's value is not kept in the session after the bind.
+    with st.form("login", clear_on_submit=True):
         username = st.text_input("User name")
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Log in")
@@ -82,8 +83,6 @@ def _login(app: Services) -> None:
         app.audit.record("login_failed", username, reason=type(exc).__name__)
         st.error(exc.public_message)
         return
-    finally:
-        del password  # nothing keeps the password once the bind is done
     app.audit.record("login", identity.username, groups=list(identity.groups))
     st.session_state["identity"] = identity
     st.session_state["last_seen"] = time.time()

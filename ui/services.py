@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from assistant.answer import Assistant
@@ -20,7 +20,6 @@ class Services:
     authenticator: Authenticator
     access: AccessPolicy
     audit: AuditLog
-    _assistant: Assistant | None = field(default=None, repr=False)
 
     @cached_property
     def assistant(self) -> Assistant:
