@@ -1,23 +1,34 @@
-"""The assistant: retrieve, prompt, generate, check citations."""
+"""The assistant: retrieve, prompt, generate, check citations, and audit every question."""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from assistant.citations import Citation, check_citations
+from assistant.citations import CheckedAnswer, Citation, check_citations
 from assistant.llm import LLM, Message
 from assistant.prompt import Turn, build_messages, trim_history
 from assistant.retrieval import Passage, Retriever
+from pagewise.audit import AuditLog
+from pagewise.errors import PagewiseError
 from pagewise.keywords import mostly_chinese, term_coverage
 from pagewise.policies import Policies
-from pagewise.ratelimit import RateLimiter
+from pagewise.ratelimit import RateLimitedError, RateLimiter
 from pagewise.sensitive import SensitiveWords
+
+log = logging.getLogger(__name__)
 
 # Characters of a streamed answer held back while the model writes, so that a sensitive word
 # (with spaces or punctuation slipped between its characters) is whole before it is shown.
 STREAM_HOLD_BACK = 48
+# A line of the system prompt at least this long, repeated in an answer, means the model was
+# talked into revealing its rules (by a question or a planted manual): the answer is refused.
+RULE_LINE_MIN_CHARS = 12
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class Answer:
     model: str
     flagged: list[str] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
+    dropped_references: list[str] = field(default_factory=list)
+    # The audit record of this exchange: feedback on the answer refers to it.
+    audit_id: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -78,6 +92,7 @@ class Assistant:
         temperature: float = 0.0,
         sensitive: SensitiveWords | None = None,
         rate_limiter: RateLimiter | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -90,6 +105,8 @@ class Assistant:
         self.temperature = temperature
         self.sensitive = sensitive or SensitiveWords()
         self.rate_limiter = rate_limiter
+        self.audit = audit
+        self._rule_lines = rule_lines(policies.system_prompt)
 
     def ask(self, question: str, user: User, history: Sequence[Turn] = ()) -> Answer:
         for event in self.stream(question, user, history):
@@ -97,23 +114,67 @@ class Assistant:
                 return event.answer
         raise AssertionError("stream() always ends with the answer")
 
-    def stream(self, question: str, user: User, history: Sequence[Turn] = ()) -> Iterator[Event]:
-        started = time.perf_counter()
-        if self.rate_limiter is not None:
-            self.rate_limiter.check(user.name, user.groups, user.client).raise_if_refused()
+    def stream(
+        self, question: str, user: User, history: Sequence[Turn] = ()
+    ) -> Generator[Event, None, None]:
+        """Events up to the checked answer, whose ``audit_id`` names its audit record.
+
+        With an audit log, every question appends exactly one record, whatever the outcome:
+        answered, refused, sensitive_refused, rate_limited (RateLimitedError is raised) or
+        error (the exception is raised after the record is written).
+        """
+        record = _QuestionRecord(self.audit, question, user, self.llm.name)
+        try:
+            yield from self._stream(question, user, history, record)
+        except BaseException as exc:
+            # BaseException: an interrupted CLI (KeyboardInterrupt) or a reader that stopped
+            # before the answer (GeneratorExit) was still a question, and is audited as one.
+            record.failed(exc)
+            raise
+
+    def _stream(
+        self, question: str, user: User, history: Sequence[Turn], record: _QuestionRecord
+    ) -> Iterator[Event]:
+        self._check_rate_limit(user, record)
         if self.sensitive.contains(question):
             # Refused before retrieval: the question reaches neither the index nor the model.
             yield Event("passages", passages=[])
-            yield Event(
-                "answer",
-                answer=self._refusal(question, [], started, self.policies.sensitive_refusal),
-            )
+            refusal = self._refusal(question, [], record.started, self.policies.sensitive_refusal)
+            record.answered(refusal, "sensitive_refused")
+            yield Event("answer", answer=refusal)
             return
         passages = self.relevant_passages(question, user)
         yield Event("passages", passages=passages)
         if not passages:
-            yield Event("answer", answer=self._refusal(question, passages, started))
+            refusal = self._refusal(question, passages, record.started)
+            record.answered(refusal, "refused")
+            yield Event("answer", answer=refusal)
             return
+        raw = yield from self._generate(question, passages, history)
+        answer = self._checked_answer(question, raw, passages, record.started)
+        record.answered(answer, "refused" if answer.refused else "answered")
+        yield Event("answer", answer=answer)
+
+    def _check_rate_limit(self, user: User, record: _QuestionRecord) -> None:
+        if self.rate_limiter is None:
+            return
+        decision = self.rate_limiter.check(user.name, user.groups, user.client)
+        if decision.allowed:
+            return
+        refused = RateLimitedError(decision.retry_after)
+        # limited_by says whether the user or the client address ran out ("client:10.0.0.7").
+        record.write(
+            "rate_limited",
+            answer=str(refused),
+            retry_after=round(decision.retry_after, 1),
+            limited_by=decision.key,
+        )
+        raise refused
+
+    def _generate(
+        self, question: str, passages: list[Passage], history: Sequence[Turn]
+    ) -> Generator[Event, None, str]:
+        """Stream the model's answer as token events; return the whole raw text."""
         messages = self.messages(question, passages, history)
         pieces: list[str] = []
         shown = 0
@@ -131,22 +192,35 @@ class Assistant:
         tail = self._shown(raw, hold_back)[shown:]
         if tail:
             yield Event("token", text=tail)
-        checked = check_citations(raw, passages, self.policies.refusal)
-        text = self.sensitive.redact(checked.text)
-        yield Event(
-            "answer",
-            answer=Answer(
-                question=question,
-                answer=text,
-                refused=checked.refused,
-                citations=checked.citations,
-                passages=passages,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                model=self.llm.name,
-                flagged=checked.flagged,
-                dropped=checked.dropped,
-            ),
+        return raw
+
+    def _checked_answer(
+        self, question: str, raw: str, passages: list[Passage], started: float
+    ) -> Answer:
+        checked = self._check(raw, passages)
+        return Answer(
+            question=question,
+            answer=self.sensitive.redact(checked.text),
+            refused=checked.refused,
+            citations=checked.citations,
+            passages=passages,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            model=self.llm.name,
+            flagged=checked.flagged,
+            dropped=checked.dropped,
+            dropped_references=checked.dropped_references,
         )
+
+    def _check(self, raw: str, passages: list[Passage]) -> CheckedAnswer:
+        checked = check_citations(raw, passages, self.policies.refusal)
+        if not checked.refused and reveals_rules(checked.text, self._rule_lines):
+            return CheckedAnswer(
+                self.policies.refusal,
+                refused=True,
+                dropped=checked.dropped,
+                dropped_references=checked.dropped_references,
+            )
+        return checked
 
     def _shown(self, text: str, hold_back: int) -> str:
         return self.sensitive.redact(text) if hold_back else text
@@ -183,3 +257,87 @@ class Assistant:
             latency_ms=(time.perf_counter() - started) * 1000,
             model=self.llm.name,
         )
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def rule_lines(system_prompt: str) -> tuple[str, ...]:
+    """The system prompt's lines long enough that repeating one can only be a leak."""
+    lines = (_squeeze(line.lstrip("-*• ")) for line in system_prompt.splitlines())
+    return tuple(line for line in lines if len(line) >= RULE_LINE_MIN_CHARS)
+
+
+def reveals_rules(answer: str, lines: Sequence[str]) -> bool:
+    squeezed = _squeeze(answer)
+    return any(line in squeezed for line in lines)
+
+
+class _QuestionRecord:
+    """The audit record of one question: written at most once, whatever happens."""
+
+    def __init__(self, audit: AuditLog | None, question: str, user: User, model: str) -> None:
+        self.audit = audit
+        self.question = question
+        self.user = user
+        self.model = model
+        self.started = time.perf_counter()
+        self.written = False
+
+    def write(self, outcome: str, latency_ms: float | None = None, **fields: Any) -> str | None:
+        if self.audit is None or self.written:
+            return None
+        if latency_ms is None:
+            latency_ms = (time.perf_counter() - self.started) * 1000
+        # Marked before writing: a failed write is not followed by a second, "error" record.
+        self.written = True
+        try:
+            return self.audit.record(
+                outcome,
+                self.user.name,
+                groups=list(self.user.groups),
+                client=self.user.client,
+                question=self.question,
+                model=self.model,
+                latency_ms=round(latency_ms),
+                **fields,
+            )
+        except OSError as exc:
+            # No answer without its record: the exchange fails with a message an operator
+            # can act on.
+            raise PagewiseError(
+                f"the audit log in {self.audit.folder} cannot be written ({exc}); check that the"
+                " folder is writable and the disk has space"
+            ) from exc
+
+    def answered(self, answer: Answer, outcome: str) -> None:
+        extra: dict[str, Any] = {
+            "flagged": answer.flagged,
+            "dropped_citations": answer.dropped,
+            "dropped_references": answer.dropped_references,
+        }
+        answer.audit_id = self.write(
+            outcome,
+            latency_ms=answer.latency_ms,  # the same number the CLI and the API report
+            answer=answer.answer,
+            citations=[
+                {"doc": c.doc, "page": c.page, "page_label": c.page_label} for c in answer.citations
+            ],
+            # Signs of a confused model or a planted manual, kept only when there are some.
+            **{name: value for name, value in extra.items() if value},
+        )
+
+    def failed(self, exc: BaseException) -> None:
+        if self.written:
+            return
+        error = (
+            "the answer was not read to the end"
+            if isinstance(exc, GeneratorExit)
+            else str(exc) or type(exc).__name__
+        )
+        try:
+            self.write("error", error=error, error_type=type(exc).__name__)
+        except PagewiseError:
+            # The question's own failure is what the caller must see; this one is logged.
+            log.exception("the audit record of a failed question was not written")

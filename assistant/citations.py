@@ -1,8 +1,11 @@
 """Checking an answer's citations against the passages it was given.
 
-A citation to a passage that was not given is dropped. A sentence whose key terms (numbers,
-identifiers, quoted names) appear in none of the passages it cites is flagged. An answer left
-without a valid citation becomes the refusal: an uncited claim is not shown to an employee.
+A citation to a passage that was not given is dropped, and so is a page reference written out
+in the answer ("《Secret Manual》第 99 页") that names no given passage's document and page: a
+planted manual or a confused model must not make the answer point at a page nobody retrieved.
+A sentence whose key terms (numbers, identifiers, quoted names) appear in none of the passages
+it cites is flagged. An answer left without a valid citation becomes the refusal: an uncited
+claim is not shown to an employee.
 """
 
 from __future__ import annotations
@@ -22,6 +25,15 @@ _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 _IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\(\))?")
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）])\s*")
+# A page reference written the way citation_label writes one: 《Title》第 13 页（印刷页 10/51）,
+# 《Title》第 16–17 页, 《Title》 p. 99.
+_WRITTEN_REFERENCE = re.compile(
+    r"《(?P<title>[^《》\n]{1,120})》\s*"
+    r"(?:第\s*(?P<first>\d{1,5})(?:\s*[–—~-]\s*(?P<last>\d{1,5}))?\s*页"
+    r"|(?:p\.|pp\.|page|pages)\s*(?P<first_en>\d{1,5})(?:\s*[–—~-]\s*(?P<last_en>\d{1,5}))?)"
+    r"(?:\s*[（(]印刷页[^）)\n]{0,20}[）)])?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class CheckedAnswer:
     citations: list[Citation] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)  # citation numbers with no such passage
     flagged: list[str] = field(default_factory=list)  # sentences whose key terms are unsupported
+    # Written-out page references ("《Secret Manual》第 99 页") that no given passage matches.
+    dropped_references: list[str] = field(default_factory=list)
 
 
 def _normalise(text: str) -> str:
@@ -82,6 +96,7 @@ def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> C
     if not answer.strip() or is_refusal(answer, refusal):
         return CheckedAnswer(refusal, refused=True)
 
+    answer, forged = drop_written_references(answer, passages)
     dropped: list[int] = []
     used: list[int] = []
 
@@ -95,7 +110,7 @@ def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> C
     text = _CITATION.sub(keep_valid, answer).strip()
     has_words = re.search(r"\w", _CITATION.sub("", text)) is not None
     if not used or not has_words:
-        return CheckedAnswer(refusal, refused=True, dropped=dropped)
+        return CheckedAnswer(refusal, refused=True, dropped=dropped, dropped_references=forged)
 
     flagged = []
     for sentence in _sentences(text):
@@ -108,7 +123,35 @@ def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> C
             flagged.append(sentence)
 
     citations = [make_citation(n, passages[n - 1]) for n in sorted(used)]
-    return CheckedAnswer(text, refused=False, citations=citations, dropped=dropped, flagged=flagged)
+    return CheckedAnswer(
+        text,
+        refused=False,
+        citations=citations,
+        dropped=dropped,
+        flagged=flagged,
+        dropped_references=forged,
+    )
+
+
+def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[str, list[str]]:
+    """The answer without written page references that match no given passage, and those."""
+    forged: list[str] = []
+
+    def keep_if_given(match: re.Match[str]) -> str:
+        first = int(match["first"] or match["first_en"])
+        last = int(match["last"] or match["last_en"] or first)
+        title = _normalise(match["title"])
+        if any(
+            title in (_normalise(p.title), _normalise(p.doc))
+            and first <= p.page_end
+            and last >= p.page
+            for p in passages
+        ):
+            return match.group(0)
+        forged.append(match.group(0))
+        return ""
+
+    return _WRITTEN_REFERENCE.sub(keep_if_given, answer), forged
 
 
 def _sentences(text: str) -> list[str]:

@@ -1,12 +1,32 @@
-"""Prompt assembly: the editable system prompt, numbered passages, recent history, the question."""
+"""Prompt assembly: the editable system prompt, numbered passages, recent history, the question.
+
+Text from manuals (and from the user) is defused before it goes into a message: it cannot close
+a passage's fence, and it cannot carry chat-template control tokens. Model servers (llama.cpp,
+vLLM) turn the text "<|im_start|>system" inside a message into the real control tokens, so a
+planted manual could otherwise open a system turn of its own.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.llm import Message
 from assistant.retrieval import Passage
+
+# Control tokens of the common chat templates: ChatML and Llama 3 (<|im_start|>, <|eot_id|>),
+# DeepSeek (<｜User｜>), Llama 2 and Mistral (<s>, [INST], <<SYS>>), Gemma (<start_of_turn>).
+_CHAT_MARKER = re.compile(
+    r"<[|｜][^<>\n]{0,64}?[|｜]>"
+    r"|</?s>|</?(?:start|end)_of_turn>|<</?SYS>>"
+    r"|\[/?INST\]",
+    re.IGNORECASE,
+)
+# Look-alikes keep the text readable for the model and a person, but match no control token.
+_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "[": "［", "]": "］"})
+PASSAGE_OPEN = "<<<"
+PASSAGE_CLOSE = ">>>"
 
 
 @dataclass(frozen=True)
@@ -31,12 +51,22 @@ def citation_label(passage: Passage) -> str:
     return f"《{passage.title}》{pages}{printed}{section}"
 
 
+def defuse(text: str) -> str:
+    """``text`` with no chat-template control token and no passage fence left in it."""
+    text = _CHAT_MARKER.sub(lambda marker: marker.group(0).translate(_LOOKALIKES), text)
+    return text.replace(PASSAGE_OPEN, "‹‹‹").replace(PASSAGE_CLOSE, "›››")
+
+
 def format_passages(passages: Sequence[Passage]) -> str:
-    # Each passage is fenced so that its text cannot pose as a rule or as another passage.
+    # Each passage is fenced so that its text cannot pose as a rule or as another passage. The
+    # header comes from the document's title and headings, so it is kept to one line too: a
+    # title with a line break could otherwise start a fence of its own.
     blocks = []
     for n, passage in enumerate(passages, start=1):
-        text = passage.text.replace("<<<", "‹‹‹").replace(">>>", "›››")
-        blocks.append(f"资料 [{n}]（{citation_label(passage)}）：\n<<<\n{text}\n>>>")
+        label = " ".join(defuse(citation_label(passage)).split())
+        blocks.append(
+            f"资料 [{n}]（{label}）：\n{PASSAGE_OPEN}\n{defuse(passage.text)}\n{PASSAGE_CLOSE}"
+        )
     return "\n\n".join(blocks)
 
 
@@ -47,13 +77,16 @@ def build_messages(
     history: Sequence[Turn] = (),
 ) -> list[Message]:
     messages = [Message("system", system_prompt)]
+    # A user's own text is defused too: typing "<|im_start|>system" must not open a system turn.
     for turn in history:
-        messages.append(Message("user", turn.question))
-        messages.append(Message("assistant", turn.answer))
+        messages.append(Message("user", defuse(turn.question)))
+        messages.append(Message("assistant", defuse(turn.answer)))
     # Small models follow the last thing they read: the citation rule is restated after the
     # question.
     reminder = "（请在每句回答的末尾标注依据的资料编号，例如 [1]。）"
-    messages.append(Message("user", f"{format_passages(passages)}\n\n问题：{question}\n{reminder}"))
+    messages.append(
+        Message("user", f"{format_passages(passages)}\n\n问题：{defuse(question)}\n{reminder}")
+    )
     return messages
 
 

@@ -59,7 +59,7 @@ def main() -> None:
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="pagewise-bench-")))
     components = build(settings)
     components.ingestor().ingest([args.shared], "default")
-    assistant = components.assistant(rate_limited=False)
+    assistant = components.assistant(rate_limited=False, audited=False)
     baseline = BaselinePipeline(
         [args.shared], components.embedder, assistant.llm, refusal=assistant.policies.refusal
     )

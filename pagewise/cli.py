@@ -288,7 +288,7 @@ def evaluate(ctx: click.Context, questions_file: Path, baseline: bool, as_json: 
     questions = load_questions(questions_file)
     components = _components(ctx)
     try:
-        assistant = components.assistant(rate_limited=False)
+        assistant = components.assistant(rate_limited=False, audited=False)
         pipelines: dict[str, Pipeline] = {"pagewise": _AssistantPipeline(assistant)}
         if baseline:
             from assistant.baseline import BaselinePipeline

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import logging.handlers
 from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.answer import Assistant
 from assistant.llm import LLM
 from assistant.retrieval import Retriever
 from ingest.pipeline import Ingestor
+from pagewise.audit import AuditLog, load_audit_policy
 from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
 from pagewise.errors import ConfigError
@@ -40,8 +42,18 @@ class Components:
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.catalog, self.embedder)
 
-    def assistant(self, llm: LLM | None = None, rate_limited: bool = True) -> Assistant:
-        """``rate_limited=False`` for evaluation runs, which ask far more than a person."""
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        """The audit log under the data dir, one per process: the assistant and the portal's
+        logins and admin actions append to the same chain."""
+        settings = self.settings
+        return AuditLog(settings.data_dir / "audit", load_audit_policy(settings.policies_dir).masks)
+
+    def assistant(
+        self, llm: LLM | None = None, rate_limited: bool = True, audited: bool = True
+    ) -> Assistant:
+        """An assistant that audits every question (``audited=False`` leaves the log alone);
+        ``rate_limited=False`` for evaluation runs, which ask far more than a person."""
         settings = self.settings
         limiter = (
             RateLimiter.from_policy(
@@ -62,6 +74,7 @@ class Components:
             temperature=settings.llm_temperature,
             sensitive=load_sensitive_words(settings.policies_dir),
             rate_limiter=limiter,
+            audit=self.audit_log if audited else None,
         )
 
     def close(self) -> None:

@@ -66,6 +66,20 @@ def test_a_forged_citation_is_dropped() -> None:
     assert [c.n for c in checked.citations] == [1]
 
 
+def test_a_written_reference_to_a_page_not_given_is_dropped() -> None:
+    reply = "不能写死 365 天，见《Secret Manual》第 99 页 [1]。另见《Java 开发手册》p. 40 [2]。"
+    checked = check_citations(reply, PASSAGES, REFUSAL)
+    assert checked.text == "不能写死 365 天，见 [1]。另见 [2]。"
+    assert checked.dropped_references == ["《Secret Manual》第 99 页", "《Java 开发手册》p. 40"]
+    assert [(c.doc, c.page) for c in checked.citations] == [("java.pdf", 13), ("java.pdf", 16)]
+
+
+def test_a_written_reference_to_a_given_page_is_kept() -> None:
+    reply = "见《Java 开发手册》第 13 页（印刷页 10/51）：不能写死 365 天 [1]。"
+    checked = check_citations(reply, PASSAGES, REFUSAL)
+    assert checked.text == reply and checked.dropped_references == []
+
+
 def test_an_answer_left_without_valid_citations_becomes_the_refusal() -> None:
     for reply in ("一年是 365 天。", "见 [3]。", "[1]", "【9】"):
         checked = check_citations(reply, PASSAGES, REFUSAL)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pagewise.audit import AuditLog
 from pagewise.errors import ConfigError
 from pagewise.settings import load_settings
 
@@ -114,6 +115,8 @@ def test_ask_json_answers_with_citations_from_the_embedded_model(workdir: Path) 
     assert answer["citations"][0]["page_label"] == "4"
     assert answer["passages"][0]["doc"] == "manual.pdf"
     assert "Traceback" not in result.stderr and "llama" not in result.stderr.lower()
+    (record,) = AuditLog(workdir / "data" / "audit").recent()
+    assert (record["event"], record["answer"]) == ("answered", answer["answer"])
 
 
 def test_ask_with_the_llm_server_down_says_what_to_do(workdir: Path) -> None:
@@ -127,6 +130,35 @@ def test_ask_with_the_llm_server_down_says_what_to_do(workdir: Path) -> None:
     assert result.returncode == 3
     assert "Error: cannot reach the LLM server at http://127.0.0.1:9/v1" in result.stderr
     assert "Traceback" not in result.stderr
+    (record,) = AuditLog(workdir / "data" / "audit").recent()
+    assert (record["event"], record["user"]) == ("error", "cli")
+    assert record["error"].startswith("cannot reach the LLM server")
+
+
+def test_ask_audits_every_question_like_the_portal(workdir: Path) -> None:
+    from llm_doubles import ScriptedLLM
+    from openai_server import serve
+
+    run("ingest", "manuals", cwd=workdir)
+    with serve(ScriptedLLM("密码每 90 天更换一次 [1]。")) as url:
+        env = {
+            "PAGEWISE_LLM_BACKEND": "openai",
+            "PAGEWISE_LLM_BASE_URL": url,
+            "PAGEWISE_LLM_MODEL": "scripted",
+        }
+        answered = run("ask", "--json", "密码多久需要更换一次？", cwd=workdir, env=env)
+        refused = run("ask", "食堂几点开门？", cwd=workdir, env=env)
+    assert answered.returncode == 0 and refused.returncode == 0, answered.stderr + refused.stderr
+    records = list(reversed(AuditLog(workdir / "data" / "audit").recent()))
+    assert [(r["event"], r["user"], r["question"]) for r in records] == [
+        ("answered", "cli", "密码多久需要更换一次？"),
+        ("refused", "cli", "食堂几点开门？"),
+    ]
+    assert records[0]["citations"] == [{"doc": "manual.pdf", "page": 6, "page_label": "4"}]
+    assert records[0]["answer"] == json.loads(answered.stdout)["answer"]
+    assert records[0]["model"].startswith("openai:scripted@")
+    verified = run("audit", "verify", cwd=workdir)
+    assert verified.returncode == 0 and "intact: 2 records" in verified.stdout
 
 
 def test_eval_scores_this_design_and_the_llama_index_baseline(

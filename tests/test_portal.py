@@ -3,9 +3,12 @@
 (The real embedded model answers in the browser test, tests/test_portal_browser.py.)
 """
 
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -83,7 +86,61 @@ def test_a_user_asks_and_sees_the_answer_with_its_page_reference(portal: Path) -
     assert len(at.get("image")) == 1, "the cited page is shown as a picture"
     assert len(at.get("download_button")) == 1, "the original file can be downloaded"
     assert any("2.1 密码策略" in c.value for c in at.caption)
-    assert {"login", "answer"} <= {r["event"] for r in AuditLog(portal / "audit").recent()}
+    assert {"login", "answered"} <= {r["event"] for r in AuditLog(portal / "audit").recent()}
+
+
+def test_an_answer_is_audited_once_and_feedback_refers_to_its_record(portal: Path) -> None:
+    at = _login("alice", "alice-demo")
+    at.chat_input[0].set_value("密码多久更换一次？").run()
+    next(b for b in at.button if b.label == "Helpful").click().run()
+    assert not at.exception
+    assert [c.value for c in at.caption if c.value == "Thanks for the feedback."]
+    login, answered, feedback = reversed(AuditLog(portal / "audit").recent())
+    assert (login["event"], answered["event"], feedback["event"]) == (
+        "login",
+        "answered",
+        "feedback",
+    )
+    assert answered["user"] == "alice" and answered["groups"] == ["engineering"]
+    assert (feedback["ref"], feedback["helpful"]) == (answered["id"], True)
+
+
+@pytest.fixture
+def shared_address(portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every session comes from one (non-loopback) address, as behind one office NAT; at most
+    two questions per window for each user and each address."""
+    policies = tmp_path / "limited-policies"
+    shutil.copytree(REPO / "policies", policies)
+    (policies / "rate_limits.toml").write_text("limit = 2\nwindow_seconds = 3600\n")
+    monkeypatch.setenv("PAGEWISE_POLICIES_DIR", str(policies))
+    st.cache_resource.clear()
+    address = "10.1.2.3"
+    # AppTest has no connection to take an address from (AppTest.context cannot seed
+    # ip_address): stand in for the browser's websocket below st.context, which still applies
+    # its own rules (loopback means no address).
+    client = SimpleNamespace(remote_ip=address, headers={}, cookies={})
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: client)
+    yield address
+
+
+def test_users_behind_one_client_address_share_its_rate_limit(
+    portal: Path, shared_address: str
+) -> None:
+    alice = _login("alice", "alice-demo")
+    for _ in range(2):
+        alice.chat_input[0].set_value("密码多久更换一次？").run()
+        assert not alice.warning, [w.value for w in alice.warning]
+    bob = _login("bob", "bob-demo")  # his first question, but the address has used its two
+    bob.chat_input[0].set_value("报销单多久内提交？").run()
+    assert not bob.exception
+    (warning,) = bob.warning
+    assert re.fullmatch(r"Too many questions: try again in \d+ seconds\.", warning.value)
+    records = [r for r in AuditLog(portal / "audit").recent() if r["event"] != "login"]
+    limited, *answered = records
+    assert [r["event"] for r in answered] == ["answered", "answered"]
+    assert {r["client"] for r in records} == {shared_address}
+    assert (limited["event"], limited["user"]) == ("rate_limited", "bob")
+    assert limited["limited_by"] == f"client:{shared_address}"
 
 
 def test_only_admins_see_the_admin_page(portal: Path) -> None:

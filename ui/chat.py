@@ -63,32 +63,22 @@ def _answer(
             elif event.answer is not None:
                 final.append(event.answer)
 
+    # The assistant writes the audit record of every question, whatever its outcome; the
+    # portal only shows the outcome.
     try:
         with st.spinner("Searching the manuals…"):
             st.write_stream(pieces())
     except RateLimitedError as exc:
-        services.audit.record("rate_limited", user.name, question=question, client=user.client)
         st.warning(str(exc))
         return None
     except PagewiseError as exc:
         log.exception("answering failed")
-        services.audit.record("error", user.name, question=question, error=str(exc))
         st.error(f"Sorry, no answer right now: {exc}")
         return None
     answer = final[0]
-    record_id = services.audit.record(
-        "refusal" if answer.refused else "answer",
-        user.name,
-        groups=list(user.groups),
-        question=question,
-        answer=answer.answer,
-        citations=[
-            {"doc": c.doc, "page": c.page, "page_label": c.page_label} for c in answer.citations
-        ],
-        model=answer.model,
-        latency_ms=round(answer.latency_ms),
-    )
-    return Exchange(question, answer, record_id)
+    if answer.audit_id is None:
+        raise AssertionError("the portal's assistant audits every question")
+    return Exchange(question, answer, answer.audit_id)
 
 
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<:/])")

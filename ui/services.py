@@ -7,7 +7,7 @@ from functools import cached_property
 
 from assistant.answer import Assistant
 from pagewise.access import AccessPolicy, load_access
-from pagewise.audit import AuditLog, load_audit_policy
+from pagewise.audit import AuditLog
 from pagewise.auth import Authenticator, LdapAuthenticator
 from pagewise.components import Components, build
 from pagewise.settings import Settings
@@ -23,15 +23,18 @@ class Services:
 
     @cached_property
     def assistant(self) -> Assistant:
-        # Loading the LLM takes seconds: only when the first question comes.
-        return self.components.assistant()
+        # Loading the LLM takes seconds: only when the first question comes. The assistant
+        # audits each question itself, into the same log as the portal's logins.
+        return self.components.assistant(audited=True)
 
 
 def make_services(settings: Settings) -> Services:
+    components = build(settings)
     return Services(
         settings=settings,
-        components=build(settings),
+        components=components,
         authenticator=LdapAuthenticator.from_settings(settings),
         access=load_access(settings.policies_dir),
-        audit=AuditLog(settings.data_dir / "audit", load_audit_policy(settings.policies_dir).masks),
+        # Logins, logouts, feedback and admin actions: the portal records those itself.
+        audit=components.audit_log,
     )
