@@ -409,3 +409,32 @@ def audit_export(
         count = write_export(records, out, as_csv)
     partial.replace(output)
     click.echo(f"{count} records written to {output}", err=True)
+
+
+@main.command(name="serve-llm")
+@click.option("--host", help="Address vLLM listens on (default: vllm_host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: vllm_port, 8000).")
+@click.option("--print-command", is_flag=True, help="Show the vllm command line; start nothing.")
+@click.pass_context
+@friendly_errors
+def serve_llm(ctx: click.Context, host: str | None, port: int | None, print_command: bool) -> None:
+    """Run the local vLLM server that the assistant answers through (llm_backend = "vllm").
+
+    Loopback only unless configured, an API key, prefix caching of the shared system prompt;
+    waits for /health and a warm-up answer before it says ready; Ctrl-C stops vLLM.
+    """
+    import shlex
+
+    from pagewise.serving import DEFAULT_SERVED_MODEL, serve, vllm_command, vllm_executable
+
+    settings: Settings = ctx.obj
+    overrides = {"vllm_host": host, "vllm_port": port}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if print_command:
+        # The packaged model is converted into this folder on the first start.
+        packaged = settings.data_dir / "models" / f"{DEFAULT_SERVED_MODEL}-hf"
+        model = settings.vllm_model or str(packaged)
+        executable = vllm_executable(settings, strict=False)
+        click.echo(shlex.join(vllm_command(settings, model, executable)))
+        return
+    serve(settings, echo=click.echo)

@@ -81,9 +81,6 @@ class Components:
         self.catalog.close()
 
 
-VLLM_DEFAULT_URL = "http://127.0.0.1:8000/v1"
-
-
 def make_llm(settings: Settings) -> LLM:
     """The configured LLM: the embedded CPU model unless a server is configured."""
     if settings.llm_backend == "embedded":
@@ -97,13 +94,25 @@ def make_llm(settings: Settings) -> LLM:
         )
     from assistant.openai_llm import OpenAIChat
 
-    base_url = settings.llm_base_url or (VLLM_DEFAULT_URL if settings.llm_backend == "vllm" else "")
-    if not base_url:
+    if settings.llm_backend == "vllm":
+        # The server `pagewise serve-llm` starts: same model name and API key (kept in the
+        # data dir unless llm_api_key is set), so nothing else needs configuring.
+        from pagewise.serving import api_key, served_model_name
+
+        return OpenAIChat(
+            settings.llm_base_url or settings.vllm_url,
+            served_model_name(settings),
+            api_key(settings),
+            settings.llm_timeout,
+        )
+    if not settings.llm_base_url:
         raise ConfigError("llm_backend is 'openai' but llm_base_url is not set")
     if not settings.llm_model:
-        raise ConfigError(f"set llm_model to the name of the model served at {base_url}")
-    api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return OpenAIChat(base_url, settings.llm_model, api_key, settings.llm_timeout)
+        raise ConfigError(
+            f"set llm_model to the name of the model served at {settings.llm_base_url}"
+        )
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return OpenAIChat(settings.llm_base_url, settings.llm_model, key, settings.llm_timeout)
 
 
 def build(

@@ -91,6 +91,46 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="Budget for earlier turns of the chat in the prompt."
     )
 
+    # Serving the LLM on a GPU with vLLM (`pagewise serve-llm`)
+    vllm_model: str | None = Field(
+        default=None,
+        description="Local model directory (Hugging Face layout) that vLLM serves; unset: the"
+        " packaged model, converted once into data_dir/models. Nothing is downloaded.",
+    )
+    vllm_host: str = Field(
+        default="127.0.0.1", description="Address vLLM listens on; 0.0.0.0 exposes it to the LAN."
+    )
+    vllm_port: int = Field(default=8000, ge=1, le=65535)
+    vllm_max_model_len: int = Field(
+        default=8192, ge=1024, description="Longest prompt + answer, in tokens."
+    )
+    vllm_max_num_seqs: int = Field(
+        default=128, ge=1, description="Requests decoded together (the batch)."
+    )
+    vllm_gpu_memory_utilization: float = Field(
+        default=0.90, gt=0.0, le=1.0, description="Share of each GPU's memory vLLM may take."
+    )
+    vllm_tensor_parallel_size: int = Field(
+        default=1, ge=1, description="GPUs one model is split over."
+    )
+    vllm_prefix_caching: bool = Field(
+        default=True, description="Reuse the KV cache of the system prompt every request shares."
+    )
+    vllm_lora_modules: dict[str, Path] = Field(
+        default_factory=dict,
+        description="LoRA adapters served beside the base model, name = directory (e.g. one per"
+        " department); a request names one as its model.",
+    )
+    vllm_extra_args: list[str] = Field(
+        default_factory=list, description="More `vllm serve` arguments, passed as they are."
+    )
+    vllm_executable: str | None = Field(
+        default=None, description="The `vllm` command; unset: `vllm` on PATH or python -m vllm."
+    )
+    vllm_startup_timeout: float = Field(
+        default=900.0, gt=0, description="Seconds to wait for vLLM to load and answer /health."
+    )
+
     # Login (LDAP)
     ldap_url: str = Field(
         default="ldap://127.0.0.1:3389",
@@ -160,6 +200,12 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def vllm_url(self) -> str:
+        """The base URL of the OpenAI-compatible API that `pagewise serve-llm` starts."""
+        host = "127.0.0.1" if self.vllm_host in ("0.0.0.0", "::", "") else self.vllm_host
+        return f"http://{host}:{self.vllm_port}/v1"
 
     @property
     def catalog_path(self) -> Path:
