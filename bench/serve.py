@@ -194,15 +194,36 @@ async def one_request(target: Target, messages: Messages, max_tokens: int) -> Ou
     return Outcome(True, first - started, ended - started, tokens or pieces)
 
 
+class PromptFeed:
+    """The prompts in turn, carrying on across levels, so a level does not replay the prompts
+    the server has just cached. ``unique`` also marks each request right after the system
+    prompt: then only the system prompt is served from a prefix cache, as with varied
+    questions from many people; without it, the passages of a replayed prompt are cached too."""
+
+    def __init__(self, prompts: list[Messages], unique: bool) -> None:
+        self.prompts = prompts
+        self.unique = unique
+        self.sent = 0
+
+    def next(self) -> Messages:
+        messages = self.prompts[self.sent % len(self.prompts)]
+        if self.unique:
+            last = messages[-1]
+            marked = {"role": last["role"], "content": f"(#{self.sent})\n{last['content']}"}
+            messages = [*messages[:-1], marked]
+        self.sent += 1
+        return messages
+
+
 async def closed_loop(
-    target: Target, prompts: list[Messages], clients: int, requests: int, max_tokens: int
+    target: Target, feed: PromptFeed, clients: int, requests: int, max_tokens: int
 ) -> tuple[list[Outcome], float]:
     order = iter(range(requests))
     outcomes: list[Outcome] = []
 
     async def client() -> None:
-        for index in order:
-            outcomes.append(await one_request(target, prompts[index % len(prompts)], max_tokens))
+        for _ in order:
+            outcomes.append(await one_request(target, feed.next(), max_tokens))
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -210,7 +231,7 @@ async def closed_loop(
 
 
 async def open_loop(
-    target: Target, prompts: list[Messages], per_minute: float, seconds: float, max_tokens: int
+    target: Target, feed: PromptFeed, per_minute: float, seconds: float, max_tokens: int
 ) -> tuple[list[Outcome], float]:
     interval = 60.0 / per_minute
     tasks: list[asyncio.Task[Outcome]] = []
@@ -218,8 +239,7 @@ async def open_loop(
     index = 0
     while (due := started + index * interval) < started + seconds:
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        messages = prompts[index % len(prompts)]
-        tasks.append(asyncio.create_task(one_request(target, messages, max_tokens)))
+        tasks.append(asyncio.create_task(one_request(target, feed.next(), max_tokens)))
         index += 1
     outcomes = list(await asyncio.gather(*tasks))
     return outcomes, time.perf_counter() - started
@@ -295,17 +315,15 @@ def levels(spec: str) -> list[int]:
 
 
 async def measure(target: Target, args: argparse.Namespace) -> list[LevelReport]:
-    prompts = load_prompts(args.prompts)
+    feed = PromptFeed(load_prompts(args.prompts), args.unique)
     rows = []
     for clients in levels(args.concurrency):
         count = args.requests or max(4 * clients, 20)
-        outcomes, seconds = await closed_loop(target, prompts, clients, count, args.max_tokens)
+        outcomes, seconds = await closed_loop(target, feed, clients, count, args.max_tokens)
         rows.append(report(f"concurrency {clients}", outcomes, seconds))
         print(f"  {rows[-1]}", file=sys.stderr, flush=True)
     if args.rate:
-        outcomes, seconds = await open_loop(
-            target, prompts, args.rate, args.duration, args.max_tokens
-        )
+        outcomes, seconds = await open_loop(target, feed, args.rate, args.duration, args.max_tokens)
         rows.append(report(f"{args.rate:g} req/min for {args.duration:g} s", outcomes, seconds))
     return rows
 
@@ -331,7 +349,8 @@ def run_load(args: argparse.Namespace) -> None:
         if server is not None:
             server.stop()
     print(f"\nServer: {label}; machine: {machine()}")
-    print(f"Prompts: {args.prompts.name}; max_tokens {args.max_tokens}; temperature 0")
+    kind = "each request unique after the system prompt" if args.unique else "replayed in turn"
+    print(f"Prompts: {args.prompts.name} ({kind}); max_tokens {args.max_tokens}; temperature 0")
     if startup:
         print("Startup: " + ", ".join(f"{k} {v:.1f} s" for k, v in startup.items()))
     print()
@@ -377,6 +396,9 @@ def main() -> None:
     load.add_argument("--concurrency", default="1,4,16,64,128")
     load.add_argument("--requests", type=int, help="Per level (default 4 × C, at least 20).")
     load.add_argument("--max-tokens", type=int, default=512)
+    load.add_argument(
+        "--unique", action="store_true", help="Make every prompt differ after the system prompt."
+    )
     load.add_argument("--rate", type=float, help="Also an open-loop run, requests a minute.")
     load.add_argument("--duration", type=float, default=60.0, help="Seconds of the open loop.")
     load.add_argument("--timeout", type=float, default=300.0)
