@@ -177,6 +177,11 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address the portal listens on (0.0.0.0: all)."
     )
     ui_port: int = Field(default=8501, ge=1, le=65535)
+    ui_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Reverse proxies in front of the portal (e.g. ["127.0.0.1"] for nginx on the'
+        " same host): their X-Forwarded-For names the browser, for per-client rate limits.",
+    )
     session_timeout_minutes: float = Field(
         default=30.0, gt=0, description="A portal session idle this long must log in again."
     )

@@ -143,6 +143,23 @@ def test_users_behind_one_client_address_share_its_rate_limit(
     assert limited["limited_by"] == f"client:{shared_address}"
 
 
+def test_behind_a_trusted_proxy_the_forwarded_browser_address_is_the_client(
+    portal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # nginx on the same host: Streamlit sees loopback (no address); nginx appended the
+    # browser's address after one the browser forged.
+    monkeypatch.setenv("PAGEWISE_UI_TRUSTED_PROXIES", '["127.0.0.1"]')
+    st.cache_resource.clear()
+    headers = [("X-Forwarded-For", "198.51.100.9, 10.7.7.7")]
+    client = SimpleNamespace(remote_ip="127.0.0.1", headers=headers, cookies={})
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: client)
+    alice = _login("alice", "alice-demo")
+    alice.chat_input[0].set_value("密码多久更换一次？").run()
+    assert not alice.exception
+    (answered,) = [r for r in AuditLog(portal / "audit").recent() if r["event"] == "answered"]
+    assert answered["client"] == "10.7.7.7"
+
+
 def test_only_admins_see_the_admin_page(portal: Path) -> None:
     alice = _login("alice", "alice-demo")
     assert [r.options for r in alice.sidebar.radio] == [["Ask"]]

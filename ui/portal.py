@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -41,7 +42,11 @@ def main() -> None:
         identity.username,
         identity.groups,
         app.access.collections_for(identity.groups, identity.is_admin),
-        client=getattr(st.context, "ip_address", None),
+        client=client_address(
+            getattr(st.context, "ip_address", None),
+            st.context.headers.get_all("X-Forwarded-For"),
+            app.settings.ui_trusted_proxies,
+        ),
     )
     page = _sidebar(app, identity, user)
     if page == "Admin" and identity.is_admin:
@@ -51,6 +56,26 @@ def main() -> None:
     else:
         st.title("Ask the manuals")
         show_chat(app, user)
+
+
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted_proxies: Sequence[str]
+) -> str | None:
+    """The browser's address, for the per-client rate limit and the audit log.
+
+    Behind a reverse proxy every browser arrives from the proxy's address; a proxy listed in
+    ``ui_trusted_proxies`` names the browser in X-Forwarded-For. Each proxy appends the address
+    it saw, so the last hop that is not a trusted proxy is the browser: anything before it was
+    written by the browser itself and may be forged. The header of any other peer is ignored.
+    """
+    hop = peer or "127.0.0.1"  # Streamlit reports no address for loopback connections
+    if hop not in trusted_proxies:
+        return peer
+    hops = [h.strip() for value in forwarded_for for h in value.split(",") if h.strip()]
+    for address in reversed(hops):
+        if address not in trusted_proxies:
+            return address
+    return peer
 
 
 def _current_identity(app: Services) -> Identity | None:
