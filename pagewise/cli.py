@@ -226,7 +226,7 @@ def ask(
     user = _user(ctx.obj, username, collections)
     components = _components(ctx)
     try:
-        assistant = components.assistant()
+        assistant = components.assistant(groups=user.groups)
         if not as_json and sys.stderr.isatty():
             click.echo("Thinking…", err=True)
         answer = assistant.ask(" ".join(question), user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -50,7 +51,11 @@ class Components:
         return AuditLog(settings.data_dir / "audit", load_audit_policy(settings.policies_dir).masks)
 
     def assistant(
-        self, llm: LLM | None = None, rate_limited: bool = True, audited: bool = True
+        self,
+        llm: LLM | None = None,
+        rate_limited: bool = True,
+        audited: bool = True,
+        groups: Sequence[str] = (),
     ) -> Assistant:
         """An assistant that audits every question (``audited=False`` leaves the log alone);
         ``rate_limited=False`` for evaluation runs, which ask far more than a person."""
@@ -64,7 +69,7 @@ class Components:
         )
         return Assistant(
             self.retriever(),
-            llm or make_llm(settings),
+            llm or make_llm(settings, lora_adapter(settings, groups)),
             load_policies(settings.policies_dir),
             top_k=settings.top_k,
             min_similarity=settings.min_similarity,
@@ -81,7 +86,15 @@ class Components:
         self.catalog.close()
 
 
-def make_llm(settings: Settings) -> LLM:
+def lora_adapter(settings: Settings, groups: Sequence[str]) -> str | None:
+    """The department adapter that answers a member of ``groups``: a LoRA module that
+    `serve-llm` serves under one of the user's group names (vllm backend only)."""
+    if settings.llm_backend != "vllm":
+        return None
+    return next((g for g in sorted(groups) if g in settings.vllm_lora_modules), None)
+
+
+def make_llm(settings: Settings, adapter: str | None = None) -> LLM:
     """The configured LLM: the embedded CPU model unless a server is configured."""
     if settings.llm_backend == "embedded":
         from assistant.embedded_llm import EmbeddedLLM
@@ -101,7 +114,7 @@ def make_llm(settings: Settings) -> LLM:
 
         return OpenAIChat(
             settings.llm_base_url or settings.vllm_url,
-            served_model_name(settings),
+            adapter or served_model_name(settings),
             api_key(settings),
             settings.llm_timeout,
         )

@@ -118,8 +118,8 @@ class Settings(BaseSettings):
     )
     vllm_lora_modules: dict[str, Path] = Field(
         default_factory=dict,
-        description="LoRA adapters served beside the base model, name = directory (e.g. one per"
-        " department); a request names one as its model.",
+        description="LoRA adapters served beside the base model, group = directory: members of"
+        " that directory group are answered through it (llm_backend vllm).",
     )
     vllm_extra_args: list[str] = Field(
         default_factory=list, description="More `vllm serve` arguments, passed as they are."

@@ -23,11 +23,13 @@ def main(argv: list[str]) -> None:
         print("ValueError: no GPU found (fake)", flush=True)
         sys.exit(1)
     model_dir = Path(argv[1])
-    options = dict(zip(argv[2::2], argv[3::2], strict=False))
+    options = _options(argv[2:])
     (model_dir / "argv.json").write_text(json.dumps(argv))
     time.sleep(float(os.environ.get("FAKE_VLLM_SLOW", "0")))
     key = os.environ.get("VLLM_API_KEY")
-    served = options.get("--served-model-name", str(model_dir))
+    served = {options.get("--served-model-name", str(model_dir))}
+    served |= {module.split("=", 1)[0] for module in options.get("--lora-modules", "").split()}
+    asked = model_dir / "models-asked.txt"
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -42,9 +44,11 @@ def main(argv: list[str]) -> None:
                 self.send_error(401, "invalid API key")
                 return
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if body.get("model") != served:
+            if body.get("model") not in served:
                 self.send_error(404, f"model {body.get('model')} does not exist")
                 return
+            with asked.open("a") as log:
+                log.write(f"{body['model']}\n")
             if not body.get("stream"):
                 answer = {"choices": [{"message": {"role": "assistant", "content": "pong"}}]}
                 payload = json.dumps(answer).encode()
@@ -66,6 +70,19 @@ def main(argv: list[str]) -> None:
     server = ThreadingHTTPServer((options["--host"], int(options["--port"])), Handler)
     print("Application startup complete.", flush=True)
     server.serve_forever()
+
+
+def _options(args: list[str]) -> dict[str, str]:
+    """``--name value`` pairs; a flag gets "", an option with several values gets them all."""
+    options: dict[str, str] = {}
+    name = ""
+    for arg in args:
+        if arg.startswith("--"):
+            name = arg
+            options[name] = ""
+        else:
+            options[name] = f"{options[name]} {arg}".strip()
+    return options
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import pytest
 from servers import free_port
 
 from assistant.llm import Message
-from pagewise.components import make_llm
+from pagewise.components import lora_adapter, make_llm
 from pagewise.serving import (
     ServingError,
     api_key,
@@ -195,3 +195,28 @@ def test_serve_llm_runs_until_interrupted_and_stops_vllm(gpu_settings: Settings)
     assert "Stopping vLLM" in output
     with pytest.raises(httpx.ConnectError):
         httpx.get(gpu_settings.vllm_url.removesuffix("/v1") + "/health")
+
+
+def test_a_department_with_a_lora_adapter_is_answered_through_it(gpu_settings: Settings) -> None:
+    adapter_dir = Path(str(gpu_settings.vllm_model)).parent / "lora-finance"
+    settings = gpu_settings.model_copy(
+        update={"llm_backend": "vllm", "vllm_lora_modules": {"finance": adapter_dir}}
+    )
+    server, _ = start_ready(settings, echo=lambda line: None)
+    try:
+        for groups in (("staff", "finance"), ("engineering",)):
+            llm = make_llm(settings, lora_adapter(settings, groups))
+            assert "".join(llm.stream([Message("user", "报销？")], 16, 0.0))
+    finally:
+        server.stop()
+    asked = Path(str(settings.vllm_model), "models-asked.txt").read_text().split()
+    # the warm-up, then the finance member through the adapter, the engineer through the base
+    assert asked == ["qwen-local", "finance", "qwen-local"]
+
+
+def test_adapters_are_only_chosen_for_the_vllm_backend(tmp_path: Path) -> None:
+    lora = {"finance": tmp_path}
+    assert lora_adapter(Settings(data_dir=tmp_path, vllm_lora_modules=lora), ["finance"]) is None
+    vllm = Settings(data_dir=tmp_path, llm_backend="vllm", vllm_lora_modules=lora)
+    assert lora_adapter(vllm, ["finance"]) == "finance"
+    assert lora_adapter(vllm, ["engineering"]) is None

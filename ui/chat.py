@@ -57,7 +57,7 @@ def _answer(
     final: list[Answer] = []
 
     def pieces() -> Iterator[str]:
-        for event in services.assistant.stream(question, user, turns):
+        for event in services.assistant_for(user).stream(question, user, turns):
             if event.kind == "token":
                 yield event.text
             elif event.answer is not None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
-from assistant.answer import Assistant
+from assistant.answer import Assistant, User
 from pagewise.access import AccessPolicy, load_access
 from pagewise.audit import AuditLog
 from pagewise.auth import Authenticator, LdapAuthenticator
-from pagewise.components import Components, build
+from pagewise.components import Components, build, lora_adapter
 from pagewise.settings import Settings
 
 
@@ -20,12 +20,24 @@ class Services:
     authenticator: Authenticator
     access: AccessPolicy
     audit: AuditLog
+    _department_assistants: dict[str, Assistant] = field(default_factory=dict)
 
     @cached_property
     def assistant(self) -> Assistant:
         # Loading the LLM takes seconds: only when the first question comes. The assistant
         # audits each question itself, into the same log as the portal's logins.
         return self.components.assistant(audited=True)
+
+    def assistant_for(self, user: User) -> Assistant:
+        """The assistant answering through the user's department LoRA adapter, if one is
+        served for any of their groups; else the shared one."""
+        adapter = lora_adapter(self.settings, user.groups)
+        if adapter is None:
+            return self.assistant
+        if adapter not in self._department_assistants:
+            assistant = self.components.assistant(audited=True, groups=[adapter])
+            self._department_assistants[adapter] = assistant
+        return self._department_assistants[adapter]
 
 
 def make_services(settings: Settings) -> Services:
