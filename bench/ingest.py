@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -22,6 +20,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from machine_info import describe  # noqa: E402
+
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
 
 
@@ -72,19 +73,6 @@ def run_scenario(paths: list[Path]) -> dict[str, float]:
     }
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
@@ -108,7 +96,7 @@ def main() -> None:
             ).stdout
             rows.append((name, json.loads(out.strip().splitlines()[-1])))
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     header = (
         f"{'scenario':<22} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
         f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'peak MiB':>9}"

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -21,6 +19,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from machine_info import describe  # noqa: E402
 
 from pagewise.ratelimit import RateLimiter  # noqa: E402
 from pagewise.sensitive import SensitiveWords  # noqa: E402
@@ -48,17 +48,6 @@ def question(rng: random.Random, words: list[str]) -> str:
     text = "".join(rng.choice(parts) for _ in range(60))[:285]
     hidden = " ".join(rng.choice(words))  # spaced out, as an evasion would be
     return text[:140] + hidden + text[140:]
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def timings(step: Callable[[int], object], runs: int) -> list[float]:
@@ -112,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             steps["audit append (fsync)"] = audit
         results = {name: timings(step, args.runs) for name, step in steps.items()}
     results["total per question"] = [sum(run) for run in zip(*results.values(), strict=True)]
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"10,000-word list compiled in {load_ms:.0f} ms; {args.runs} runs per step")
     print(f"{'step':<46} {'p50 µs':>9} {'p95 µs':>9} {'max µs':>9}")
     for name, values in results.items():

@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +33,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from machine_info import describe  # noqa: E402
 
 DEFAULT_PROMPTS = REPO / "bench" / "serve-prompts.jsonl"
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
@@ -289,27 +289,6 @@ def print_table(rows: list[LevelReport]) -> None:
             print(f"  {r.name}: {error}")
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        gpu = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        gpu = ""
-    return f"{cpu}; GPU: {gpu.replace(chr(10), ' + ') or 'none'}"
-
-
 def levels(spec: str) -> list[int]:
     return [int(part) for part in spec.split(",") if part.strip()]
 
@@ -348,7 +327,7 @@ def run_load(args: argparse.Namespace) -> None:
     finally:
         if server is not None:
             server.stop()
-    print(f"\nServer: {label}; machine: {machine()}")
+    print(f"\nServer: {label}; machine: {describe()}")
     kind = "each request unique after the system prompt" if args.unique else "replayed in turn"
     print(f"Prompts: {args.prompts.name} ({kind}); max_tokens {args.max_tokens}; temperature 0")
     if startup:
@@ -356,7 +335,7 @@ def run_load(args: argparse.Namespace) -> None:
     print()
     print_table(rows)
     if args.json_out:
-        data: dict[str, object] = {"server": label, "machine": machine(), "startup_s": startup}
+        data: dict[str, object] = {"server": label, "machine": describe(), "startup_s": startup}
         data["levels"] = [asdict(r) for r in rows]
         args.json_out.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
