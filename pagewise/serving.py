@@ -197,7 +197,15 @@ class VLLMServer:
             "max_tokens": 8,
             "temperature": 0.0,
         }
-        response = self._client.post(f"{self.base_url}/chat/completions", json=body, timeout=120)
+        try:
+            response = self._client.post(
+                f"{self.base_url}/chat/completions", json=body, timeout=120
+            )
+        except httpx.HTTPError as exc:
+            raise ServingError(
+                f"vLLM answered /health but not the warm-up request ({exc!r}). Last lines of"
+                f" {self.log_path}:\n{self.log_tail()}"
+            ) from exc
         if response.status_code != 200:
             raise ServingError(
                 f"vLLM is up but the warm-up request failed (HTTP {response.status_code}):"
