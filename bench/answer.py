@@ -20,10 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from assistant.answer import Answer, Assistant, User  # noqa: E402
-from assistant.baseline import BaselinePipeline  # noqa: E402
-from assistant.evaluation import AnswerScore, load_questions, score_answers  # noqa: E402
-from pagewise.components import build  # noqa: E402
+from assistant.evaluation.baseline import BaselinePipeline  # noqa: E402
+from assistant.evaluation.scoring import AnswerScore, load_questions, score_answers  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
+from ui.components import build  # noqa: E402
 
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
 DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "java-manual-questions.jsonl"

@@ -49,8 +49,8 @@ def build_synthetic(source: Path, folder: Path, pages: int, per_file: int = 50) 
 
 def run_scenario(paths: list[Path]) -> dict[str, float]:
     """Runs inside a child process so that peak memory belongs to this scenario alone."""
-    from pagewise.components import build
     from pagewise.settings import Settings
+    from ui.components import build
 
     data_dir = Path(tempfile.mkdtemp(prefix="pagewise-bench-"))
     started = time.perf_counter()

@@ -18,10 +18,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant.evaluation import Question, first_hit, load_questions  # noqa: E402
+from assistant.evaluation.scoring import Question, first_hit, load_questions  # noqa: E402
 from assistant.retrieval import Passage, Retriever, _passage  # noqa: E402
-from pagewise.components import build  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
+from ui.components import build  # noqa: E402
 
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
 DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "java-manual-questions.jsonl"

@@ -75,10 +75,10 @@ def make_prompts(out: Path, shared: Path, questions: Path) -> None:
     assistant does, and write the messages it would send (JSON lines)."""
     import tempfile
 
-    from assistant.evaluation import load_questions
+    from assistant.evaluation.scoring import load_questions
     from assistant.llm import Message
-    from pagewise.components import build
     from pagewise.settings import Settings
+    from ui.components import build
 
     class NoLLM:
         name = "none"
@@ -342,8 +342,8 @@ def run_load(args: argparse.Namespace) -> None:
 
 def launch() -> tuple[Any, str, str, str | None, dict[str, float]]:
     """Start vLLM exactly as `pagewise serve-llm` does (settings from PAGEWISE_*)."""
-    from pagewise.serving import api_key, served_model_name, start_ready
     from pagewise.settings import load_settings
+    from ui.serving import api_key, served_model_name, start_ready
 
     settings = load_settings()
     server, startup = start_ready(settings, echo=lambda line: print(line, file=sys.stderr))

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from assistant.llm import LLM
-from pagewise.components import Components, build
 from pagewise.embedder import Embedder, UseEmbedder
 from pagewise.settings import Settings
+from ui.components import Components, build
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"

@@ -19,9 +19,9 @@ from assistant.answer import User
 from ingest.chunking import split_sentences
 from ingest.readers import read_document
 from pagewise.access import load_access
-from pagewise.components import Components, build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from ui.components import Components, build
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"

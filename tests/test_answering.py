@@ -6,9 +6,9 @@ import pytest
 
 from assistant.answer import Assistant, User
 from assistant.llm import LLM
-from pagewise.components import Components, build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from ui.components import Components, build
 
 REFUSAL = "该问题暂未收录，请联系技术支持"
 USER = User("tester")

@@ -237,7 +237,7 @@ def _cli(*args: str, data: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
     env["PAGEWISE_DATA_DIR"] = str(data)
     return subprocess.run(
-        [sys.executable, "-m", "pagewise", "audit", *args],
+        [sys.executable, "-m", "ui", "audit", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import pytest
 from llm_doubles import ScriptedLLM
 
-from assistant.baseline import BaselinePipeline
+from assistant.evaluation.baseline import BaselinePipeline
 from pagewise.embedder import Embedder
 
 

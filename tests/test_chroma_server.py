@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from servers import free_port, wait_until_up
 
-from pagewise.components import build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from ui.components import build
 
 
 @pytest.fixture

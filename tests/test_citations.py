@@ -7,9 +7,9 @@ from assistant.answer import User
 from assistant.citations import check_citations, key_terms
 from assistant.prompt import Turn, build_messages, format_passages, trim_history
 from assistant.retrieval import Passage
-from pagewise.components import Components
 from pagewise.errors import ConfigError
 from pagewise.policies import load_policies
+from ui.components import Components
 
 REFUSAL = "该问题暂未收录，请联系技术支持"
 

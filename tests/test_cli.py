@@ -20,7 +20,7 @@ def run(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "pagewise", *args],
+        [sys.executable, "-m", "ui", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,

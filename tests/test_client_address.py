@@ -1,6 +1,6 @@
 """Which address the portal takes for the browser, behind reverse proxies or not."""
 
-from ui.portal import client_address
+from ui.portal.frame import client_address
 
 NGINX = ["127.0.0.1"]
 

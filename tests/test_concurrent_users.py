@@ -12,10 +12,10 @@ from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
 from pagewise.audit import chain_files, verify
-from pagewise.components import build
 from pagewise.embedder import Embedder
 from pagewise.ratelimit import RateLimitedError
 from pagewise.settings import Settings
+from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
 USERS = 20

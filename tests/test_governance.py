@@ -12,11 +12,11 @@ from llm_doubles import ScriptedLLM
 from assistant.answer import Assistant, User
 from assistant.llm import LLMError, Message
 from pagewise.audit import AuditLog, verify
-from pagewise.components import build
 from pagewise.embedder import Embedder
 from pagewise.errors import PagewiseError
 from pagewise.ratelimit import RateLimitedError
 from pagewise.settings import Settings
+from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
 ALICE = User("alice", ("engineering",), None, client="10.0.0.7")

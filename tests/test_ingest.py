@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pagewise.components import Components, build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from ui.components import Components, build
 
 GOOD = ["folio.pdf", "guide.md", "handbook.docx", "manual.pdf", "notes.txt"]
 BAD = {

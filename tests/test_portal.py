@@ -18,12 +18,12 @@ from openai_server import serve
 from streamlit.testing.v1 import AppTest
 
 from pagewise.audit import AuditLog
-from pagewise.components import build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
-APP = str(REPO / "ui" / "app.py")
+APP = str(REPO / "ui" / "portal" / "app.py")
 REPLY = "密码长度至少 12 位，每 90 天更换一次 [1]。"
 
 
@@ -225,7 +225,7 @@ def test_another_department_never_sees_the_manual_even_quoting_it(portal: Path) 
 
 
 def test_answers_are_shown_as_text_not_markup() -> None:
-    from ui.chat import as_text
+    from ui.portal.chat import as_text
 
     shown = as_text("见 [1]。[点我](http://evil.example) <img src=x onerror=alert(1)> **粗**")
     assert "](http" not in shown and "<img" not in shown and "**" not in shown

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from servers import free_port, wait_until_up
 
-from pagewise.components import build
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -56,7 +56,7 @@ def portal_url(
     )
     log = (data / "portal.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "pagewise", "ui", "--port", str(port)],
+        [sys.executable, "-m", "ui", "ui", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -18,8 +18,8 @@ from assistant.llm import Message
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, build_messages, defuse, format_passages
 from assistant.retrieval import Passage
 from pagewise.audit import AuditLog
-from pagewise.components import Components
 from pagewise.policies import load_policies
+from ui.components import Components
 
 REPO = Path(__file__).resolve().parent.parent
 PLANTED = REPO / "tests" / "fixtures" / "injection" / "remote-access.md"

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from assistant.evaluation import load_questions, score_retrieval
-from pagewise.components import Components
+from assistant.evaluation.scoring import load_questions, score_retrieval
+from ui.components import Components
 
 
 def test_search_returns_the_page_label_and_section_of_a_rule(java_index: Components) -> None:

@@ -16,15 +16,15 @@ import pytest
 from servers import free_port
 
 from assistant.llm import Message
-from pagewise.components import lora_adapter, make_llm
-from pagewise.serving import (
+from pagewise.settings import Settings
+from ui.components import lora_adapter, make_llm
+from ui.serving import (
     ServingError,
     api_key,
     served_model_name,
     start_ready,
     vllm_command,
 )
-from pagewise.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_VLLM = Path(__file__).resolve().parent / "fake_vllm.py"
@@ -139,7 +139,7 @@ def test_the_assistant_answers_through_the_launched_server_with_no_more_settings
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pagewise", *args],
+        [sys.executable, "-m", "ui", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **env},
@@ -175,7 +175,7 @@ def test_serve_llm_runs_until_interrupted_and_stops_vllm(gpu_settings: Settings)
         "PAGEWISE_VLLM_PORT": str(gpu_settings.vllm_port),
     }
     launcher = subprocess.Popen(
-        [sys.executable, "-m", "pagewise", "serve-llm"],
+        [sys.executable, "-m", "ui", "serve-llm"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -110,7 +110,7 @@ def make_llm(settings: Settings, adapter: str | None = None) -> LLM:
     if settings.llm_backend == "vllm":
         # The server `pagewise serve-llm` starts: same model name and API key (kept in the
         # data dir unless llm_api_key is set), so nothing else needs configuring.
-        from pagewise.serving import api_key, served_model_name
+        from ui.serving import api_key, served_model_name
 
         return OpenAIChat(
             settings.llm_base_url or settings.vllm_url,

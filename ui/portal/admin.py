@@ -11,7 +11,7 @@ import streamlit as st
 
 from ingest.pipeline import FileReport
 from ingest.readers import SUPPORTED_SUFFIXES
-from ui.services import Services
+from ui.portal.services import Services
 
 
 def show_admin(services: Services, admin: str) -> None:

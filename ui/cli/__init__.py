@@ -15,11 +15,11 @@ import click
 from tqdm import tqdm
 
 from assistant.answer import Answer, Assistant, User
-from assistant.evaluation import AnswerScore, Pipeline, load_questions, score_answers
+from assistant.evaluation.scoring import AnswerScore, Pipeline, load_questions, score_answers
 from ingest.pipeline import FileReport, IngestSummary
-from pagewise.components import Components, build, configure_logging
 from pagewise.errors import PagewiseError
 from pagewise.settings import Settings, load_settings
+from ui.components import Components, build, configure_logging
 
 log = logging.getLogger("pagewise.cli")
 
@@ -291,7 +291,7 @@ def evaluate(ctx: click.Context, questions_file: Path, baseline: bool, as_json: 
         assistant = components.assistant(rate_limited=False, audited=False)
         pipelines: dict[str, Pipeline] = {"pagewise": _AssistantPipeline(assistant)}
         if baseline:
-            from assistant.baseline import BaselinePipeline
+            from assistant.evaluation.baseline import BaselinePipeline
 
             files = [Path(d.path) for d in components.catalog.documents()]
             pipelines["llama-index baseline"] = BaselinePipeline(
@@ -339,7 +339,7 @@ def _print_scores(scores: dict[str, AnswerScore]) -> None:
 def ui(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Start the web portal (Streamlit)."""
     settings: Settings = ctx.obj
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    app = Path(__file__).resolve().parent.parent / "portal" / "app.py"
     command = [
         sys.executable,
         "-m",
@@ -425,7 +425,7 @@ def serve_llm(ctx: click.Context, host: str | None, port: int | None, print_comm
     """
     import shlex
 
-    from pagewise.serving import DEFAULT_SERVED_MODEL, serve, vllm_command, vllm_executable
+    from ui.serving import DEFAULT_SERVED_MODEL, serve, vllm_command, vllm_executable
 
     settings: Settings = ctx.obj
     overrides = {"vllm_host": host, "vllm_port": port}

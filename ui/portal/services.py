@@ -9,8 +9,8 @@ from assistant.answer import Assistant, User
 from pagewise.access import AccessPolicy, load_access
 from pagewise.audit import AuditLog
 from pagewise.auth import Authenticator, LdapAuthenticator
-from pagewise.components import Components, build, lora_adapter
 from pagewise.settings import Settings
+from ui.components import Components, build, lora_adapter
 
 
 @dataclass

@@ -16,8 +16,8 @@ from assistant.answer import Answer, User
 from assistant.prompt import Turn
 from pagewise.errors import PagewiseError
 from pagewise.ratelimit import RateLimitedError
-from ui.pages import render_page
-from ui.services import Services
+from ui.portal.pages import render_page
+from ui.portal.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ import streamlit as st
 
 from assistant.answer import User
 from pagewise.auth import AuthError, Identity
-from pagewise.components import configure_logging
 from pagewise.errors import PagewiseError
 from pagewise.settings import load_settings
-from ui.admin import show_admin
-from ui.chat import show_chat
-from ui.services import Services, make_services
+from ui.components import configure_logging
+from ui.portal.admin import show_admin
+from ui.portal.chat import show_chat
+from ui.portal.services import Services, make_services
 
 log = logging.getLogger(__name__)
 

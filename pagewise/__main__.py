@@ -1,3 +1,0 @@
-from pagewise.cli import main
-
-main()

@@ -1,0 +1,1 @@
+"""The Streamlit portal: login, chat with page references, the admin page."""

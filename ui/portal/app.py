@@ -1,0 +1,5 @@
+"""Streamlit entry point: `pagewise ui` runs `streamlit run ui/portal/app.py`."""
+
+from ui.portal.frame import main
+
+main()
