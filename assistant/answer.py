@@ -14,7 +14,7 @@ from assistant.citations import CheckedAnswer, Citation, check_citations
 from assistant.llm import LLM, Message
 from assistant.prompt import Turn, build_messages, trim_history
 from assistant.retrieval import Passage, Retriever
-from pagewise.audit import AuditLog
+from pagewise.audit.log import AuditLog
 from pagewise.errors import PagewiseError
 from pagewise.keywords import mostly_chinese, term_coverage
 from pagewise.policies import Policies

@@ -66,9 +66,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def audit_step(folder: Path) -> Callable[[int], object] | None:
-    """One audit append, if pagewise.audit.AuditLog exists yet."""
+    """One audit append, if pagewise.audit.log.AuditLog exists yet."""
     try:
-        audit_log = importlib.import_module("pagewise.audit").AuditLog
+        audit_log = importlib.import_module("pagewise.audit.log").AuditLog
     except (ImportError, AttributeError):
         return None
     log = audit_log(folder)

@@ -15,15 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pagewise.audit import (
-    GENESIS,
-    AuditLog,
-    chain_files,
-    export,
-    load_audit_policy,
-    verify,
-    write_csv,
-)
+from pagewise.audit.chain import GENESIS, chain_files
+from pagewise.audit.export import export, write_csv
+from pagewise.audit.log import AuditLog
+from pagewise.audit.masking import load_audit_policy
+from pagewise.audit.verify import verify
 from pagewise.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +67,7 @@ def test_an_edited_field_is_found(tmp_path: Path) -> None:
 
 
 def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
-    from pagewise.audit import canonical, record_hash
+    from pagewise.audit.chain import canonical, record_hash
 
     _fill(tmp_path, 5)
     path, lines = _lines(tmp_path)

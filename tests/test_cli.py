@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pagewise.audit import AuditLog
+from pagewise.audit.log import AuditLog
 from pagewise.errors import ConfigError
 from pagewise.settings import load_settings
 

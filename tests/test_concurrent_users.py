@@ -11,7 +11,8 @@ import pytest
 from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
-from pagewise.audit import chain_files, verify
+from pagewise.audit.chain import chain_files
+from pagewise.audit.verify import verify
 from pagewise.embedder import Embedder
 from pagewise.ratelimit import RateLimitedError
 from pagewise.settings import Settings

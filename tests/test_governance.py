@@ -11,7 +11,8 @@ from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
 from assistant.llm import LLMError, Message
-from pagewise.audit import AuditLog, verify
+from pagewise.audit.log import AuditLog
+from pagewise.audit.verify import verify
 from pagewise.embedder import Embedder
 from pagewise.errors import PagewiseError
 from pagewise.ratelimit import RateLimitedError

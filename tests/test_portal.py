@@ -17,7 +17,7 @@ from llm_doubles import ScriptedLLM
 from openai_server import serve
 from streamlit.testing.v1 import AppTest
 
-from pagewise.audit import AuditLog
+from pagewise.audit.log import AuditLog
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
 from ui.components import build

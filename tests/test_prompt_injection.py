@@ -17,7 +17,7 @@ from assistant.answer import Answer, User
 from assistant.llm import Message
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, build_messages, defuse, format_passages
 from assistant.retrieval import Passage
-from pagewise.audit import AuditLog
+from pagewise.audit.log import AuditLog
 from pagewise.policies import load_policies
 from ui.components import Components
 

@@ -12,7 +12,8 @@ from assistant.answer import Assistant
 from assistant.llm import LLM
 from assistant.retrieval import Retriever
 from ingest.pipeline import Ingestor
-from pagewise.audit import AuditLog, load_audit_policy
+from pagewise.audit.log import AuditLog
+from pagewise.audit.masking import load_audit_policy
 from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
 from pagewise.errors import ConfigError

@@ -369,7 +369,7 @@ def audit() -> None:
 @friendly_errors
 def audit_verify(ctx: click.Context) -> None:
     """Check every record of the audit log; exit 1 and name the first break if one is found."""
-    from pagewise.audit import verify
+    from pagewise.audit.verify import verify
 
     settings: Settings = ctx.obj
     report = verify(settings.data_dir / "audit")
@@ -396,7 +396,7 @@ def audit_export(
     ctx: click.Context, start: str | None, end: str | None, as_csv: bool, output: Path | None
 ) -> None:
     """Export audit records, oldest first, as JSON lines or CSV."""
-    from pagewise.audit import day_range, export, write_export
+    from pagewise.audit.export import day_range, export, write_export
 
     settings: Settings = ctx.obj
     records = export(settings.data_dir / "audit", *day_range(start, end))

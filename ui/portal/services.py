@@ -7,7 +7,7 @@ from functools import cached_property
 
 from assistant.answer import Assistant, User
 from pagewise.access import AccessPolicy, load_access
-from pagewise.audit import AuditLog
+from pagewise.audit.log import AuditLog
 from pagewise.auth import Authenticator, LdapAuthenticator
 from pagewise.settings import Settings
 from ui.components import Components, build, lora_adapter
