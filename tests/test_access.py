@@ -99,7 +99,7 @@ def test_cli_user_option_searches_only_that_users_collections(
                 [
                     sys.executable,
                     "-m",
-                    "pagewise",
+                    "ui",
                     "search",
                     "--user",
                     username,
@@ -120,7 +120,7 @@ def test_cli_user_option_searches_only_that_users_collections(
         [
             sys.executable,
             "-m",
-            "pagewise",
+            "ui",
             "search",
             "--user",
             "bob",
