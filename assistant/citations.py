@@ -11,12 +11,12 @@ claim is not shown to an employee.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.prompt import citation_label
 from assistant.retrieval import Passage
+from pagewise.text import squeeze
 
 # [1]  [1, 2]  [1][2]  【1】  ［1］
 _CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
@@ -72,10 +72,6 @@ class CheckedAnswer:
     dropped_references: list[str] = field(default_factory=list)
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
 def key_terms(sentence: str) -> set[str]:
     """Numbers, identifiers and quoted names: what a small model is most likely to invent."""
     text = _LIST_MARKER.sub("", _CITATION.sub(" ", sentence))
@@ -89,7 +85,7 @@ def key_terms(sentence: str) -> set[str]:
 
 
 def is_refusal(answer: str, refusal: str) -> bool:
-    return _normalise(refusal).rstrip("。.") in _normalise(answer)
+    return squeeze(refusal).rstrip("。.") in squeeze(answer)
 
 
 def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> CheckedAnswer:
@@ -117,8 +113,8 @@ def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> C
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         if not cited:
             continue
-        support = _normalise(" ".join(passages[n - 1].text for n in cited))
-        missing = [t for t in key_terms(sentence) if _normalise(t) not in support]
+        support = squeeze(" ".join(passages[n - 1].text for n in cited))
+        missing = [t for t in key_terms(sentence) if squeeze(t) not in support]
         if missing:
             flagged.append(sentence)
 
@@ -140,11 +136,9 @@ def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[s
     def keep_if_given(match: re.Match[str]) -> str:
         first = int(match["first"] or match["first_en"])
         last = int(match["last"] or match["last_en"] or first)
-        title = _normalise(match["title"])
+        title = squeeze(match["title"])
         if any(
-            title in (_normalise(p.title), _normalise(p.doc))
-            and first <= p.page_end
-            and last >= p.page
+            title in (squeeze(p.title), squeeze(p.doc)) and first <= p.page_end and last >= p.page
             for p in passages
         ):
             return match.group(0)

@@ -96,7 +96,7 @@ def make_prompts(out: Path, shared: Path, questions: Path) -> None:
     written = 0
     with out.open("w", encoding="utf-8") as handle:
         for question in load_questions(questions):
-            passages = assistant.retriever.search(question.q, assistant.top_k, None)
+            passages = assistant.retriever.search(question.q, assistant.options.top_k, None)
             if not passages:
                 continue
             messages: list[Message] = assistant.messages(question.q, passages)

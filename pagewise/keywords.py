@@ -7,7 +7,8 @@ differently in the question and in the manual.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from pagewise.text import fold
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
@@ -16,7 +17,7 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 
 def keyword_tokens(text: str) -> list[str]:
     """Lower-cased words and CJK bigrams (single CJK characters stand alone)."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold(text)
     tokens: list[str] = []
     for match in _TOKEN.finditer(text):
         run = match.group(0)
@@ -127,7 +128,7 @@ def mostly_chinese(text: str) -> bool:
 
 def subject_terms(question: str) -> set[str]:
     """The question's terms once question words are cut out ("公司的年假有几天" -> 年假, 天)."""
-    text = unicodedata.normalize("NFKC", question).lower()
+    text = fold(question)
     for word in _QUESTION_WORDS:
         text = text.replace(word, " ")
     return {

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.answer import Assistant
+from assistant.answer import AnswerOptions, Assistant
+from assistant.guards import Guards, RelevanceGate
 from assistant.llm import LLM
 from assistant.retrieval import Retriever
 from ingest.pipeline import Ingestor
@@ -68,18 +69,23 @@ class Components:
             if rate_limited
             else None
         )
+        guards = Guards(
+            sensitive=load_sensitive_words(settings.policies_dir),
+            rate_limiter=limiter,
+            relevance=RelevanceGate(settings.min_similarity, settings.min_term_overlap),
+        )
+        options = AnswerOptions(
+            top_k=settings.top_k,
+            history_tokens=settings.history_tokens,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+        )
         return Assistant(
             self.retriever(),
             llm or make_llm(settings, lora_adapter(settings, groups)),
             load_policies(settings.policies_dir),
-            top_k=settings.top_k,
-            min_similarity=settings.min_similarity,
-            min_term_overlap=settings.min_term_overlap,
-            history_tokens=settings.history_tokens,
-            max_tokens=settings.llm_max_tokens,
-            temperature=settings.llm_temperature,
-            sensitive=load_sensitive_words(settings.policies_dir),
-            rate_limiter=limiter,
+            options,
+            guards,
             audit=self.audit_log if audited else None,
         )
 
