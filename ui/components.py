@@ -92,6 +92,12 @@ class Components:
     def close(self) -> None:
         self.catalog.close()
 
+    def __enter__(self) -> Components:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def lora_adapter(settings: Settings, groups: Sequence[str]) -> str | None:
     """The department adapter that answers a member of ``groups``: a LoRA module that
@@ -138,7 +144,9 @@ def make_llm(settings: Settings, adapter: str | None = None) -> LLM:
 def build(
     settings: Settings, embedder: Embedder | None = None, store: Store | None = None
 ) -> Components:
-    """Open the index under ``settings.data_dir``; tests pass their own embedder or store."""
+    """Open the index under ``settings.data_dir``; tests pass their own embedder or store.
+
+    Use it as a context manager (``with build(settings) as components:``) to close it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = embedder or make_embedder(settings.embedder)
     return Components(

@@ -1,0 +1,89 @@
+"""Commands that answer: ``ask``, and ``eval`` that scores answers on a question file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from assistant.answer import Answer, Assistant, User
+from assistant.evaluation.scoring import Pipeline, load_questions, score_answers
+from pagewise.settings import Settings
+from ui.cli.errors import friendly_errors
+from ui.cli.identity import acting_user
+from ui.cli.output import print_answer, print_json, print_scores
+from ui.components import Components, build
+
+
+@click.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--collection", "-c", "collections", multiple=True, help="Search only these.")
+@click.option("--user", "username", help="Ask as this directory user (their collections).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_obj
+@friendly_errors
+def ask(
+    settings: Settings,
+    question: tuple[str, ...],
+    collections: tuple[str, ...],
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """Answer QUESTION from the manuals, citing document and page for every claim."""
+    user = acting_user(settings, username, collections)
+    with build(settings) as components:
+        assistant = components.assistant(groups=user.groups)
+        if not as_json and sys.stderr.isatty():
+            click.echo("Thinking…", err=True)
+        answer = assistant.ask(" ".join(question), user)
+    if as_json:
+        print_json(answer.as_json())
+    else:
+        print_answer(answer)
+
+
+class _AssistantPipeline:
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def ask(self, question: str) -> Answer:
+        return self.assistant.ask(question, User("eval"))
+
+
+@click.command(name="eval")
+@click.argument("questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--baseline", is_flag=True, help="Also run a plain llama-index pipeline on the same documents."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.pass_obj
+@friendly_errors
+def evaluate(settings: Settings, questions_file: Path, baseline: bool, as_json: bool) -> None:
+    """Score answers on QUESTIONS_FILE (JSON lines: q, pages, doc; no pages = must refuse)."""
+    questions = load_questions(questions_file)
+    with build(settings) as components:
+        scores = {}
+        for name, pipeline in _pipelines(components, baseline).items():
+            with tqdm(total=len(questions), desc=name, disable=None, file=sys.stderr) as bar:
+                scores[name] = score_answers(pipeline, questions, lambda _: bar.update(1))
+    if as_json:
+        click.echo(json.dumps({k: v.as_json() for k, v in scores.items()}, indent=2))
+    else:
+        print_scores(scores)
+
+
+def _pipelines(components: Components, baseline: bool) -> dict[str, Pipeline]:
+    """This design, and with ``baseline`` a plain llama-index pipeline with the same LLM."""
+    assistant = components.assistant(rate_limited=False, audited=False)
+    pipelines: dict[str, Pipeline] = {"pagewise": _AssistantPipeline(assistant)}
+    if baseline:
+        from assistant.evaluation.baseline import BaselinePipeline
+
+        files = [Path(d.path) for d in components.catalog.documents()]
+        pipelines["llama-index baseline"] = BaselinePipeline(
+            files, components.embedder, assistant.llm, max_tokens=components.settings.llm_max_tokens
+        )
+    return pipelines

@@ -1,0 +1,96 @@
+"""Commands on the index: ``ingest``, ``documents`` and ``search``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from ingest.pipeline import FileReport
+from pagewise.settings import Settings
+from ui.cli.errors import EXIT_SOME_FILES_FAILED, friendly_errors
+from ui.cli.identity import acting_user
+from ui.cli.output import print_documents, print_ingest_summary, print_json, print_passages
+from ui.components import build
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--collection", "-c", help="Collection the documents belong to.")
+@click.option("--prune", is_flag=True, help="Remove documents whose file is gone.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.pass_obj
+@friendly_errors
+def ingest(
+    settings: Settings, paths: tuple[Path, ...], collection: str | None, prune: bool, as_json: bool
+) -> None:
+    """Ingest manuals (PDF, DOCX, Markdown, text) from files and folders."""
+    if not paths and not prune:
+        raise click.UsageError("give at least one file or folder (or --prune)")
+    bar = tqdm(unit="file", desc="Ingesting", disable=None, file=sys.stderr, dynamic_ncols=True)
+    pages = chunks = 0
+
+    def on_file(report: FileReport) -> None:
+        nonlocal pages, chunks
+        pages += report.pages if report.status in ("added", "updated") else 0
+        chunks += report.chunks if report.status in ("added", "updated") else 0
+        bar.update(1)
+        bar.set_postfix(pages=pages, chunks=chunks, refresh=False)
+        if report.status == "failed":
+            bar.write(f"skipped {report.path}: {report.reason}", file=sys.stderr)
+
+    with bar, build(settings) as components:
+        summary = components.ingestor().ingest(
+            list(paths), collection or settings.collection, prune=prune, on_file=on_file
+        )
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        print_ingest_summary(summary)
+    if summary.failed:
+        sys.exit(EXIT_SOME_FILES_FAILED)
+
+
+@click.command()
+@click.option("--collection", "-c", help="Only this collection.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def documents(settings: Settings, collection: str | None, as_json: bool) -> None:
+    """List the ingested documents."""
+    with build(settings) as components:
+        records = components.catalog.documents(collection)
+    if as_json:
+        print_json([r.__dict__ for r in records])
+    else:
+        print_documents(records)
+
+
+@click.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("-k", "k", type=click.IntRange(1, 50), help="How many passages (default 3).")
+@click.option("--collection", "-c", "collections", multiple=True, help="Search only these.")
+@click.option("--user", "username", help="Search as this directory user (their collections).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+@friendly_errors
+def search(
+    settings: Settings,
+    question: tuple[str, ...],
+    k: int | None,
+    collections: tuple[str, ...],
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """Show the passages that best match QUESTION, with document, page and section."""
+    user = acting_user(settings, username, collections)
+    with build(settings) as components:
+        passages = components.retriever().search(
+            " ".join(question), k or settings.top_k, user.collections
+        )
+    if as_json:
+        print_json([p.as_json() for p in passages])
+    else:
+        print_passages(passages)

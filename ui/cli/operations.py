@@ -1,0 +1,115 @@
+"""Commands that run or check the service: ``ui``, ``audit`` and ``serve-llm``."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from pagewise.audit.export import day_range, export, write_export
+from pagewise.audit.verify import verify
+from pagewise.settings import Settings
+from ui.cli.errors import friendly_errors
+from ui.serving import DEFAULT_SERVED_MODEL, serve, vllm_command, vllm_executable
+
+PORTAL_APP = Path(__file__).resolve().parent.parent / "portal" / "app.py"
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default: ui_host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: ui_port, 8501).")
+@click.pass_obj
+@friendly_errors
+def ui(settings: Settings, host: str | None, port: int | None) -> None:
+    """Start the web portal (Streamlit)."""
+    host, port = host or settings.ui_host, port or settings.ui_port
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PORTAL_APP),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    click.echo(f"Pagewise portal on http://{host}:{port}")
+    os.execv(sys.executable, command)
+
+
+@click.group()
+def audit() -> None:
+    """Check the audit log's hash chain and export its records."""
+
+
+@audit.command("verify")
+@click.pass_obj
+@friendly_errors
+def audit_verify(settings: Settings) -> None:
+    """Check every record of the audit log; exit 1 and name the first break if one is found."""
+    report = verify(settings.data_dir / "audit")
+    if not report.ok:
+        click.echo(report.message, err=True)
+        sys.exit(1)
+    click.echo(report.message)
+
+
+@audit.command("export")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="First day (local time).")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day, included.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for spreadsheets instead of JSON lines.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File to write (default:"
+    " standard output). A CSV file starts with a BOM so Excel reads Chinese.",
+)
+@click.pass_obj
+@friendly_errors
+def audit_export(
+    settings: Settings, start: str | None, end: str | None, as_csv: bool, output: Path | None
+) -> None:
+    """Export audit records, oldest first, as JSON lines or CSV."""
+    records = export(settings.data_dir / "audit", *day_range(start, end))
+    if output is None:
+        write_export(records, sys.stdout, as_csv)
+        return
+    # Write beside the target and rename: a failed export never leaves half a file behind.
+    partial = output.with_name(output.name + ".partial")
+    with partial.open("w", encoding="utf-8-sig" if as_csv else "utf-8", newline="") as out:
+        count = write_export(records, out, as_csv)
+    partial.replace(output)
+    click.echo(f"{count} records written to {output}", err=True)
+
+
+@click.command(name="serve-llm")
+@click.option("--host", help="Address vLLM listens on (default: vllm_host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: vllm_port, 8000).")
+@click.option("--print-command", is_flag=True, help="Show the vllm command line; start nothing.")
+@click.pass_obj
+@friendly_errors
+def serve_llm(settings: Settings, host: str | None, port: int | None, print_command: bool) -> None:
+    """Run the local vLLM server that the assistant answers through (llm_backend = "vllm").
+
+    Loopback only unless configured, an API key, prefix caching of the shared system prompt;
+    waits for /health and a warm-up answer before it says ready; Ctrl-C stops vLLM.
+    """
+    overrides = {"vllm_host": host, "vllm_port": port}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if print_command:
+        # The packaged model is converted into this folder on the first start.
+        packaged = settings.data_dir / "models" / f"{DEFAULT_SERVED_MODEL}-hf"
+        model = settings.vllm_model or str(packaged)
+        executable = vllm_executable(settings, strict=False)
+        click.echo(shlex.join(vllm_command(settings, model, executable)))
+        return
+    serve(settings, echo=click.echo)
