@@ -6,11 +6,12 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from assistant.citations import CheckedAnswer, Citation, check_citations
+from assistant.grounding import Grounded, Removed, ground
 from assistant.guards import Guards, reveals_rules, rule_lines
-from assistant.llm import LLM, Message
-from assistant.prompt import Turn, build_messages, trim_history
+from assistant.judge import LLMJudge
+from assistant.llm import LLM, Message, complete
+from assistant.prompt import Turn, build_messages, defuse, trim_history
 from assistant.record import QuestionRecord
-from assistant.redaction import StreamRedactor
 from assistant.retrieval import Passage, Retriever
 from pagewise.audit.log import AuditLog
 from pagewise.policies import Policies
@@ -35,7 +36,8 @@ class Answer:
     passages: list[Passage]
     latency_ms: float
     model: str
-    flagged: list[str] = field(default_factory=list)
+    # Sentences taken out before the answer was shown, each with its reason.
+    removed: list[Removed] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
     dropped_references: list[str] = field(default_factory=list)
     # The audit record of this exchange: feedback on the answer refers to it.
@@ -48,16 +50,17 @@ class Answer:
             "citations": [c.as_json() for c in self.citations],
             "passages": [p.as_json() for p in self.passages],
             "latency_ms": round(self.latency_ms, 1),
-            "flagged": self.flagged,
+            "removed": [r.as_json() for r in self.removed],
             "model": self.model,
         }
 
 
 @dataclass(frozen=True)
 class Event:
-    """One step of a streamed answer: the passages, a piece of text, or the checked answer."""
+    """One step of an answer: the passages, progress ("writing", "checking"), the checked
+    text, and the answer. No text is sent before it has been checked: nothing is withdrawn."""
 
-    kind: str  # passages, token, answer
+    kind: str  # passages, progress, token, answer
     passages: list[Passage] | None = None
     text: str = ""
     answer: Answer | None = None
@@ -71,6 +74,8 @@ class AnswerOptions:
     history_tokens: int = 1024
     max_tokens: int = 512
     temperature: float = 0.0
+    answer_check: str = "llm"  # or "terms": no judging call
+    min_word_support: float = 0.0
 
 
 class Assistant:
@@ -135,39 +140,47 @@ class Assistant:
             record.answered(refusal, "refused")
             yield Event("answer", answer=refusal)
             return
-        raw = yield from self._generate(question, passages, history)
-        answer = self._checked_answer(question, raw, passages, record)
+        yield Event("progress", text="writing")
+        messages = self.messages(question, passages, history)
+        raw = complete(self.llm, messages, self.options.max_tokens, self.options.temperature)
+        yield Event("progress", text="checking")
+        answer = self._checked_answer(question, raw, passages, messages, record)
+        yield Event("token", text=answer.answer)
         record.answered(answer, "refused" if answer.refused else "answered")
         yield Event("answer", answer=answer)
 
-    def _generate(
-        self, question: str, passages: list[Passage], history: Sequence[Turn]
-    ) -> Generator[Event, None, str]:
-        """Stream the model's answer as redacted token events; return the whole raw text."""
-        messages = self.messages(question, passages, history)
-        redactor = StreamRedactor(self.guards.sensitive)
-        for piece in self.llm.stream(messages, self.options.max_tokens, self.options.temperature):
-            shown = redactor.feed(piece)
-            if shown:
-                yield Event("token", text=shown)
-        tail = redactor.finish()
-        if tail:
-            yield Event("token", text=tail)
-        return redactor.raw
-
     def _checked_answer(
-        self, question: str, raw: str, passages: list[Passage], record: QuestionRecord
+        self,
+        question: str,
+        raw: str,
+        passages: list[Passage],
+        messages: list[Message],
+        record: QuestionRecord,
     ) -> Answer:
         checked = self._check(raw, passages)
+        grounded = Grounded(checked.text, checked.refused)
+        if not checked.refused:
+            judge = (
+                LLMJudge(self.llm, [*messages, Message("assistant", defuse(raw))])
+                if self.options.answer_check == "llm"
+                else None
+            )
+            grounded = ground(
+                checked.text,
+                passages,
+                self.policies.refusal,
+                min_word_support=self.options.min_word_support,
+                judge=judge,
+            )
         return Answer(
             question=question,
-            answer=self.guards.sensitive.redact(checked.text),
-            refused=checked.refused,
-            citations=checked.citations,
+            answer=self.guards.sensitive.redact(grounded.text),
+            refused=grounded.refused,
+            citations=grounded.citations,
             passages=passages,
             latency_ms=record.elapsed_ms(),
             model=self.llm.name,
-            flagged=checked.flagged,
+            removed=grounded.removed,
             dropped=checked.dropped,
             dropped_references=checked.dropped_references,
         )

@@ -3,9 +3,8 @@
 A citation to a passage that was not given is dropped, and so is a page reference written out
 in the answer ("《Secret Manual》第 99 页") that names no given passage's document and page: a
 planted manual or a confused model must not make the answer point at a page nobody retrieved.
-A sentence whose key terms (numbers, identifiers, quoted names) appear in none of the passages
-it cites is flagged. An answer left without a valid citation becomes the refusal: an uncited
-claim is not shown to an employee.
+An answer left without a valid citation becomes the refusal: an uncited claim is not shown to
+an employee. Whether each sentence is supported by what it cites is grounding.py's job.
 """
 
 from __future__ import annotations
@@ -67,7 +66,6 @@ class CheckedAnswer:
     refused: bool
     citations: list[Citation] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)  # citation numbers with no such passage
-    flagged: list[str] = field(default_factory=list)  # sentences whose key terms are unsupported
     # Written-out page references ("《Secret Manual》第 99 页") that no given passage matches.
     dropped_references: list[str] = field(default_factory=list)
 
@@ -108,23 +106,12 @@ def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> C
     if not used or not has_words:
         return CheckedAnswer(refusal, refused=True, dropped=dropped, dropped_references=forged)
 
-    flagged = []
-    for sentence in _sentences(text):
-        cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-        if not cited:
-            continue
-        support = squeeze(" ".join(passages[n - 1].text for n in cited))
-        missing = [t for t in key_terms(sentence) if squeeze(t) not in support]
-        if missing:
-            flagged.append(sentence)
-
     citations = [make_citation(n, passages[n - 1]) for n in sorted(used)]
     return CheckedAnswer(
         text,
         refused=False,
         citations=citations,
         dropped=dropped,
-        flagged=flagged,
         dropped_references=forged,
     )
 
@@ -148,7 +135,7 @@ def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[s
     return _WRITTEN_REFERENCE.sub(keep_if_given, answer), forged
 
 
-def _sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
     """Sentences, each with the citations written right after its full stop ("…天。[1]")."""
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(text):

@@ -59,7 +59,7 @@ class QuestionRecord:
     def answered(self, answer: Answer, outcome: str) -> None:
         """Record the answer (or refusal) given, and name the record on the answer."""
         extra: dict[str, Any] = {
-            "flagged": answer.flagged,
+            "removed": [r.as_json() for r in answer.removed],
             "dropped_citations": answer.dropped,
             "dropped_references": answer.dropped_references,
         }

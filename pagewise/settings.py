@@ -69,6 +69,19 @@ class Settings(BaseSettings):
         description="A Chinese question must share this share of its subject terms with some"
         " passage, else it is refused as not covered.",
     )
+    answer_check: Literal["llm", "terms"] = Field(
+        default="llm",
+        description="How each sentence of an answer is checked against the passages it cites:"
+        " 'terms' (numbers, names and wording) or 'llm' (those, then one short call to the same"
+        " model that judges every sentence). Unsupported sentences are removed.",
+    )
+    min_word_support: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="A sentence in its passages' language needs this share of its subject terms"
+        " in them, else it is removed.",
+    )
 
     policies_dir: Path = Field(
         default=Path("policies"), description="system_prompt.md, refusal.txt and other policies."

@@ -153,10 +153,14 @@ def test_an_obedient_model_cannot_cite_a_page_outside_the_retrieved_passages(
     assert "Secret Manual" not in answer.answer and "内部审计规范" not in answer.answer
     assert answer.dropped == [4]
     assert answer.dropped_references == ["《Secret Manual》第 99 页", "《内部审计规范》第 12 页"]
-    (messages,) = llm.calls
+    messages, judging = llm.calls
     assert [m.role for m in messages] == ["system", "user"]
     assert_no_control_tokens(messages)
+    assert_no_control_tokens(judging)
     assert len(fenced_blocks(messages[-1].content)) == len(answer.passages)
+    # The judge continues the answering conversation: a prefix cache reads only the new turns.
+    assert judging[: len(messages)] == messages
+    assert [m.role for m in judging[len(messages) :]] == ["assistant", "user"]
 
 
 def test_the_dropped_citations_are_kept_in_the_audit_record(planted_index: Components) -> None:

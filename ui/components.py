@@ -79,6 +79,8 @@ class Components:
             history_tokens=settings.history_tokens,
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
+            answer_check=settings.answer_check,
+            min_word_support=settings.min_word_support,
         )
         return Assistant(
             self.retriever(),

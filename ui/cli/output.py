@@ -62,10 +62,12 @@ def print_answer(answer: Answer) -> None:
         click.echo("\nReferences:")
         for citation in answer.citations:
             click.echo(f"  [{citation.n}] {citation.label} — {citation.doc}")
-    if answer.flagged:
-        click.echo("\nCheck these sentences: their numbers or names are not in the cited page:")
-        for sentence in answer.flagged:
-            click.echo(f"  - {sentence}")
+    if answer.removed:
+        # Unsupported text is not shown; --json lists it with the reasons.
+        click.echo(
+            f"\n({len(answer.removed)} sentence(s) left out: the cited pages do not support"
+            " them; --json lists them.)"
+        )
 
 
 def print_scores(scores: dict[str, AnswerScore]) -> None:

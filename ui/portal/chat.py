@@ -56,9 +56,15 @@ def _answer(
     turns = [Turn(e.question, e.answer.answer) for e in history if not e.answer.refused]
     final: list[Answer] = []
 
+    status = st.empty()
+
     def pieces() -> Iterator[str]:
+        # Nothing is shown before it is checked; until then the stage says what is happening.
         for event in services.assistant_for(user).stream(question, user, turns):
-            if event.kind == "token":
+            if event.kind == "progress":
+                status.caption(_STAGES.get(event.text, ""))
+            elif event.kind == "token":
+                status.empty()
                 yield event.text
             elif event.answer is not None:
                 final.append(event.answer)
@@ -81,6 +87,10 @@ def _answer(
     return Exchange(question, answer, answer.audit_id)
 
 
+_STAGES = {
+    "writing": "Writing the answer from the pages found…",
+    "checking": "Checking every sentence against its page…",
+}
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<:/])")
 
 
@@ -99,10 +109,11 @@ def _show_answer(services: Services, user: User, exchange: Exchange, index: int)
         st.info(answer.answer)
     else:
         st.markdown(as_text(answer.answer))
-    if answer.flagged:
-        st.warning(
-            "Check against the source: these sentences name numbers or terms not found in the"
-            " cited page: " + " / ".join(answer.flagged)
+    if answer.removed:
+        # Only the count: the removed text is unsupported by definition, so it is not shown.
+        st.caption(
+            f"{len(answer.removed)} sentence(s) of the model's answer were left out: the cited"
+            " pages do not support them."
         )
     for citation in answer.citations:
         if st.button(

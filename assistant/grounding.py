@@ -1,0 +1,174 @@
+"""Sentence-level grounding: every sentence shown is supported by the passages it cites.
+
+A checked answer (valid citations only, see citations.py) is split into sentences. A sentence
+is removed, with its reason, when
+- it only says that the manuals do not cover something ("资料中没有具体要求", "is not mentioned"):
+  that is a refusal, not an answer;
+- a number, identifier or quoted name in it is in none of the passages it cites;
+- written in the language of its passages, too few of its words are in them (a claim from
+  outside the passages, "typically around $10,000", shares little wording with them);
+- a judge (e.g. the same LLM, asked sentence by sentence) says the passages do not state it.
+What remains is renumbered [1], [2], … in order of first use; nothing left means the refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.citations import Citation, key_terms, make_citation, split_sentences
+from assistant.retrieval import Passage
+from pagewise.keywords import keyword_tokens, mostly_chinese, subject_terms
+from pagewise.text import squeeze
+
+_MARK = re.compile(r"\[(\d+)\]")
+# Sentences that report the manuals' silence instead of an answer.
+_NON_ANSWER = re.compile(
+    r"(?:资料|文档|手册|材料|上述|以上)[^。！？]{0,12}(?:没有|未|并未|无)[^。！？]{0,6}"
+    r"(?:提及|提到|说明|涉及|规定|给出|包含|记载|相关|具体|明确)"
+    r"|(?:没有|未|并未)(?:具体|明确)?(?:提及|提到|说明|涉及|给出|记载)"
+    r"|没有(?:具体|明确)(?:的)?(?:要求|规定|说明|数字|数值)"
+    r"|无法(?:从资料|根据资料|确定|回答)"
+    r"|\b(?:does not|doesn't|do not|don't|did not)\s+(?:\w+\s+){0,2}"
+    r"(?:mention|specify|state|say|cover|provide|include|contain|describe|list)"
+    r"|\bnot\s+(?:explicitly\s+)?(?:mentioned|specified|stated|covered|provided|described|given)"
+    r"|\bno\s+(?:specific\s+)?(?:information|mention|details?)\b"
+    r"|\bcannot be (?:determined|answered)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Removed:
+    sentence: str
+    reason: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"sentence": self.sentence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of an answer and the passages it rests on (1-based numbers)."""
+
+    text: str
+    cited: tuple[int, ...]
+
+
+class SupportJudge(Protocol):
+    """Decides, for each claim, whether the passages it cites state it (True) or not."""
+
+    name: str
+
+    def judge(self, claims: Sequence[Claim]) -> list[bool]: ...
+
+
+@dataclass
+class Grounded:
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+
+
+def claims_of(text: str) -> list[Claim]:
+    """Sentences with the passages each cites; a sentence without a mark leans on the next
+    cited sentence (or, at the end, the one before): "不可以。原因是… [1]"."""
+    sentences = split_sentences(text)
+    marks = [tuple(dict.fromkeys(int(n) for n in _MARK.findall(s))) for s in sentences]
+    claims = []
+    for i, sentence in enumerate(sentences):
+        cited = marks[i]
+        if not cited:
+            following = [m for m in marks[i + 1 :] if m]
+            preceding = [m for m in marks[:i] if m]
+            cited = following[0] if following else (preceding[-1] if preceding else ())
+        claims.append(Claim(sentence, cited))
+    return claims
+
+
+def word_support(claim: Claim, passages: Sequence[Passage]) -> float | None:
+    """Share of the claim's subject terms found in its passages; None across languages, where
+    wording cannot be compared."""
+    support = " ".join(passages[n - 1].text for n in claim.cited)
+    sentence = _MARK.sub(" ", claim.text)
+    if mostly_chinese(sentence) != mostly_chinese(support):
+        return None
+    wanted = subject_terms(sentence)
+    if not wanted:
+        return None
+    present = set(keyword_tokens(support))
+    return sum(1 for term in wanted if term in present) / len(wanted)
+
+
+def ground(
+    text: str,
+    passages: Sequence[Passage],
+    refusal: str,
+    *,
+    min_word_support: float = 0.0,
+    judge: SupportJudge | None = None,
+) -> Grounded:
+    """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them."""
+    kept: list[Claim] = []
+    removed: list[Removed] = []
+    for claim in claims_of(text):
+        reason = _unsupported(claim, passages, min_word_support)
+        if reason:
+            removed.append(Removed(claim.text, reason))
+        else:
+            kept.append(claim)
+    if judge is not None and kept:
+        verdicts = judge.judge(kept)
+        removed += [
+            Removed(c.text, f"{judge.name}: not stated in the cited passages")
+            for c, ok in zip(kept, verdicts, strict=True)
+            if not ok
+        ]
+        kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
+    if not any(_MARK.search(c.text) for c in kept):
+        return Grounded(refusal, refused=True, removed=removed)
+    return _renumbered(kept, passages, removed)
+
+
+def _unsupported(claim: Claim, passages: Sequence[Passage], min_word_support: float) -> str:
+    if _NON_ANSWER.search(claim.text):
+        return "says the manuals do not cover it"
+    if not claim.cited:
+        return "cites no passage"
+    support = squeeze(" ".join(passages[n - 1].text for n in claim.cited))
+    missing = sorted(t for t in key_terms(claim.text) if squeeze(t) not in support)
+    if missing:
+        return "not in the cited passage: " + ", ".join(missing)
+    share = word_support(claim, passages)
+    if share is not None and share < min_word_support:
+        return f"few of its words are in the cited passage ({share:.2f})"
+    return ""
+
+
+def _renumbered(
+    kept: Sequence[Claim], passages: Sequence[Passage], removed: list[Removed]
+) -> Grounded:
+    order: dict[int, int] = {}
+    for claim in kept:
+        for n in _MARK.findall(claim.text):
+            order.setdefault(int(n), len(order) + 1)
+    joined = _join(c.text for c in kept)
+    text = _MARK.sub(lambda m: f"[{order[int(m.group(1))]}]", joined)
+    citations = [
+        make_citation(new, passages[old - 1])
+        for old, new in sorted(order.items(), key=lambda i: i[1])
+    ]
+    return Grounded(text, refused=False, citations=citations, removed=removed)
+
+
+def _join(sentences: Iterable[str]) -> str:
+    parts: list[str] = []
+    for sentence in sentences:
+        # Chinese sentences run on after their full stop; English ones need a space.
+        if parts and parts[-1][-1:].isascii():
+            parts.append(" ")
+        parts.append(sentence)
+    return "".join(parts)

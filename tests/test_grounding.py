@@ -1,0 +1,98 @@
+"""Sentence-level grounding: what is shown is supported by the passage it cites."""
+
+from collections.abc import Sequence
+
+from test_citations import PASSAGES, REFUSAL, passage
+
+from assistant.citations import check_citations
+from assistant.grounding import Claim, claims_of, ground
+from assistant.judge import parse_verdicts
+
+
+def grounded(reply: str, **options: object):  # type: ignore[no-untyped-def]
+    checked = check_citations(reply, PASSAGES, REFUSAL)
+    return ground(checked.text, PASSAGES, REFUSAL, **options)  # type: ignore[arg-type]
+
+
+class Judge:
+    name = "test judge"
+
+    def __init__(self, verdicts: Sequence[bool]) -> None:
+        self.verdicts = list(verdicts)
+        self.seen: list[str] = []
+
+    def judge(self, claims: Sequence[Claim]) -> list[bool]:
+        self.seen = [c.text for c in claims]
+        return self.verdicts[: len(claims)]
+
+
+def test_a_supported_multi_sentence_answer_keeps_every_sentence() -> None:
+    result = grounded("不能写死 365 天 [1]。HashMap 默认容量 16 [2]。")
+    assert not result.refused and result.removed == []
+    assert result.text == "不能写死 365 天 [1]。HashMap 默认容量 16 [2]。"
+    assert [(c.n, c.page) for c in result.citations] == [(1, 13), (2, 16)]
+
+
+def test_a_sentence_with_a_number_missing_from_its_passage_is_removed() -> None:
+    result = grounded("一年按 366 天计算 [1]。默认容量 16 [2]。")
+    assert result.text == "默认容量 16 [1]。"
+    assert [r.sentence for r in result.removed] == ["一年按 366 天计算 [1]。"]
+    assert "366" in result.removed[0].reason
+    # The citations renumber: what was [2] is now [1] and still points at page 16.
+    assert [(c.n, c.page) for c in result.citations] == [(1, 16)]
+
+
+def test_identifiers_must_appear_in_the_cited_passage_not_another() -> None:
+    result = grounded("应该用 HashMap 并写死 365 天。[1]")
+    assert result.refused and result.text == REFUSAL
+    assert "HashMap" in result.removed[0].reason
+
+
+def test_an_invented_figure_next_to_a_citation_is_never_shown() -> None:
+    result = grounded("The audit typically costs around $10,000 [1]. 不能写死 365 天 [1]。")
+    assert "10,000" not in result.text and "10000" not in result.text
+    assert result.text == "不能写死 365 天 [1]。"
+
+
+def test_an_answer_that_only_says_the_manuals_are_silent_is_the_refusal() -> None:
+    for reply in (
+        "资料中没有具体要求 [1]。",
+        "文档未提及审计费用 [2]。",
+        "The passages do not mention a deadline [1].",
+        "This is not specified in the manual [2].",
+    ):
+        result = grounded(reply)
+        assert result.refused and result.text == REFUSAL, reply
+
+
+def test_a_sentence_without_a_mark_leans_on_the_next_cited_one() -> None:
+    claims = claims_of("不可以。必须指定初始值大小 [2]。")
+    assert [c.cited for c in claims] == [(2,), (2,)]
+    result = grounded("不可以。HashMap 默认容量 16 [2]。")
+    assert result.text == "不可以。HashMap 默认容量 16 [1]。"
+
+
+def test_the_judge_removes_what_it_finds_unsupported_and_citations_renumber() -> None:
+    passages = [*PASSAGES, passage("日期格式化时，年份统一使用小写的 y。", page=14)]
+    checked = check_citations(
+        "不能写死 365 天 [1]。默认容量 16 [2]。年份用小写 y [3]。", passages, REFUSAL
+    )
+    judge = Judge([True, False, True])
+    result = ground(checked.text, passages, REFUSAL, judge=judge)
+    assert len(judge.seen) == 3
+    assert result.text == "不能写死 365 天 [1]。年份用小写 y [2]。"
+    assert [(c.n, c.page) for c in result.citations] == [(1, 13), (2, 14)]
+    assert result.removed[0].sentence == "默认容量 16 [2]。"
+
+
+def test_sentences_with_too_few_words_from_their_passage_are_removed() -> None:
+    result = grounded(
+        "不能写死 365 天 [1]。集合处理需要考虑线程安全和性能监控 [2]。", min_word_support=0.5
+    )
+    assert result.text == "不能写死 365 天 [1]。"
+    assert "few of its words" in result.removed[0].reason
+
+
+def test_verdicts_are_read_leniently_and_missing_ones_keep_the_sentence() -> None:
+    assert parse_verdicts("1: 是\n2：否\n3. yes", 3) == [True, False, True]
+    assert parse_verdicts("1 - **否**", 2) == [False, True]
