@@ -20,7 +20,7 @@ from typing import Protocol
 
 from assistant.citations import Citation, key_terms, make_citation, split_sentences
 from assistant.retrieval import Passage
-from pagewise.keywords import keyword_tokens, mostly_chinese, subject_terms
+from pagewise.keywords import keyword_tokens, mostly_chinese, partly_chinese, subject_terms
 from pagewise.text import squeeze
 
 _MARK = re.compile(r"\[(\d+)\]")
@@ -94,7 +94,7 @@ def word_support(claim: Claim, passages: Sequence[Passage]) -> float | None:
     wording cannot be compared."""
     support = " ".join(passages[n - 1].text for n in claim.cited)
     sentence = _MARK.sub(" ", claim.text)
-    if mostly_chinese(sentence) != mostly_chinese(support):
+    if mostly_chinese(sentence) != partly_chinese(support):
         return None
     wanted = subject_terms(sentence)
     if not wanted:

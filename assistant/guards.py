@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage
-from pagewise.keywords import mostly_chinese, term_coverage
+from pagewise.keywords import mostly_chinese, partly_chinese, term_coverage
 from pagewise.ratelimit import RateLimitedError, RateLimiter
 from pagewise.sensitive import SensitiveWords
 from pagewise.text import squeeze
@@ -32,11 +32,17 @@ class RelevanceGate:
 
     def relevant(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
         kept = [p for p in passages if p.score >= self.min_similarity]
-        # A Chinese question that shares almost none of its subject terms with any passage is
-        # not covered, however similar the vectors look ("年假" finds rules about "365 天").
-        # Only for Chinese: an English question about a Chinese manual shares no terms at all.
-        if mostly_chinese(question) and not any(
-            term_coverage(question, f"{p.section}\n{p.text}") >= self.min_term_overlap for p in kept
+        # A Chinese question that shares almost none of its subject terms with any Chinese
+        # passage is not covered, however similar the vectors look ("年假" finds rules about
+        # "365 天"). Across languages terms cannot be shared, so only meaning counts there.
+        chinese = [p for p in kept if partly_chinese(p.text)]
+        if (
+            mostly_chinese(question)
+            and chinese
+            and not any(
+                term_coverage(question, f"{p.section}\n{p.text}") >= self.min_term_overlap
+                for p in chinese
+            )
         ):
             return []
         return kept

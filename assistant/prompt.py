@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from assistant.llm import Message
 from assistant.retrieval import Passage
+from pagewise.keywords import mostly_chinese
 
 # Control tokens of the common chat templates: ChatML and Llama 3 (<|im_start|>, <|eot_id|>),
 # DeepSeek (<｜User｜>), Llama 2 and Mistral (<s>, [INST], <<SYS>>), Gemma (<start_of_turn>).
@@ -25,6 +26,15 @@ _CHAT_MARKER = re.compile(
 )
 # Look-alikes keep the text readable for the model and a person, but match no control token.
 _LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "[": "［", "]": "］"})
+REMINDER_ZH = (
+    "（请在每句回答的末尾标注依据的资料编号，例如 [1]。用中文回答，一到三句话；资料写明了原因"
+    "或替代做法时一并说明。）"
+)
+REMINDER_EN = (
+    "(Answer in English, in one to three sentences, even if the passages are in Chinese; quote"
+    " the manual's own terms where needed. If the passage gives the reason or the alternative,"
+    " say it. End every sentence with the number of the passage it comes from, e.g. [1].)"
+)
 PASSAGE_OPEN = "<<<"
 PASSAGE_CLOSE = ">>>"
 
@@ -81,12 +91,16 @@ def build_messages(
     for turn in history:
         messages.append(Message("user", defuse(turn.question)))
         messages.append(Message("assistant", defuse(turn.answer)))
-    # Small models follow the last thing they read: the citation rule is restated after the
-    # question.
-    reminder = "（请在每句回答的末尾标注依据的资料编号，例如 [1]。）"
-    messages.append(
-        Message("user", f"{format_passages(passages)}\n\n问题：{defuse(question)}\n{reminder}")
-    )
+    # Small models follow the last thing they read: the rules that matter most are restated
+    # after the question, in its language (a Chinese manual otherwise pulls the answer into
+    # Chinese).
+    if mostly_chinese(question):
+        reminder = REMINDER_ZH
+        asked = f"问题：{defuse(question)}"
+    else:
+        reminder = REMINDER_EN
+        asked = f"Question: {defuse(question)}"
+    messages.append(Message("user", f"{format_passages(passages)}\n\n{asked}\n{reminder}"))
     return messages
 
 

@@ -121,9 +121,20 @@ _ENGLISH_STOPWORDS = frozenset(
 )
 
 
-def mostly_chinese(text: str) -> bool:
+def chinese_share(text: str) -> float:
+    """Share of the letters that are Chinese characters (0.0 for text without letters)."""
     letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(1 for ch in letters if _IS_CJK.match(ch)) * 2 >= len(letters)
+    return sum(1 for ch in letters if _IS_CJK.match(ch)) / len(letters) if letters else 0.0
+
+
+def mostly_chinese(text: str) -> bool:
+    return chinese_share(text) >= 0.5
+
+
+def partly_chinese(text: str) -> bool:
+    """Chinese enough that its wording can be compared with a Chinese question or sentence
+    (manuals mix in English identifiers, commands and quoted text)."""
+    return chinese_share(text) >= 0.2
 
 
 def subject_terms(question: str) -> set[str]:
