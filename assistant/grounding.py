@@ -115,6 +115,7 @@ def ground(
     kept: list[Claim] = []
     removed: list[Removed] = []
     for claim in claims_of(text):
+        claim = _recited(claim, passages)
         reason = _unsupported(claim, passages, min_word_support)
         if reason:
             removed.append(Removed(claim.text, reason))
@@ -131,6 +132,30 @@ def ground(
     if not any(_MARK.search(c.text) for c in kept):
         return Grounded(refusal, refused=True, removed=removed)
     return _renumbered(kept, passages, removed)
+
+
+def _recited(claim: Claim, passages: Sequence[Passage]) -> Claim:
+    """A sentence whose numbers and names are not in the passage it cites but all in one other
+    given passage is cited to that passage: small models often cite the neighbour."""
+    terms = [squeeze(t) for t in key_terms(claim.text)]
+    if not terms or not claim.cited or _holds(terms, passages, claim.cited):
+        return claim
+    for n in range(1, len(passages) + 1):
+        if _holds(terms, passages, (n,)):
+            text = _MARK.sub("", claim.text).rstrip()
+            return Claim(_with_mark(text, n), (n,))
+    return claim
+
+
+def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[int]) -> bool:
+    support = squeeze(" ".join(passages[n - 1].text for n in cited))
+    return all(t in support for t in terms)
+
+
+def _with_mark(sentence: str, n: int) -> str:
+    """The mark goes before the sentence's closing punctuation, as the model writes it."""
+    end = len(sentence.rstrip("。.！!？?；;"))
+    return f"{sentence[:end].rstrip()} [{n}]{sentence[end:]}"
 
 
 def _unsupported(claim: Claim, passages: Sequence[Passage], min_word_support: float) -> str:

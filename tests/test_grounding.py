@@ -96,3 +96,10 @@ def test_sentences_with_too_few_words_from_their_passage_are_removed() -> None:
 def test_verdicts_are_read_leniently_and_missing_ones_keep_the_sentence() -> None:
     assert parse_verdicts("1: 是\n2：否\n3. yes", 3) == [True, False, True]
     assert parse_verdicts("1 - **否**", 2) == [False, True]
+
+
+def test_a_sentence_citing_the_neighbour_passage_is_cited_to_the_one_that_holds_it() -> None:
+    result = grounded("HashMap 默认容量 16 [1]。")
+    assert not result.refused and result.removed == []
+    assert result.text == "HashMap 默认容量 16 [1]。"
+    assert [(c.n, c.page) for c in result.citations] == [(1, 16)]

@@ -10,7 +10,14 @@ import click
 from tqdm import tqdm
 
 from assistant.answer import Answer, Assistant, User
-from assistant.evaluation.scoring import Pipeline, load_questions, score_answers
+from assistant.evaluation.scoring import (
+    AnswerScore,
+    Pipeline,
+    collect_answers,
+    grouped,
+    load_questions,
+    summarize,
+)
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
 from ui.cli.identity import acting_user
@@ -54,7 +61,7 @@ class _AssistantPipeline:
 
 
 @click.command(name="eval")
-@click.argument("questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("questions_file", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--baseline", is_flag=True, help="Also run a plain llama-index pipeline on the same documents."
 )
@@ -62,17 +69,31 @@ class _AssistantPipeline:
 @click.pass_obj
 @friendly_errors
 def evaluate(settings: Settings, questions_file: Path, baseline: bool, as_json: bool) -> None:
-    """Score answers on QUESTIONS_FILE (JSON lines: q, pages, doc; no pages = must refuse)."""
+    """Score answers on QUESTIONS_FILE (JSON lines: q, doc, pages or section, expect; no pages
+    and no section = must be refused), or on every *.jsonl file of a folder."""
     questions = load_questions(questions_file)
+    results = {}
     with build(settings) as components:
-        scores = {}
         for name, pipeline in _pipelines(components, baseline).items():
             with tqdm(total=len(questions), desc=name, disable=None, file=sys.stderr) as bar:
-                scores[name] = score_answers(pipeline, questions, lambda _: bar.update(1))
+                results[name] = collect_answers(pipeline, questions, lambda _: bar.update(1))
+    scores = {name: summarize(r) for name, r in results.items()}
+    per_document = {name: grouped(r, lambda q: q.doc or "") for name, r in results.items()}
     if as_json:
-        click.echo(json.dumps({k: v.as_json() for k, v in scores.items()}, indent=2))
+        report = {
+            name: {**score.as_json(), "by_document": _as_json(per_document[name])}
+            for name, score in scores.items()
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         print_scores(scores)
+        for name, documents in per_document.items():
+            click.echo(f"\n{name}, per document:")
+            print_scores(documents)
+
+
+def _as_json(scores: dict[str, AnswerScore]) -> dict[str, dict[str, float | int]]:
+    return {name: score.as_json() for name, score in scores.items()}
 
 
 def _pipelines(components: Components, baseline: bool) -> dict[str, Pipeline]:

@@ -80,10 +80,13 @@ def print_scores(scores: dict[str, AnswerScore]) -> None:
         ("  answered when covered", lambda s: f"{s.answered_when_covered:.3f}"),
         ("  refused when uncovered", lambda s: f"{s.refused_when_uncovered:.3f}"),
         ("citation precision", lambda s: f"{s.citation_precision:.3f}"),
+        ("faithfulness", lambda s: f"{s.faithfulness:.3f}"),
+        ("expected fact in answer", lambda s: f"{s.expected_fact:.3f}"),
         ("latency p50 ms", lambda s: f"{s.latency_p50_ms:.0f}"),
         ("latency p95 ms", lambda s: f"{s.latency_p95_ms:.0f}"),
     ]
     names = list(scores)
-    click.echo(f"{'metric':<26}" + "".join(f"{n:>22}" for n in names))
+    width = max(22, *(len(n) + 2 for n in names))
+    click.echo(f"{'metric':<26}" + "".join(f"{n:>{width}}" for n in names))
     for label, cell in rows:
-        click.echo(f"{label:<26}" + "".join(f"{cell(scores[n]):>22}" for n in names))
+        click.echo(f"{label:<26}" + "".join(f"{cell(scores[n]):>{width}}" for n in names))

@@ -1,0 +1,228 @@
+"""The dev set over all shared documents: record answers once, then score the gates offline.
+
+    .venv/bin/python bench/devset.py record --out RUN.jsonl [--questions DIR] [--docs DIR]
+    .venv/bin/python bench/devset.py score RUN.jsonl [--min-similarity X] [--min-term-overlap Y]
+                                         [--min-word-support Z] [--check llm|terms|flag]
+
+`record` ingests every document, then asks every question through the real Assistant with
+the configured LLM (the embedded CPU model by default) and gates opened wide, and writes, per
+question, the passages with their scores, the model's raw answer, the judge's reply and the
+time each call took. `score` replays the gates and the grounding on that file with the given
+thresholds (no model needed, seconds), so thresholds are chosen on many variants of one run.
+`--check flag` replays the behaviour before sentence-level grounding: every sentence with a
+valid citation is shown (unsupported ones were only flagged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from machine_info import describe  # noqa: E402
+
+from assistant.answer import Answer, User  # noqa: E402
+from assistant.citations import check_citations  # noqa: E402
+from assistant.evaluation.scoring import (  # noqa: E402
+    AnswerScore,
+    Question,
+    Result,
+    grouped,
+    load_questions,
+    summarize,
+)
+from assistant.grounding import Claim, ground  # noqa: E402
+from assistant.guards import RelevanceGate  # noqa: E402
+from assistant.judge import parse_verdicts  # noqa: E402
+from assistant.llm import LLM, Message  # noqa: E402
+from assistant.retrieval import Passage  # noqa: E402
+from pagewise.policies import load_policies  # noqa: E402
+from pagewise.settings import Settings  # noqa: E402
+from ui.components import build, make_llm  # noqa: E402
+
+DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "devset"
+DEFAULT_DOCS = REPO.parent / "shared" / "docs"
+
+
+class RecordingLLM:
+    """The real LLM, with each call's output and duration kept."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+        self.name = llm.name
+        self.calls: list[tuple[str, float]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return self.llm.count_tokens(text)
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
+    ) -> Iterator[str]:
+        started = time.perf_counter()
+        pieces = list(self.llm.stream(messages, max_tokens, temperature))
+        self.calls.append(("".join(pieces), time.perf_counter() - started))
+        yield from pieces
+
+
+def record(args: argparse.Namespace) -> None:
+    questions = load_questions(args.questions)[: args.limit or None]
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pagewise-devset-"))
+    # Gates wide open: every question reaches the model, and `score` applies the thresholds.
+    settings = Settings(data_dir=data_dir, min_similarity=0.0, min_term_overlap=0.0)
+    print(describe(), file=sys.stderr)
+    with build(settings) as components, args.out.open("w", encoding="utf-8") as out:
+        summary = components.ingestor().ingest(sorted(args.docs.iterdir()), "default")
+        print(f"ingested {summary.pages} pages, {summary.chunks} chunks", file=sys.stderr)
+        llm = RecordingLLM(make_llm(settings))
+        assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
+        for number, question in enumerate(questions, start=1):
+            llm.calls.clear()
+            answer = assistant.ask(question.q, User("bench"))
+            (raw, generate_s), *judged = llm.calls
+            row = {
+                "question": asdict(question),
+                "passages": [asdict(p) for p in answer.passages],
+                "raw": raw,
+                "generate_s": round(generate_s, 2),
+                "judge": judged[0][0] if judged else None,
+                "judge_s": round(judged[0][1], 2) if judged else 0.0,
+                "answer": answer.answer,
+                "refused": answer.refused,
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            state = "refused" if answer.refused else "answered"
+            print(f"{number}/{len(questions)} {question.kind:<8} {state}", file=sys.stderr)
+
+
+class ReplayJudge:
+    """The judge's recorded reply, read for the claims it was asked about."""
+
+    name = "llm check"
+
+    def __init__(self, reply: str | None, asked: Sequence[Claim]) -> None:
+        verdicts = parse_verdicts(reply, len(asked)) if reply is not None else []
+        self.by_text = {c.text: ok for c, ok in zip(asked, verdicts, strict=False)}
+
+    def judge(self, claims: Sequence[Claim]) -> list[bool]:
+        return [self.by_text.get(c.text, True) for c in claims]
+
+
+def replay(
+    row: dict[str, Any], gate: RelevanceGate, check: str, word: float, refusal: str
+) -> Result:
+    question = Question(**row["question"])
+    found = [Passage(**p) for p in row["passages"]]
+    passages = gate.relevant(question.q, found)
+    latency = row["generate_s"] * 1000 + (row["judge_s"] * 1000 if check == "llm" else 0)
+    answer = Answer(question.q, refusal, True, [], passages, latency, "replay")
+    if not passages:
+        return question, answer
+    checked = check_citations(row["raw"], passages, refusal)
+    if checked.refused:
+        return question, answer
+    if check == "flag":  # before grounding: every cited sentence was shown
+        return question, replace(
+            answer, answer=checked.text, refused=False, citations=checked.citations
+        )
+    # The claims the judge saw when the run was recorded (all passages, no wording threshold).
+    recorded = check_citations(row["raw"], found, refusal)
+    capture = _Capture()
+    ground(recorded.text, found, refusal, judge=capture)
+    judge = ReplayJudge(row["judge"], capture.asked) if check == "llm" else None
+    grounded = ground(checked.text, passages, refusal, min_word_support=word, judge=judge)
+    return question, replace(
+        answer,
+        answer=grounded.text,
+        refused=grounded.refused,
+        citations=grounded.citations,
+        removed=grounded.removed,
+    )
+
+
+class _Capture:
+    """A judge that keeps everything and remembers what it was asked."""
+
+    name = "capture"
+
+    def __init__(self) -> None:
+        self.asked: list[Claim] = []
+
+    def judge(self, claims: Sequence[Claim]) -> list[bool]:
+        self.asked = list(claims)
+        return [True] * len(claims)
+
+
+def score(args: argparse.Namespace) -> None:
+    rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
+    refusal = load_policies(REPO / "policies").refusal
+    gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
+    results = [replay(r, gate, args.check, args.min_word_support, refusal) for r in rows]
+    print(
+        f"{len(rows)} questions from {args.run.name}; min_similarity {args.min_similarity},"
+        f" min_term_overlap {args.min_term_overlap}, min_word_support {args.min_word_support},"
+        f" check {args.check}"
+    )
+    table({"all": summarize(results)} | grouped(results, lambda q: q.kind))
+    table(grouped(results, lambda q: q.doc or ""))
+    judged = [r["judge_s"] for r in rows if r["judge"] is not None]
+    generated = [r["generate_s"] for r in rows]
+    print(
+        f"generation mean {sum(generated) / len(generated):.1f} s; judge call mean"
+        f" {sum(judged) / max(len(judged), 1):.1f} s over {len(judged)} answers"
+    )
+
+
+FIELDS = (
+    "questions",
+    "hit_at_3",
+    "answered_when_covered",
+    "refused_when_uncovered",
+    "citation_precision",
+    "faithfulness",
+    "expected_fact",
+)
+
+
+def table(scores: dict[str, AnswerScore]) -> None:
+    names = [n.removesuffix(".pdf") for n in scores]
+    width = max(10, *(len(n) + 2 for n in names))
+    print(f"{'':<24}" + "".join(f"{n:>{width}}" for n in names))
+    for field in FIELDS:
+        cells = [getattr(s, field) for s in scores.values()]
+        text = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in cells]
+        print(f"{field:<24}" + "".join(f"{t:>{width}}" for t in text))
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    rec = commands.add_parser("record")
+    rec.add_argument("--out", type=Path, required=True)
+    rec.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    rec.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    rec.add_argument("--data-dir", type=Path)
+    rec.add_argument("--limit", type=int, default=0)
+    sco = commands.add_parser("score")
+    sco.add_argument("run", type=Path)
+    defaults = Settings()
+    sco.add_argument("--min-similarity", type=float, default=defaults.min_similarity)
+    sco.add_argument("--min-term-overlap", type=float, default=defaults.min_term_overlap)
+    sco.add_argument("--min-word-support", type=float, default=defaults.min_word_support)
+    sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")
+    args = parser.parse_args()
+    record(args) if args.command == "record" else score(args)
+
+
+if __name__ == "__main__":
+    main()
