@@ -13,6 +13,7 @@ from assistant.llm import LLM, Message, complete
 from assistant.prompt import Turn, build_messages, defuse, trim_history
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage, Retriever
+from assistant.translation import Translator, fuse
 from pagewise.audit.log import AuditLog
 from pagewise.policies import Policies
 
@@ -76,6 +77,7 @@ class AnswerOptions:
     temperature: float = 0.0
     answer_check: str = "llm"  # or "terms": no judging call
     min_word_support: float = 0.0
+    translate_questions: bool = True  # also search with the question in the other language
 
 
 class Assistant:
@@ -169,6 +171,7 @@ class Assistant:
                 checked.text,
                 passages,
                 self.policies.refusal,
+                question=question,
                 min_word_support=self.options.min_word_support,
                 judge=judge,
             )
@@ -198,7 +201,13 @@ class Assistant:
 
     def relevant_passages(self, question: str, user: User) -> list[Passage]:
         """The top passages for the question that are similar enough to be worth reading."""
-        found = self.retriever.search(question, self.options.top_k, user.collections)
+        k = self.options.top_k
+        found = self.retriever.search(question, k, user.collections)
+        if self.options.translate_questions:
+            translated = Translator(self.llm).translate(question)
+            if translated:
+                again = self.retriever.search(translated, k, user.collections)
+                found = fuse([found, again], k)
         return self.guards.relevance.relevant(question, found)
 
     def messages(

@@ -76,7 +76,7 @@ class Grounded:
 def claims_of(text: str) -> list[Claim]:
     """Sentences with the passages each cites; a sentence without a mark leans on the next
     cited sentence (or, at the end, the one before): "不可以。原因是… [1]"."""
-    sentences = split_sentences(text)
+    sentences = [_mark_inside(s) for s in split_sentences(text)]
     marks = [tuple(dict.fromkeys(int(n) for n in _MARK.findall(s))) for s in sentences]
     claims = []
     for i, sentence in enumerate(sentences):
@@ -89,14 +89,24 @@ def claims_of(text: str) -> list[Claim]:
     return claims
 
 
-def word_support(claim: Claim, passages: Sequence[Passage]) -> float | None:
-    """Share of the claim's subject terms found in its passages; None across languages, where
-    wording cannot be compared."""
+_MARKS_AFTER_STOP = re.compile(r"^(.*?[^\s])\s*([。.！!？?；;])\s*((?:\[\d+\])+)$", re.DOTALL)
+
+
+def _mark_inside(sentence: str) -> str:
+    """ "…end.[1]" and "…天。[1]" read as "…end [1]." and "…天 [1]。"."""
+    match = _MARKS_AFTER_STOP.match(sentence)
+    return f"{match[1]} {match[3]}{match[2]}" if match else sentence
+
+
+def word_support(claim: Claim, passages: Sequence[Passage], question: str = "") -> float | None:
+    """Share of the claim's new subject terms (those the question does not already use) found
+    in its passages; None across languages, where wording cannot be compared, or when the
+    claim adds no term of its own."""
     support = " ".join(passages[n - 1].text for n in claim.cited)
     sentence = _MARK.sub(" ", claim.text)
     if mostly_chinese(sentence) != partly_chinese(support):
         return None
-    wanted = subject_terms(sentence)
+    wanted = subject_terms(sentence) - subject_terms(question)
     if not wanted:
         return None
     present = set(keyword_tokens(support))
@@ -108,15 +118,20 @@ def ground(
     passages: Sequence[Passage],
     refusal: str,
     *,
+    question: str = "",
     min_word_support: float = 0.0,
     judge: SupportJudge | None = None,
 ) -> Grounded:
-    """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them."""
+    """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them.
+
+    Numbers and names the question itself uses need not be in the passages: repeating the
+    product name or the year the user asked about invents nothing."""
+    asked = {squeeze(t) for t in key_terms(question)}
     kept: list[Claim] = []
     removed: list[Removed] = []
     for claim in claims_of(text):
-        claim = _recited(claim, passages)
-        reason = _unsupported(claim, passages, min_word_support)
+        claim = _recited(claim, passages, asked)
+        reason = _unsupported(claim, passages, min_word_support, question)
         if reason:
             removed.append(Removed(claim.text, reason))
         else:
@@ -134,10 +149,10 @@ def ground(
     return _renumbered(kept, passages, removed)
 
 
-def _recited(claim: Claim, passages: Sequence[Passage]) -> Claim:
+def _recited(claim: Claim, passages: Sequence[Passage], asked: set[str]) -> Claim:
     """A sentence whose numbers and names are not in the passage it cites but all in one other
     given passage is cited to that passage: small models often cite the neighbour."""
-    terms = [squeeze(t) for t in key_terms(claim.text)]
+    terms = [t for t in map(squeeze, key_terms(claim.text)) if t not in asked]
     if not terms or not claim.cited or _holds(terms, passages, claim.cited):
         return claim
     for n in range(1, len(passages) + 1):
@@ -158,16 +173,21 @@ def _with_mark(sentence: str, n: int) -> str:
     return f"{sentence[:end].rstrip()} [{n}]{sentence[end:]}"
 
 
-def _unsupported(claim: Claim, passages: Sequence[Passage], min_word_support: float) -> str:
+def _unsupported(
+    claim: Claim, passages: Sequence[Passage], min_word_support: float, question: str
+) -> str:
+    asked = {squeeze(t) for t in key_terms(question)}
     if _NON_ANSWER.search(claim.text):
         return "says the manuals do not cover it"
     if not claim.cited:
         return "cites no passage"
     support = squeeze(" ".join(passages[n - 1].text for n in claim.cited))
-    missing = sorted(t for t in key_terms(claim.text) if squeeze(t) not in support)
+    missing = sorted(
+        t for t in key_terms(claim.text) if squeeze(t) not in support and squeeze(t) not in asked
+    )
     if missing:
         return "not in the cited passage: " + ", ".join(missing)
-    share = word_support(claim, passages)
+    share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"few of its words are in the cited passage ({share:.2f})"
     return ""

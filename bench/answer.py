@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/answer.py [--shared PATH] [--questions PATH] [--every K]
 
-Both pipelines read the same manual, use the same embedder and the same LLM (the configured
-one: the embedded CPU model by default); the table shows page-level hit@1/hit@3 and MRR,
-refusal accuracy, citation precision and answer latency.
+Both pipelines read the same manuals (a file or a folder: by default every shared document
+that ingestion reads), use the same embedder and the same LLM (the configured one: the
+embedded CPU model by default); the table shows page-level hit@1/hit@3 and MRR, refusal
+accuracy, citation precision, faithfulness, the expected-fact rate and answer latency.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from assistant.evaluation.scoring import AnswerScore, load_questions, score_answ
 from pagewise.settings import Settings  # noqa: E402
 from ui.components import build  # noqa: E402
 
-DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
-DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "java-manual-questions.jsonl"
+DEFAULT_SHARED = REPO.parent / "shared" / "docs"
+DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "devset"
 
 
 class Ours:
@@ -59,9 +60,10 @@ def main() -> None:
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="pagewise-bench-")))
     components = build(settings)
     components.ingestor().ingest([args.shared], "default")
+    files = [Path(d.path) for d in components.catalog.documents()]
     assistant = components.assistant(rate_limited=False, audited=False)
     baseline = BaselinePipeline(
-        [args.shared], components.embedder, assistant.llm, refusal=assistant.policies.refusal
+        files, components.embedder, assistant.llm, refusal=assistant.policies.refusal
     )
     scores: dict[str, AnswerScore] = {}
     for name, pipeline in (("pagewise", Ours(assistant)), ("llama-index", baseline)):

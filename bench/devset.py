@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -59,7 +60,7 @@ class RecordingLLM:
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
         self.name = llm.name
-        self.calls: list[tuple[str, float]] = []
+        self.calls: list[tuple[str, float, str]] = []  # output, seconds, last message
 
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)
@@ -69,7 +70,8 @@ class RecordingLLM:
     ) -> Iterator[str]:
         started = time.perf_counter()
         pieces = list(self.llm.stream(messages, max_tokens, temperature))
-        self.calls.append(("".join(pieces), time.perf_counter() - started))
+        elapsed = time.perf_counter() - started
+        self.calls.append(("".join(pieces), elapsed, messages[-1].content))
         yield from pieces
 
 
@@ -87,7 +89,7 @@ def record(args: argparse.Namespace) -> None:
         for number, question in enumerate(questions, start=1):
             llm.calls.clear()
             answer = assistant.ask(question.q, User("bench"))
-            (raw, generate_s), *judged = llm.calls
+            (raw, generate_s, _), *judged = llm.calls
             row = {
                 "question": asdict(question),
                 "passages": [asdict(p) for p in answer.passages],
@@ -95,6 +97,7 @@ def record(args: argparse.Namespace) -> None:
                 "generate_s": round(generate_s, 2),
                 "judge": judged[0][0] if judged else None,
                 "judge_s": round(judged[0][1], 2) if judged else 0.0,
+                "judge_prompt": judged[0][2] if judged else None,
                 "answer": answer.answer,
                 "refused": answer.refused,
             }
@@ -109,9 +112,9 @@ class ReplayJudge:
 
     name = "llm check"
 
-    def __init__(self, reply: str | None, asked: Sequence[Claim]) -> None:
+    def __init__(self, reply: str | None, asked: Sequence[str]) -> None:
         verdicts = parse_verdicts(reply, len(asked)) if reply is not None else []
-        self.by_text = {c.text: ok for c, ok in zip(asked, verdicts, strict=False)}
+        self.by_text = {text: ok for text, ok in zip(asked, verdicts, strict=False)}
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         return [self.by_text.get(c.text, True) for c in claims]
@@ -134,12 +137,10 @@ def replay(
         return question, replace(
             answer, answer=checked.text, refused=False, citations=checked.citations
         )
-    # The claims the judge saw when the run was recorded (all passages, no wording threshold).
-    recorded = check_citations(row["raw"], found, refusal)
-    capture = _Capture()
-    ground(recorded.text, found, refusal, judge=capture)
-    judge = ReplayJudge(row["judge"], capture.asked) if check == "llm" else None
-    grounded = ground(checked.text, passages, refusal, min_word_support=word, judge=judge)
+    judge = ReplayJudge(row["judge"], _judged(row, found, refusal)) if check == "llm" else None
+    grounded = ground(
+        checked.text, passages, refusal, question=question.q, min_word_support=word, judge=judge
+    )
     return question, replace(
         answer,
         answer=grounded.text,
@@ -147,6 +148,17 @@ def replay(
         citations=grounded.citations,
         removed=grounded.removed,
     )
+
+
+def _judged(row: dict[str, Any], found: list[Passage], refusal: str) -> list[str]:
+    """The sentences the judge was asked about when the run was recorded."""
+    if row.get("judge_prompt"):
+        return re.findall(r"^\d+\. (.*)$", row["judge_prompt"], re.MULTILINE)
+    # Older runs did not keep the prompt: the same grounding, all passages, no threshold.
+    capture = _Capture()
+    recorded = check_citations(row["raw"], found, refusal)
+    ground(recorded.text, found, refusal, question=row["question"]["q"], judge=capture)
+    return [c.text for c in capture.asked]
 
 
 class _Capture:

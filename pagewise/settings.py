@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         " 'terms' (numbers, names and wording) or 'llm' (those, then one short call to the same"
         " model that judges every sentence). Unsupported sentences are removed.",
     )
+    translate_questions: bool = Field(
+        default=True,
+        description="Also search with the question translated (by the same LLM) into the other"
+        " language, Chinese or English: finds a Chinese manual's page for an English question.",
+    )
     min_word_support: float = Field(
         default=0.0,
         ge=0.0,

@@ -25,10 +25,13 @@ from ui.components import build
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "ui" / "portal" / "app.py")
 REPLY = "密码长度至少 12 位，每 90 天更换一次 [1]。"
+# The second sentence invents its figures: it must never reach the page, not even for a moment.
+INVENTED = "密码错误 8 次后账户锁定 24 小时 [1]。"
 
 
 @pytest.fixture
 def portal(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     dev_directory: Any,
@@ -39,7 +42,7 @@ def portal(
     components = build(Settings(data_dir=data), embedder=embedder)
     components.ingestor().ingest([fixtures / "manual.pdf"], "engineering")
     components.close()
-    with serve(ScriptedLLM(REPLY)) as url:
+    with serve(ScriptedLLM(getattr(request, "param", REPLY))) as url:
         for name, value in {
             "DATA_DIR": str(data),
             "LDAP_URL": dev_directory.url,
@@ -87,6 +90,16 @@ def test_a_user_asks_and_sees_the_answer_with_its_page_reference(portal: Path) -
     assert len(at.get("download_button")) == 1, "the original file can be downloaded"
     assert any("2.1 密码策略" in c.value for c in at.caption)
     assert {"login", "answered"} <= {r["event"] for r in AuditLog(portal / "audit").recent()}
+
+
+@pytest.mark.parametrize("portal", [REPLY + INVENTED], indirect=True)
+def test_an_unsupported_sentence_is_never_shown(portal: Path) -> None:
+    at = _login("alice", "alice-demo")
+    at.chat_input[0].set_value("密码多久更换一次？").run()
+    shown = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "每 90 天更换一次" in shown
+    assert "24" not in shown and "锁定" not in shown
+    assert any("left out" in c.value for c in at.caption)
 
 
 def test_an_answer_is_audited_once_and_feedback_refers_to_its_record(portal: Path) -> None:

@@ -19,11 +19,17 @@ from servers import free_port, wait_until_up
 
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
+from pagewise.text import squeeze
 from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+STAGES = (
+    "Searching the manuals…",
+    "Writing the answer from the pages found…",
+    "Checking every sentence against its page…",
+)
 # No connection leaves the machine: Chromium's background services stay off.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -97,13 +103,21 @@ def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -
         page.keyboard.press("Enter")
         answer = page.locator('[data-testid="stChatMessage"]').nth(1)
         first_text = None
+        seen: list[str] = []  # every state of the answer while it was being written
         while first_text is None and time.monotonic() - asked < 300:
-            if "java.sql" in answer.inner_text() or "[" in answer.inner_text():
+            seen.append(answer.inner_text())
+            if "java.sql" in seen[-1] or "[" in seen[-1]:
                 first_text = time.monotonic() - asked
             time.sleep(0.2)
         reference = page.get_by_role("button", name="java-manual-huangshan.pdf").first
         reference.wait_for(timeout=300_000)
         full_answer = time.monotonic() - asked
+        # Nothing shown while answering was withdrawn: every earlier state is in the final one.
+        final = squeeze(answer.inner_text())
+        for state in seen:
+            for stage in STAGES:
+                state = state.replace(stage, "")
+            assert squeeze(state) in final, state
         page.screenshot(path=ARTIFACTS / "portal-2-answer.png", full_page=True)
         label = reference.inner_text()
         assert "《Java 开发手册（黄山版）》第 1" in label and "(五) 日期时间" in label

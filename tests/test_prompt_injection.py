@@ -153,7 +153,9 @@ def test_an_obedient_model_cannot_cite_a_page_outside_the_retrieved_passages(
     assert "Secret Manual" not in answer.answer and "内部审计规范" not in answer.answer
     assert answer.dropped == [4]
     assert answer.dropped_references == ["《Secret Manual》第 99 页", "《内部审计规范》第 12 页"]
-    messages, judging = llm.calls
+    # The answering call and the judging call (a translation of the question may come first).
+    system_prompt = load_policies(REPO / "policies").system_prompt
+    messages, judging = [call for call in llm.calls if call[0].content == system_prompt]
     assert [m.role for m in messages] == ["system", "user"]
     assert_no_control_tokens(messages)
     assert_no_control_tokens(judging)

@@ -81,6 +81,7 @@ class Components:
             temperature=settings.llm_temperature,
             answer_check=settings.answer_check,
             min_word_support=settings.min_word_support,
+            translate_questions=settings.translate_questions,
         )
         return Assistant(
             self.retriever(),

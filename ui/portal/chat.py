@@ -6,7 +6,6 @@ import html
 import logging
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,25 +54,20 @@ def _answer(
 ) -> Exchange | None:
     turns = [Turn(e.question, e.answer.answer) for e in history if not e.answer.refused]
     final: list[Answer] = []
-
-    status = st.empty()
-
-    def pieces() -> Iterator[str]:
-        # Nothing is shown before it is checked; until then the stage says what is happening.
-        for event in services.assistant_for(user).stream(question, user, turns):
-            if event.kind == "progress":
-                status.caption(_STAGES.get(event.text, ""))
-            elif event.kind == "token":
-                status.empty()
-                yield event.text
-            elif event.answer is not None:
-                final.append(event.answer)
-
+    status, body = st.empty(), st.empty()
     # The assistant writes the audit record of every question, whatever its outcome; the
-    # portal only shows the outcome.
+    # portal only shows the outcome. Nothing is shown before it is checked (so nothing is
+    # ever withdrawn); until then the stage says what is happening.
     try:
         with st.spinner("Searching the manuals…"):
-            st.write_stream(pieces())
+            for event in services.assistant_for(user).stream(question, user, turns):
+                if event.kind == "progress":
+                    status.caption(_STAGES.get(event.text, ""))
+                elif event.kind == "token":
+                    status.empty()
+                    body.markdown(as_text(event.text))
+                elif event.answer is not None:
+                    final.append(event.answer)
     except RateLimitedError as exc:
         st.warning(str(exc))
         return None

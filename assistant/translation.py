@@ -1,0 +1,72 @@
+"""Questions across languages: an English question about a Chinese manual (or the other way
+round) is also searched in the manual's language, translated by the same LLM.
+
+Keyword search cannot match across languages and the embedder's cross-language matches are
+weak, so the translated question finds the passages the original misses; both rankings are
+fused. The answer is still written in the question's language (see prompt.py)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from assistant.llm import LLM, LLMError, Message, complete
+from assistant.prompt import defuse
+from assistant.retrieval import RRF_K, Passage
+from pagewise.keywords import mostly_chinese
+
+log = logging.getLogger(__name__)
+_CITATION_MARK = re.compile(r"[\[【［]\s*\d")
+
+_INSTRUCTIONS = {
+    "zh": (
+        "把用户的问题翻译成简体中文。产品名、命令、配置项和代码保持原样。只输出译文，不要回答问题。"
+    ),
+    "en": (
+        "Translate the user's question into English. Keep product names, commands, settings and"
+        " code as they are. Output only the translation; do not answer the question."
+    ),
+}
+
+
+class Translator:
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+
+    def other_language(self, question: str) -> str:
+        return "en" if mostly_chinese(question) else "zh"
+
+    def translate(self, question: str) -> str:
+        """The question in the other language, or "" when the model gives nothing usable."""
+        into = self.other_language(question)
+        messages = [Message("system", _INSTRUCTIONS[into]), Message("user", defuse(question))]
+        try:
+            text = complete(self.llm, messages, max_tokens=96, temperature=0.0)
+        except LLMError:
+            log.exception("translating the question failed; searching in its language only")
+            return ""
+        line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        # A reply still in the question's language, or one that answers (citation marks, far
+        # longer than the question) instead of translating, is no translation.
+        if (
+            not line
+            or mostly_chinese(line) == mostly_chinese(question)
+            or _CITATION_MARK.search(line)
+            or len(line) > 3 * len(question) + 20
+        ):
+            return ""
+        return line
+
+
+def fuse(rankings: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
+    """Reciprocal-rank fusion of several rankings; each passage keeps its best similarity."""
+    fused: dict[str, float] = {}
+    best: dict[str, Passage] = {}
+    for ranking in rankings:
+        for rank, passage in enumerate(ranking, start=1):
+            fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+            if passage.chunk_id not in best or passage.score > best[passage.chunk_id].score:
+                best[passage.chunk_id] = passage
+    ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+    return [best[cid] for cid in ranked[:k]]
