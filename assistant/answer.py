@@ -10,7 +10,7 @@ from assistant.grounding import Grounded, Removed, ground
 from assistant.guards import Guards, reveals_rules, rule_lines
 from assistant.judge import LLMJudge
 from assistant.llm import LLM, Message, complete
-from assistant.prompt import Turn, build_messages, defuse, trim_history
+from assistant.prompt import Turn, build_messages, trim_history
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage, Retriever
 from assistant.translation import Translator, fuse
@@ -146,7 +146,7 @@ class Assistant:
         messages = self.messages(question, passages, history)
         raw = complete(self.llm, messages, self.options.max_tokens, self.options.temperature)
         yield Event("progress", text="checking")
-        answer = self._checked_answer(question, raw, passages, messages, record)
+        answer = self._checked_answer(question, raw, passages, record)
         yield Event("token", text=answer.answer)
         record.answered(answer, "refused" if answer.refused else "answered")
         yield Event("answer", answer=answer)
@@ -156,17 +156,12 @@ class Assistant:
         question: str,
         raw: str,
         passages: list[Passage],
-        messages: list[Message],
         record: QuestionRecord,
     ) -> Answer:
         checked = self._check(raw, passages)
         grounded = Grounded(checked.text, checked.refused)
         if not checked.refused:
-            judge = (
-                LLMJudge(self.llm, [*messages, Message("assistant", defuse(raw))])
-                if self.options.answer_check == "llm"
-                else None
-            )
+            judge = LLMJudge(self.llm, passages) if self.options.answer_check == "llm" else None
             grounded = ground(
                 checked.text,
                 passages,

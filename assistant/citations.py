@@ -21,7 +21,11 @@ from pagewise.text import squeeze
 _CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+# A number with the Chinese unit right after it ("90 天", "3 次") is checked with its unit: a
+# bare "1" is on every page, "1 天" is not.
+_NUMBER = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?(?:\s*[\u4e00-\u9fff](?<![的是为和或与在即]))?(?![A-Za-z0-9_])"
+)
 _IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\(\))?")
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）])\s*")
 # A page reference written the way citation_label writes one: 《Title》第 13 页（印刷页 10/51）,

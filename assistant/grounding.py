@@ -76,7 +76,7 @@ class Grounded:
 def claims_of(text: str) -> list[Claim]:
     """Sentences with the passages each cites; a sentence without a mark leans on the next
     cited sentence (or, at the end, the one before): "不可以。原因是… [1]"."""
-    sentences = [_mark_inside(s) for s in split_sentences(text)]
+    sentences = [_mark_inside(s) for s in split_sentences(_ECHOED_RULE.sub(" ", text))]
     marks = [tuple(dict.fromkeys(int(n) for n in _MARK.findall(s))) for s in sentences]
     claims = []
     for i, sentence in enumerate(sentences):
@@ -89,6 +89,12 @@ def claims_of(text: str) -> list[Claim]:
     return claims
 
 
+# Small models echo the citation rule: "…字节。依据的资料编号为 [1]。"
+_ECHOED_RULE = re.compile(
+    r"[，,。]?\s*(?:依据|根据)的?资料(?:编号)?(?:为|是)?\s*[:：]?\s*(?=\[\d+\])"
+    r"|[.,]?\s*(?:Source|Reference)s?\s*[:：]\s*(?=\[\d+\])",
+    re.IGNORECASE,
+)
 _MARKS_AFTER_STOP = re.compile(r"^(.*?[^\s])\s*([。.！!？?；;])\s*((?:\[\d+\])+)$", re.DOTALL)
 
 

@@ -176,6 +176,9 @@ class _Capture:
 
 def score(args: argparse.Namespace) -> None:
     rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
+    # e.g. --exclude .pptx,.xlsx: documents that ingestion could not read when the run was made
+    skipped = tuple(s for s in args.exclude.split(",") if s)
+    rows = [r for r in rows if not (skipped and str(r["question"]["doc"]).endswith(skipped))]
     refusal = load_policies(REPO / "policies").refusal
     gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
     results = [replay(r, gate, args.check, args.min_word_support, refusal) for r in rows]
@@ -232,6 +235,7 @@ def main() -> None:
     sco.add_argument("--min-term-overlap", type=float, default=defaults.min_term_overlap)
     sco.add_argument("--min-word-support", type=float, default=defaults.min_word_support)
     sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")
+    sco.add_argument("--exclude", default="", help="Leave out questions on these file types.")
     args = parser.parse_args()
     record(args) if args.command == "record" else score(args)
 

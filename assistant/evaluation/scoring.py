@@ -175,9 +175,10 @@ def summarize(results: Sequence[Result]) -> AnswerScore:
     for question, answer in results:
         if answer.refused:
             continue
+        texts = {p.chunk_id: p.text for p in answer.passages}
         for citation in answer.citations:
             cited += 1
-            cited_right += _cites_expected(citation, question)
+            cited_right += _cites_expected(citation, question, texts.get(citation.chunk_id, ""))
         for ok in _sentence_support(question, answer):
             shown += 1
             supported += ok
@@ -201,8 +202,14 @@ def summarize(results: Sequence[Result]) -> AnswerScore:
     )
 
 
-def _cites_expected(citation: Citation, question: Question) -> bool:
-    if not question.answerable or (question.doc and citation.doc != question.doc):
+def _cites_expected(citation: Citation, question: Question, text: str = "") -> bool:
+    """On an expected page (or section) of the expected document; or, where the question names
+    its ``expect`` fact, a passage that holds it (the same text in an edition of the manual)."""
+    if not question.answerable:
+        return False
+    if question.expect and text and squeeze(question.expect) in squeeze(text):
+        return True
+    if question.doc and citation.doc != question.doc:
         return False
     if question.pages:
         return any(citation.page <= page <= citation.page_end for page in question.pages)
