@@ -81,11 +81,11 @@ class Settings(BaseSettings):
         " language, Chinese or English: finds a Chinese manual's page for an English question.",
     )
     min_word_support: float = Field(
-        default=0.0,
+        default=0.3,
         ge=0.0,
         le=1.0,
-        description="A sentence in its passages' language needs this share of its subject terms"
-        " in them, else it is removed.",
+        description="A sentence in its passages' language needs this share of the subject terms"
+        " it adds to the question in them, else it is removed. Calibrated on the dev set.",
     )
 
     policies_dir: Path = Field(
