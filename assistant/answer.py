@@ -76,7 +76,7 @@ class AnswerOptions:
     max_tokens: int = 512
     temperature: float = 0.0
     answer_check: str = "llm"  # or "terms": no judging call
-    min_word_support: float = 0.0
+    min_word_support: float = 0.3
     translate_questions: bool = True  # also search with the question in the other language
 
 

@@ -30,7 +30,7 @@ _NON_ANSWER = re.compile(
     r"(?:提及|提到|说明|涉及|规定|给出|包含|记载|相关|具体|明确)"
     r"|(?:没有|未|并未)(?:具体|明确)?(?:提及|提到|说明|涉及|给出|记载)"
     r"|没有(?:具体|明确)(?:的)?(?:要求|规定|说明|数字|数值)"
-    r"|无法(?:从资料|根据资料|确定|回答)"
+    r"|无法(?:从|根据)(?:资料|文档|手册)|无法回答"
     r"|\b(?:does not|doesn't|do not|don't|did not)\s+(?:\w+\s+){0,2}"
     r"(?:mention|specify|state|say|cover|provide|include|contain|describe|list)"
     r"|\bnot\s+(?:explicitly\s+)?(?:mentioned|specified|stated|covered|provided|described|given)"

@@ -99,7 +99,8 @@ def test_the_refusal_text_is_recognised_with_punctuation_and_spaces() -> None:
 
 def test_key_terms_are_numbers_identifiers_and_quoted_names() -> None:
     terms = key_terms("1. 不要用 java.sql.Date 或 MAX_COUNT，参见《Java 开发手册》第 13 页 [1]")
-    assert terms == {"java.sql.Date", "MAX_COUNT", "Java 开发手册", "13"}
+    # A number is checked with the Chinese unit after it: "13 页", not a bare 13.
+    assert terms == {"java.sql.Date", "MAX_COUNT", "Java 开发手册", "13 页"}
 
 
 def test_passages_are_fenced_so_their_text_cannot_pose_as_a_rule() -> None:

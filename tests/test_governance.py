@@ -37,9 +37,15 @@ def policies(tmp_path: Path) -> Path:
 def _assistant(
     tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path, reply: str
 ) -> tuple[Assistant, ScriptedLLM]:
-    components = build(
-        Settings(data_dir=tmp_path / "data", policies_dir=policies), embedder=embedder
+    # These tests are about what the policy layer does with the model's text, so the sentence
+    # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        policies_dir=policies,
+        answer_check="terms",
+        min_word_support=0.0,
     )
+    components = build(settings, embedder=embedder)
     components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     llm = ScriptedLLM(reply)
     return components.assistant(llm=llm), llm
@@ -148,9 +154,15 @@ def test_every_question_writes_exactly_one_audit_record_with_its_outcome(
 def test_an_llm_failure_is_audited_as_an_error_and_raised(
     tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
 ) -> None:
-    components = build(
-        Settings(data_dir=tmp_path / "data", policies_dir=policies), embedder=embedder
+    # These tests are about what the policy layer does with the model's text, so the sentence
+    # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        policies_dir=policies,
+        answer_check="terms",
+        min_word_support=0.0,
     )
+    components = build(settings, embedder=embedder)
     components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     assistant = components.assistant(llm=FailingLLM(""))
     with pytest.raises(LLMError, match="cannot reach the LLM server"):
@@ -199,9 +211,15 @@ def test_an_answer_whose_audit_record_cannot_be_written_is_not_given(
 def test_an_assistant_told_not_to_audit_writes_nothing(
     tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
 ) -> None:
-    components = build(
-        Settings(data_dir=tmp_path / "data", policies_dir=policies), embedder=embedder
+    # These tests are about what the policy layer does with the model's text, so the sentence
+    # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        policies_dir=policies,
+        answer_check="terms",
+        min_word_support=0.0,
     )
+    components = build(settings, embedder=embedder)
     components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     llm = ScriptedLLM("密码每 90 天更换一次 [1]。")
     answer = components.assistant(llm=llm, audited=False).ask("密码多久更换一次？", ALICE)

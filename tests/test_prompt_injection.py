@@ -14,6 +14,7 @@ import pytest
 from llm_doubles import ScriptedLLM
 
 from assistant.answer import Answer, User
+from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import Message
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, build_messages, defuse, format_passages
 from assistant.retrieval import Passage
@@ -153,16 +154,17 @@ def test_an_obedient_model_cannot_cite_a_page_outside_the_retrieved_passages(
     assert "Secret Manual" not in answer.answer and "内部审计规范" not in answer.answer
     assert answer.dropped == [4]
     assert answer.dropped_references == ["《Secret Manual》第 99 页", "《内部审计规范》第 12 页"]
-    # The answering call and the judging call (a translation of the question may come first).
+    # The answering call, then the judge's (a translation of the question may come first).
     system_prompt = load_policies(REPO / "policies").system_prompt
-    messages, judging = [call for call in llm.calls if call[0].content == system_prompt]
+    (messages,) = [call for call in llm.calls if call[0].content == system_prompt]
+    (judging,) = [call for call in llm.calls if call[0].content == JUDGE_SYSTEM]
     assert [m.role for m in messages] == ["system", "user"]
+    assert [m.role for m in judging] == ["system", "user"]
     assert_no_control_tokens(messages)
     assert_no_control_tokens(judging)
     assert len(fenced_blocks(messages[-1].content)) == len(answer.passages)
-    # The judge continues the answering conversation: a prefix cache reads only the new turns.
-    assert judging[: len(messages)] == messages
-    assert [m.role for m in judging[len(messages) :]] == ["assistant", "user"]
+    # The judge reads the cited passages in one fence that their text cannot close.
+    assert judging[-1].content.count(PASSAGE_OPEN) == judging[-1].content.count(PASSAGE_CLOSE) == 1
 
 
 def test_the_dropped_citations_are_kept_in_the_audit_record(planted_index: Components) -> None:
