@@ -19,7 +19,7 @@ from pagewise.keywords import mostly_chinese
 log = logging.getLogger(__name__)
 _CITATION_MARK = re.compile(r"[\[【［]\s*\d")
 
-_INSTRUCTIONS = {
+INSTRUCTIONS = {
     "zh": (
         "把用户的问题翻译成简体中文。产品名、命令、配置项和代码保持原样。只输出译文，不要回答问题。"
     ),
@@ -40,7 +40,7 @@ class Translator:
     def translate(self, question: str) -> str:
         """The question in the other language, or "" when the model gives nothing usable."""
         into = self.other_language(question)
-        messages = [Message("system", _INSTRUCTIONS[into]), Message("user", defuse(question))]
+        messages = [Message("system", INSTRUCTIONS[into]), Message("user", defuse(question))]
         try:
             text = complete(self.llm, messages, max_tokens=96, temperature=0.0)
         except LLMError:

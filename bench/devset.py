@@ -43,13 +43,16 @@ from assistant.evaluation.scoring import (  # noqa: E402
 )
 from assistant.grounding import Claim, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
+from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
 from assistant.judge import parse_verdicts  # noqa: E402
 from assistant.llm import LLM, Message  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
+from assistant.translation import INSTRUCTIONS  # noqa: E402
 from pagewise.policies import load_policies  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
 from ui.components import build, make_llm  # noqa: E402
 
+TRANSLATE_SYSTEMS = set(INSTRUCTIONS.values())
 DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "devset"
 DEFAULT_DOCS = REPO.parent / "shared" / "docs"
 
@@ -60,7 +63,8 @@ class RecordingLLM:
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
         self.name = llm.name
-        self.calls: list[tuple[str, float, str]] = []  # output, seconds, last message
+        # system prompt, output, seconds, last message
+        self.calls: list[tuple[str, str, float, str]] = []
 
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)
@@ -71,7 +75,7 @@ class RecordingLLM:
         started = time.perf_counter()
         pieces = list(self.llm.stream(messages, max_tokens, temperature))
         elapsed = time.perf_counter() - started
-        self.calls.append(("".join(pieces), elapsed, messages[-1].content))
+        self.calls.append((messages[0].content, "".join(pieces), elapsed, messages[-1].content))
         yield from pieces
 
 
@@ -89,15 +93,20 @@ def record(args: argparse.Namespace) -> None:
         for number, question in enumerate(questions, start=1):
             llm.calls.clear()
             answer = assistant.ask(question.q, User("bench"))
-            (raw, generate_s, _), *judged = llm.calls
+            calls = {system: (out, seconds, last) for system, out, seconds, last in llm.calls}
+            raw, generate_s, _ = calls.get(assistant.policies.system_prompt, ("", 0.0, ""))
+            judged = calls.get(JUDGE_SYSTEM)
+            translated = [c for c in llm.calls if c[0] in TRANSLATE_SYSTEMS]
             row = {
                 "question": asdict(question),
                 "passages": [asdict(p) for p in answer.passages],
                 "raw": raw,
                 "generate_s": round(generate_s, 2),
-                "judge": judged[0][0] if judged else None,
-                "judge_s": round(judged[0][1], 2) if judged else 0.0,
-                "judge_prompt": judged[0][2] if judged else None,
+                "translation": translated[0][1] if translated else None,
+                "translate_s": round(translated[0][2], 2) if translated else 0.0,
+                "judge": judged[0] if judged else None,
+                "judge_s": round(judged[1], 2) if judged else 0.0,
+                "judge_prompt": judged[2] if judged else None,
                 "answer": answer.answer,
                 "refused": answer.refused,
             }
@@ -153,7 +162,8 @@ def replay(
 def _judged(row: dict[str, Any], found: list[Passage], refusal: str) -> list[str]:
     """The sentences the judge was asked about when the run was recorded."""
     if row.get("judge_prompt"):
-        return re.findall(r"^\d+\. (.*)$", row["judge_prompt"], re.MULTILINE)
+        listing = row["judge_prompt"].rsplit("Statements:\n", 1)[-1].split("\n\nFor each")[0]
+        return re.findall(r"^\d+\. (.*)$", listing, re.MULTILINE)
     # Older runs did not keep the prompt: the same grounding, all passages, no threshold.
     capture = _Capture()
     recorded = check_citations(row["raw"], found, refusal)
@@ -191,9 +201,11 @@ def score(args: argparse.Namespace) -> None:
     table(grouped(results, lambda q: q.doc or ""))
     judged = [r["judge_s"] for r in rows if r["judge"] is not None]
     generated = [r["generate_s"] for r in rows]
+    translated = [r.get("translate_s", 0.0) for r in rows if r.get("translation") is not None]
     print(
         f"generation mean {sum(generated) / len(generated):.1f} s; judge call mean"
-        f" {sum(judged) / max(len(judged), 1):.1f} s over {len(judged)} answers"
+        f" {sum(judged) / max(len(judged), 1):.1f} s over {len(judged)} answers; translation"
+        f" mean {sum(translated) / max(len(translated), 1):.1f} s over {len(translated)}"
     )
 
 
