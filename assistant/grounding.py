@@ -185,6 +185,8 @@ def _unsupported(
     asked = {squeeze(t) for t in key_terms(question)}
     if _NON_ANSWER.search(claim.text):
         return "says the manuals do not cover it"
+    if not re.search(r"\w", _MARK.sub("", claim.text)):
+        return "says nothing"
     if not claim.cited:
         return "cites no passage"
     support = squeeze(" ".join(passages[n - 1].text for n in claim.cited))

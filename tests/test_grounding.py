@@ -103,3 +103,9 @@ def test_a_sentence_citing_the_neighbour_passage_is_cited_to_the_one_that_holds_
     assert not result.refused and result.removed == []
     assert result.text == "HashMap 默认容量 16 [1]。"
     assert [(c.n, c.page) for c in result.citations] == [(1, 16)]
+
+
+def test_a_sentence_of_punctuation_alone_is_removed() -> None:
+    result = grounded("默认容量 16 [2]。``` ``` [1]。")
+    assert result.text == "默认容量 16 [1]。"
+    assert [r.reason for r in result.removed] == ["says nothing"]
