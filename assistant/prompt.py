@@ -46,19 +46,25 @@ class Turn:
 
 
 def citation_label(passage: Passage) -> str:
-    """《Title》第 13 页（印刷页 10/51）· (五) 日期时间"""
-    pages = (
-        f"第 {passage.page} 页"
-        if passage.page_end == passage.page
-        else f"第 {passage.page}–{passage.page_end} 页"
-    )
-    printed = (
-        f"（印刷页 {passage.page_label}）"
-        if passage.page_label and passage.page_label != str(passage.page)
-        else ""
-    )
-    section = f" · {passage.section}" if passage.section else ""
-    return f"《{passage.title}》{pages}{printed}{section}"
+    """《Title》第 13 页（印刷页 10/51）· (五) 日期时间; 第 5 张幻灯片 for a deck; 工作表「政策」
+    for a workbook."""
+    first, last = passage.page, passage.page_end
+    span = f"{first}" if last == first else f"{first}–{last}"
+    if passage.kind == "pptx":
+        where, printed = f"第 {span} 张幻灯片", ""
+    elif passage.kind == "xlsx":
+        # A sheet is a page whose label is its name; the rows are in the passage text.
+        where, printed = f"工作表「{passage.page_label}」", ""
+    else:
+        where = f"第 {span} 页"
+        printed = (
+            f"（印刷页 {passage.page_label}）"
+            if passage.page_label and passage.page_label != str(passage.page)
+            else ""
+        )
+    shown_section = passage.section if passage.section != passage.page_label else ""
+    section = f" · {shown_section}" if shown_section else ""
+    return f"《{passage.title}》{where}{printed}{section}"
 
 
 def defuse(text: str) -> str:

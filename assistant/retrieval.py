@@ -35,6 +35,7 @@ class Passage:
     text: str
     path: str
     collection: str
+    kind: str = ""  # the document's format: pdf, docx, pptx, xlsx, markdown, text
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -131,4 +132,5 @@ def _passage(chunk: StoredChunk) -> Passage:
         text=chunk.text,
         path=str(meta.get("path", "")),
         collection=str(meta.get("collection", "")),
+        kind=str(meta.get("kind", "")),
     )

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from ingest.model import ParsedDocument
 from ingest.pdf import read_pdf
+from ingest.sheets import read_xlsx
+from ingest.slides import read_pptx
 from ingest.text import read_text_file
 from ingest.word import read_docx
 from pagewise.errors import DocumentError
 
-SUPPORTED_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
+SUPPORTED_SUFFIXES = {".pdf", ".docx", ".pptx", ".xlsx", ".md", ".markdown", ".txt"}
 
 
 def read_document(path: Path) -> ParsedDocument:
@@ -19,6 +21,10 @@ def read_document(path: Path) -> ParsedDocument:
         return read_pdf(path)
     if suffix == ".docx":
         return read_docx(path)
+    if suffix == ".pptx":
+        return read_pptx(path)
+    if suffix == ".xlsx":
+        return read_xlsx(path)
     if suffix in (".md", ".markdown"):
         return read_text_file(path, markdown=True)
     if suffix == ".txt":
@@ -28,6 +34,11 @@ def read_document(path: Path) -> ParsedDocument:
 
 def unsupported_reason(path: Path) -> str:
     suffix = path.suffix.lower()
-    hint = " (save it as .docx)" if suffix == ".doc" else ""
+    hints = {
+        ".doc": " (save it as .docx)",
+        ".ppt": " (save it as .pptx)",
+        ".xls": " (save it as .xlsx)",
+    }
+    hint = hints.get(suffix, "")
     supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
     return f"unsupported file type {suffix or '(none)'}{hint}; supported: {supported}"

@@ -26,7 +26,7 @@ from ui.components import build
 def ingest(
     settings: Settings, paths: tuple[Path, ...], collection: str | None, prune: bool, as_json: bool
 ) -> None:
-    """Ingest manuals (PDF, DOCX, Markdown, text) from files and folders."""
+    """Ingest manuals (PDF, DOCX, PPTX, XLSX, Markdown, text) from files and folders."""
     if not paths and not prune:
         raise click.UsageError("give at least one file or folder (or --prune)")
     bar = tqdm(unit="file", desc="Ingesting", disable=None, file=sys.stderr, dynamic_ncols=True)

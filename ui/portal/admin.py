@@ -27,7 +27,7 @@ def show_admin(services: Services, admin: str) -> None:
 def _upload(services: Services, admin: str) -> None:
     collection = st.text_input("Collection", value=services.settings.collection)
     files = st.file_uploader(
-        "Manuals (PDF, DOCX, Markdown, text)",
+        "Manuals (PDF, DOCX, PPTX, XLSX, Markdown, text)",
         type=sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES),
         accept_multiple_files=True,
     )

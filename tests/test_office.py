@@ -1,0 +1,85 @@
+"""PowerPoint and Excel files as manuals: slides and sheets are pages, citations read naturally."""
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from test_citations import passage
+
+from assistant.prompt import citation_label
+from ingest.model import BlockKind
+from ingest.readers import read_document
+from pagewise.errors import DocumentError
+from ui.components import Components
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
+DECK = SHARED / "openchain-iso5230-overview-zh.pptx"
+WORKBOOK = SHARED / "openchain-policy-template-zh.xlsx"
+
+
+def test_a_slide_is_a_page_its_title_the_section_and_its_notes_included() -> None:
+    deck = read_document(DECK)
+    assert deck.kind == "pptx" and deck.page_count == 12
+    # PowerPoint's default "PowerPoint Presentation" is no title: the first slide's is.
+    assert deck.title == "ISO/IEC 5230开源许可合规性"
+    first = [b for b in deck.blocks if b.page == 1]
+    assert first[0].kind is BlockKind.HEADING and first[0].text == "ISO/IEC 5230开源许可合规性"
+    assert any(b.text.startswith("备注：OpenChain项目旨在帮助改进合规流程") for b in first)
+    # Line breaks inside a paragraph (vertical tabs) split into lines; slide numbers are left out.
+    assert all("\x0b" not in b.text for b in deck.blocks)
+    assert not any(b.text == "2" for b in deck.blocks if b.page == 2)
+
+
+def test_a_sheet_is_a_page_and_each_row_carries_its_column_headers() -> None:
+    book = read_document(WORKBOOK)
+    assert book.kind == "xlsx" and book.page_count == 7
+    policy = [b for b in book.blocks if b.page == 2]
+    assert policy[0].kind is BlockKind.HEADING and policy[0].text == "政策"
+    assert {b.page_label for b in policy} == {"政策"}
+    rows = [b.text for b in policy if b.kind is BlockKind.TABLE_ROW]
+    assert any(
+        r.startswith("第 3 行：类别: TX | 政策通用描述: (A) [公司] 了解开源许可证") for r in rows
+    )
+
+
+def test_merged_cells_are_expanded_and_empty_rows_and_columns_dropped(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "许可证"
+    sheet.append(["类别", None, "许可证", "说明"])
+    sheet.append(["宽松", None, "MIT", "可以闭源分发"])
+    sheet.append([None, None, "Apache-2.0", "需保留 NOTICE"])
+    sheet.append([])
+    sheet.merge_cells("A2:A3")
+    path = tmp_path / "licences.xlsx"
+    workbook.save(path)
+    rows = [b.text for b in read_document(path).blocks if b.kind is BlockKind.TABLE_ROW]
+    assert rows == [
+        "类别 | 许可证 | 说明",
+        "第 2 行：类别: 宽松 | 许可证: MIT | 说明: 可以闭源分发",
+        "第 3 行：类别: 宽松 | 许可证: Apache-2.0 | 说明: 需保留 NOTICE",
+    ]
+
+
+def test_a_broken_office_file_is_reported_not_crashed(tmp_path: Path) -> None:
+    for name in ("broken.pptx", "broken.xlsx"):
+        path = tmp_path / name
+        path.write_bytes(b"PK\x03\x04 not really a zip")
+        with pytest.raises(DocumentError):
+            read_document(path)
+
+
+def test_citations_name_the_slide_or_the_sheet() -> None:
+    slide = passage("文本", page=5, label="5", section="当今的软件供应链")
+    slide = slide.__class__(**{**slide.__dict__, "kind": "pptx", "title": "ISO 5230"})
+    assert citation_label(slide) == "《ISO 5230》第 5 张幻灯片 · 当今的软件供应链"
+    sheet = passage("第 3 行：类别: TX", page=2, label="政策", section="政策")
+    sheet = sheet.__class__(**{**sheet.__dict__, "kind": "xlsx", "title": "开源政策模板"})
+    assert citation_label(sheet) == "《开源政策模板》工作表「政策」"
+
+
+def test_decks_and_workbooks_are_ingested_and_found(components: Components) -> None:
+    summary = components.ingestor().ingest([DECK, WORKBOOK], "default")
+    assert not summary.failed
+    found = components.retriever().search("OpenChain 自我认证是免费的吗？", 3, None)
+    assert any(p.doc == DECK.name and p.kind == "pptx" for p in found)
