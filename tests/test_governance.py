@@ -17,7 +17,7 @@ from pagewise.embedder import Embedder
 from pagewise.errors import PagewiseError
 from pagewise.ratelimit import RateLimitedError
 from pagewise.settings import Settings
-from ui.components import build
+from ui.components import Components, build
 
 REPO = Path(__file__).resolve().parent.parent
 ALICE = User("alice", ("engineering",), None, client="10.0.0.7")
@@ -34,9 +34,7 @@ def policies(tmp_path: Path) -> Path:
     return folder
 
 
-def _assistant(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path, reply: str
-) -> tuple[Assistant, ScriptedLLM]:
+def _components(tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path) -> Components:
     # These tests are about what the policy layer does with the model's text, so the sentence
     # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
     settings = Settings(
@@ -47,6 +45,13 @@ def _assistant(
     )
     components = build(settings, embedder=embedder)
     components.ingestor().ingest([fixtures / "manual.pdf"], "default")
+    return components
+
+
+def _assistant(
+    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path, reply: str
+) -> tuple[Assistant, ScriptedLLM]:
+    components = _components(tmp_path, policies, embedder, fixtures)
     llm = ScriptedLLM(reply)
     return components.assistant(llm=llm), llm
 
@@ -154,16 +159,7 @@ def test_every_question_writes_exactly_one_audit_record_with_its_outcome(
 def test_an_llm_failure_is_audited_as_an_error_and_raised(
     tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
 ) -> None:
-    # These tests are about what the policy layer does with the model's text, so the sentence
-    # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        policies_dir=policies,
-        answer_check="terms",
-        min_word_support=0.0,
-    )
-    components = build(settings, embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
+    components = _components(tmp_path, policies, embedder, fixtures)
     assistant = components.assistant(llm=FailingLLM(""))
     with pytest.raises(LLMError, match="cannot reach the LLM server"):
         assistant.ask("密码多久更换一次？", ALICE)
@@ -211,16 +207,7 @@ def test_an_answer_whose_audit_record_cannot_be_written_is_not_given(
 def test_an_assistant_told_not_to_audit_writes_nothing(
     tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
 ) -> None:
-    # These tests are about what the policy layer does with the model's text, so the sentence
-    # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        policies_dir=policies,
-        answer_check="terms",
-        min_word_support=0.0,
-    )
-    components = build(settings, embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
+    components = _components(tmp_path, policies, embedder, fixtures)
     llm = ScriptedLLM("密码每 90 天更换一次 [1]。")
     answer = components.assistant(llm=llm, audited=False).ask("密码多久更换一次？", ALICE)
     assert answer.audit_id is None and _records(tmp_path) == []
