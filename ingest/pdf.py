@@ -15,6 +15,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
+from ingest.ocr import LOW_CONFIDENCE, ocr_pdf_page
 from pagewise.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ _FOLIO_PATTERNS = [
 _MIN_CHARS_FOR_TEXT_LAYER = 20
 
 
-def read_pdf(path: Path) -> ParsedDocument:
+def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
+    """``ocr``: "auto" reads pages without a usable text layer from their picture, "always"
+    reads every page so, "off" never does."""
     reader = _open(path)
     try:
         texts = [_page_text(reader, i) for i in range(len(reader.pages))]
@@ -40,10 +43,13 @@ def read_pdf(path: Path) -> ParsedDocument:
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
         raise DocumentError("the PDF has no pages")
+    warnings = _read_pictures(path, texts, ocr) if ocr != "off" else []
     if sum(len(t.strip()) for t in texts) < _MIN_CHARS_FOR_TEXT_LAYER:
-        raise DocumentError(
-            "no text layer: the PDF looks scanned; run it through OCR first (e.g. ocrmypdf)"
-        )
+        if ocr == "off":
+            raise DocumentError(
+                'no text layer: the PDF looks scanned; set ocr = "auto" to read it by OCR'
+            )
+        raise DocumentError("no text layer, and OCR found no text on its pages either")
 
     pages = [[line.strip() for line in t.splitlines()] for t in texts]
     boilerplate = _running_lines(pages)
@@ -62,7 +68,6 @@ def read_pdf(path: Path) -> ParsedDocument:
             _page_blocks(body, index + 1, labels[index], outline.get(index, []), bool(outline))
         )
 
-    warnings = []
     if empty_pages:
         warnings.append(f"{len(empty_pages)} page(s) without text: {_ranges(empty_pages)}")
     return ParsedDocument(
@@ -72,6 +77,29 @@ def read_pdf(path: Path) -> ParsedDocument:
         blocks=blocks,
         warnings=warnings,
     )
+
+
+def _read_pictures(path: Path, texts: list[str], ocr: str) -> list[str]:
+    """Replace the text of pages without a usable text layer (every page, with "always") by
+    what OCR reads on their picture; warnings name those pages and any poorly read one."""
+    read, doubtful = [], []
+    for index, text in enumerate(texts):
+        if ocr != "always" and len(text.strip()) >= _MIN_CHARS_FOR_TEXT_LAYER:
+            continue
+        try:
+            page = ocr_pdf_page(path, index)
+        except Exception as exc:  # one unreadable picture must not lose the rest
+            log.warning("page %d: OCR failed: %s", index + 1, exc)
+            continue
+        if page.lines:
+            texts[index] = "\n".join(page.lines)
+            read.append(index + 1)
+            if page.confidence < LOW_CONFIDENCE:
+                doubtful.append(f"{index + 1} ({page.confidence:.2f})")
+    warnings = [f"{len(read)} page(s) read by OCR: {_ranges(read)}"] if read else []
+    if doubtful:
+        warnings.append(f"OCR confidence low on page(s) {', '.join(doubtful)}: check the scan")
+    return warnings
 
 
 def _open(path: Path) -> PdfReader:

@@ -81,6 +81,7 @@ class Ingestor:
         chunk_tokens: int = 200,
         chunk_overlap: int = 30,
         batch_size: int = 32,
+        ocr: str = "auto",
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -88,7 +89,10 @@ class Ingestor:
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
         self.batch_size = batch_size
+        self.ocr = ocr
         self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
+        if ocr != "auto":  # documents read before OCR settings existed were read as "auto"
+            self.signature += f"|ocr={ocr}"
 
     def recover(self) -> int:
         """Undo documents left half-written by an interrupted run."""
@@ -144,7 +148,7 @@ class Ingestor:
         ):
             return FileReport(shown, "unchanged", existing.pages, existing.chunks)
         try:
-            parsed = read_document(path)
+            parsed = read_document(path, self.ocr)
             chunks = chunk_blocks(
                 parsed.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
             )

@@ -15,10 +15,11 @@ from pagewise.errors import DocumentError
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".pptx", ".xlsx", ".md", ".markdown", ".txt"}
 
 
-def read_document(path: Path) -> ParsedDocument:
+def read_document(path: Path, ocr: str = "auto") -> ParsedDocument:
+    """``ocr`` (auto, always, off): whether PDF pages are read from their picture."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return read_pdf(path)
+        return read_pdf(path, ocr)
     if suffix == ".docx":
         return read_docx(path)
     if suffix == ".pptx":

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=200, ge=32, description="Chunk size in embedder tokens.")
     chunk_overlap: int = Field(default=30, ge=0, description="Overlap between chunks, in tokens.")
 
+    ocr: Literal["auto", "always", "off"] = Field(
+        default="auto",
+        description="PDF pages without a usable text layer are read from their picture (RapidOCR,"
+        " Chinese and English, models shipped in the wheel): auto; every page: always; never: off.",
+    )
     chroma_host: str | None = Field(
         default=None, description="Chroma server host; unset means the embedded store."
     )

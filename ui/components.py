@@ -40,6 +40,7 @@ class Components:
             chunk_tokens=self.settings.chunk_tokens,
             chunk_overlap=self.settings.chunk_overlap,
             batch_size=self.settings.embed_batch_size,
+            ocr=self.settings.ocr,
         )
 
     def retriever(self) -> Retriever:
