@@ -14,6 +14,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingest.model import Block, BlockKind, ParsedDocument
+from ingest.numbering import Numbering
 from pagewise.errors import DocumentError
 
 _HEADING_STYLE = re.compile(r"^(?:Heading|标题)\s*(\d)$", re.IGNORECASE)
@@ -31,17 +32,22 @@ def read_docx(path: Path) -> ParsedDocument:
         raise DocumentError(f"not a readable DOCX: {exc}") from exc
 
     pages = _PageCounter()
+    numbering = Numbering.of(document)
     blocks: list[Block] = []
+    titles = _TitleCandidates()
     for element in document.element.body.iterchildren():
         if element.tag == _W_P:
-            blocks.extend(_paragraph_blocks(Paragraph(element, document), pages))
+            paragraph = Paragraph(element, document)
+            found = _paragraph_blocks(paragraph, pages, numbering.label(paragraph))
+            titles.see(paragraph, found)
+            blocks.extend(found)
         elif element.tag == _W_TBL:
             blocks.extend(_table_blocks(Table(element, document), pages))
 
     if not any(b.text.strip() for b in blocks):
         raise DocumentError("the document contains no text")
     return ParsedDocument(
-        title=_title(document, blocks, path),
+        title=(document.core_properties.title or "").strip() or titles.best() or path.stem,
         kind="docx",
         page_count=pages.page,
         blocks=blocks,
@@ -72,7 +78,8 @@ class _PageCounter:
         self.text_since_break = True
 
 
-def _paragraph_blocks(paragraph: Paragraph, pages: _PageCounter) -> list[Block]:
+def _paragraph_blocks(paragraph: Paragraph, pages: _PageCounter, number: str) -> list[Block]:
+    """The paragraph's blocks; ``number`` is what Word's automatic numbering shows before it."""
     level = _heading_level(paragraph)
     if _breaks_before(paragraph):
         pages.explicit_break()
@@ -81,6 +88,8 @@ def _paragraph_blocks(paragraph: Paragraph, pages: _PageCounter) -> list[Block]:
         text = text.strip()
         if not text:
             continue
+        if number and not blocks and not text.startswith(number):
+            text = f"{number} {text}"
         if level is not None:
             blocks.append(Block(BlockKind.HEADING, text, page, str(page), level))
         else:
@@ -157,9 +166,29 @@ def _breaks_before(paragraph: Paragraph) -> bool:
         return False
 
 
-def _title(document: Any, blocks: list[Block], path: Path) -> str:
-    title = (document.core_properties.title or "").strip()
-    if title:
-        return str(title)
-    first = next((b for b in blocks if b.kind is BlockKind.HEADING and b.level == 1), None)
-    return first.text if first else path.stem
+class _TitleCandidates:
+    """The document's title when its properties have none: the Title style's text, else the
+    biggest text before the first heading; never the first heading itself ("范围")."""
+
+    def __init__(self) -> None:
+        self.styled = ""
+        self.biggest: tuple[float, str] = (0.0, "")
+        self.heading_seen = False
+
+    def see(self, paragraph: Paragraph, blocks: list[Block]) -> None:
+        text = " ".join(b.text for b in blocks).strip()
+        if not text or self.heading_seen:
+            return
+        name = (paragraph.style.name or "").strip().lower() if paragraph.style else ""
+        if name in ("title", "标题") and not self.styled:
+            self.styled = text
+        elif any(b.kind is BlockKind.HEADING for b in blocks):
+            self.heading_seen = True
+        else:
+            sizes = [run.font.size.pt for run in paragraph.runs if run.font.size is not None]
+            # Only text set larger than body text (12 pt) can be a cover page's title.
+            if sizes and max(sizes) > max(12.0, self.biggest[0]) and len(text) <= 80:
+                self.biggest = (max(sizes), text)
+
+    def best(self) -> str:
+        return self.styled or self.biggest[1]
