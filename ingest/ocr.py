@@ -31,8 +31,13 @@ class OcrPage:
 def _engine() -> Any:
     from rapidocr import RapidOCR
 
-    # RapidOCR logs every model it loads; those lines belong in the log file only.
-    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    # RapidOCR gives its logger a coloured terminal handler of its own when it is imported;
+    # its lines belong in Pagewise's log file, and only warnings.
+    ocr_log = logging.getLogger("RapidOCR")
+    for handler in list(ocr_log.handlers):
+        ocr_log.removeHandler(handler)
+    ocr_log.propagate = True
+    ocr_log.setLevel(logging.WARNING)
     return RapidOCR()
 
 

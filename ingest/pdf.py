@@ -260,8 +260,11 @@ def _title(reader: PdfReader, pages: list[list[str]], boilerplate: set[str], pat
         meta_title = ""
     meta_title = re.sub(r"^Microsoft (?:Word|PowerPoint) - ", "", meta_title)
     meta_title = re.sub(r"\.(docx?|pptx?)$", "", meta_title)
-    if meta_title:
+    if meta_title and not _junk_title(meta_title, path):
         return meta_title
+    cover = _biggest_text(reader)
+    if cover:
+        return cover
     # A running header without digits is usually the manual's name.
     counts: Counter[str] = Counter()
     for lines in pages:
@@ -277,6 +280,38 @@ def _title(reader: PdfReader, pages: list[list[str]], boilerplate: set[str], pat
     if counts:
         return counts.most_common(1)[0][0]
     return path.stem
+
+
+def _biggest_text(reader: PdfReader) -> str:
+    """The text set in the largest type on the first page (a cover's title), when it stands out
+    from the body text; "" if the first page has none."""
+    pieces: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+        if text.strip():
+            pieces.append((round(size * scale, 1), text.strip()))
+
+    try:
+        reader.pages[0].extract_text(visitor_text=visit)
+    except Exception:  # a damaged first page only costs the title
+        return ""
+    if not pieces:
+        return ""
+    sizes = sorted(size for size, _ in pieces)
+    largest, median = sizes[-1], sizes[len(sizes) // 2]
+    title = " ".join(text for size, text in pieces if size == largest).strip()
+    if largest < 1.2 * median or not 2 <= len(title) <= 120 or _is_folio(title):
+        return ""
+    return title
+
+
+def _junk_title(title: str, path: Path) -> bool:
+    """Metadata that names a file or a tool's default, not the manual ("manual.dvi", "Untitled")."""
+    lowered = title.strip().lower()
+    return bool(
+        re.fullmatch(r"[\w .()-]+\.(dvi|tex|pdf|ps|docx?|pptx?|xlsx?|txt|md|html?)", lowered)
+    ) or lowered in ("untitled", "无标题", "title", "document", path.stem.lower())
 
 
 def _ranges(numbers: list[int]) -> str:
