@@ -16,6 +16,7 @@ from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import LOW_CONFIDENCE, ocr_pdf_page
+from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
     reads every page so, "off" never does."""
     reader = _open(path)
     try:
-        texts = [_page_text(reader, i) for i in range(len(reader.pages))]
+        read = [_page_text(reader, i) for i in range(len(reader.pages))]
+        texts, types = [text for text, _ in read], [kind for _, kind in read]
     except PdfReadError as exc:
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
@@ -65,7 +67,14 @@ def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
                 empty_pages.append(index + 1)
             continue
         blocks.extend(
-            _page_blocks(body, index + 1, labels[index], outline.get(index, []), bool(outline))
+            _page_blocks(
+                body,
+                index + 1,
+                labels[index],
+                outline.get(index, []),
+                bool(outline),
+                types[index],
+            )
         )
 
     if empty_pages:
@@ -136,12 +145,12 @@ def _check_complete(path: Path) -> None:
         raise DocumentError("the PDF is truncated (its end is missing); copy the file again")
 
 
-def _page_text(reader: PdfReader, index: int) -> str:
+def _page_text(reader: PdfReader, index: int) -> tuple[str, PageType]:
     try:
-        return reader.pages[index].extract_text() or ""
+        return read_page(reader.pages[index])
     except Exception as exc:  # one damaged page must not lose the rest of the manual
         log.warning("page %d: text extraction failed: %s", index + 1, exc)
-        return ""
+        return "", PageType()
 
 
 def _shape(line: str) -> str:
@@ -226,10 +235,21 @@ def _page_blocks(
     label: str | None,
     outline: list[tuple[str, int]],
     has_outline: bool,
+    typography: PageType,
 ) -> list[Block]:
-    """Blocks of one page; a PDF with an outline takes its headings from the outline alone."""
+    """Blocks of one page; a PDF with an outline takes its headings from the outline alone,
+    one without from lines that match a heading pattern and are set like a heading."""
     if not has_outline:
-        return lines_to_blocks(lines, page, label)
+
+        def set_like_a_heading(line: str) -> int | None:
+            level = detect_heading(line)
+            return (
+                level
+                if level is not None and typography.looks_like_heading(line) is not False
+                else None
+            )
+
+        return lines_to_blocks(lines, page, label, set_like_a_heading)
 
     wanted = {normalise_title(title): level for title, level in outline}
     seen: set[str] = set()
