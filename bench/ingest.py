@@ -1,10 +1,12 @@
 """Ingestion speed: pages/s and chunks/s, peak memory, and the time of a no-op re-run.
 
-    .venv/bin/python bench/ingest.py [--shared PATH] [--pages 500]
+    .venv/bin/python bench/ingest.py [--shared PATH] [--pages 500] [--per-format]
 
 Scenarios, each in a fresh process and a fresh data dir:
-  shared     the 55-page shared manual (../shared/docs/java-manual-huangshan.pdf)
-  synthetic  a corpus of 10 PDFs of 50 pages each, assembled from the shared manual's pages
+  shared      the 55-page shared manual (../shared/docs/java-manual-huangshan.pdf)
+  synthetic   a corpus of 10 PDFs of 50 pages each, assembled from the shared manual's pages
+  per format  (--per-format) every other document in ../shared/docs on its own: PDF without an
+              outline, scanned PDF (OCR), PPTX, XLSX, Markdown
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--per-format", action="store_true", help="Also each shared document.")
     parser.add_argument("--child", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -86,6 +89,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = build_synthetic(args.shared, Path(tmp), args.pages)
         scenarios = {"shared manual": [args.shared], f"synthetic {args.pages} pages": synthetic}
+        if args.per_format:
+            for path in sorted(args.shared.parent.iterdir()):
+                if path != args.shared and path.is_file():
+                    scenarios[path.name] = [path]
         rows = []
         for name, paths in scenarios.items():
             out = subprocess.run(
@@ -98,14 +105,14 @@ def main() -> None:
 
     print(f"machine: {describe()}")
     header = (
-        f"{'scenario':<22} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
+        f"{'scenario':<36} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
         f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'peak MiB':>9}"
     )
     print(header)
     print("-" * len(header))
     for name, r in rows:
         print(
-            f"{name:<22} {r['files']:>5.0f} {r['pages']:>6.0f} {r['chunks']:>6.0f} "
+            f"{name:<36} {r['files']:>5.0f} {r['pages']:>6.0f} {r['chunks']:>6.0f} "
             f"{r['seconds']:>9.1f} {r['pages_per_s']:>8.2f} {r['chunks_per_s']:>8.2f} "
             f"{r['noop_seconds']:>8.2f} {r['peak_rss_mib']:>9.0f}"
         )
