@@ -1,7 +1,9 @@
 """Packing blocks into chunks measured in embedder tokens, on sentence boundaries.
 
 A chunk never crosses a section heading. It may run on from one page onto the next; it then
-records both its first and its last page, so a citation can name them.
+records both its first and its last page, so a citation can name them. A table's rows are
+never split, and a chunk that starts inside a table (the next chunk, or the next page) starts
+with the table's header row, so every row is read with its column names.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class _Unit:
     label: str | None
     tokens: int
     starts_block: bool
+    row: bool = False  # a table row
 
 
 def split_sentences(text: str) -> list[str]:
@@ -57,16 +60,25 @@ class _Chunker:
         self.units: list[_Unit] = []
         self.fresh = 0  # units in self.units not yet emitted in an earlier chunk
         self.chunks: list[Chunk] = []
+        self.header: _Unit | None = None  # the first row of the table being read
+        self.carried_header: _Unit | None = None  # repeated at the start of this chunk
 
     def open_section(self, title: str, level: int) -> None:
         self.flush(carry_overlap=False)
+        self.header = None
         self.sections = [(lvl, t) for lvl, t in self.sections if lvl < level] + [(level, title)]
 
     def add_block(self, block: Block) -> None:
-        pieces = [block.text] if block.kind is BlockKind.TABLE_ROW else split_sentences(block.text)
+        row = block.kind is BlockKind.TABLE_ROW
+        pieces = [block.text] if row else split_sentences(block.text)
         for i, piece in enumerate(pieces):
             for part in self._fit(piece):
-                self._add(_Unit(part, block.page, block.page_label, self.count(part), i == 0))
+                unit = _Unit(part, block.page, block.page_label, self.count(part), i == 0, row)
+                self._add(unit)
+        if not row:
+            self.header = None
+        elif self.header is None:
+            self.header = self.units[-1] if self.units else None
 
     def _fit(self, text: str) -> list[str]:
         """Cut a sentence longer than a chunk into pieces that fit."""
@@ -82,6 +94,11 @@ class _Chunker:
     def _add(self, unit: _Unit) -> None:
         if self.units and self._tokens() + unit.tokens > self.max_tokens:
             self.flush(carry_overlap=True)
+            header = self.header
+            if unit.row and header is not None and header not in self.units:
+                # The row's column names come first in a chunk that starts inside a table.
+                self.units = [header, *(u for u in self.units if u.row)]
+                self.carried_header = header
         self.units.append(unit)
         self.fresh += 1
 
@@ -97,12 +114,15 @@ class _Chunker:
         for unit in units[1:]:
             text = f"{text}\n{unit.text}" if unit.starts_block else join_wrapped(text, unit.text)
         section = self.sections[-1][1] if self.sections else ""
+        # A repeated header row does not move the chunk's first page back to where it stood.
+        first = units[1] if units[0] is self.carried_header and len(units) > 1 else units[0]
+        self.carried_header = None
         self.chunks.append(
             Chunk(
                 text=text,
-                page=units[0].page,
+                page=first.page,
                 page_end=units[-1].page,
-                page_label=units[0].label,
+                page_label=first.label,
                 page_label_end=units[-1].label,
                 section=section,
                 section_path=" > ".join(t for _, t in self.sections),

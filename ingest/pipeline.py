@@ -23,7 +23,7 @@ from pagewise.store import Store
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: layout headings, Word numbering, OCR, table headers carried
 
 
 @dataclass

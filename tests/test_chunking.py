@@ -67,3 +67,31 @@ def test_shared_manual_chunks_fit_the_embedder_token_budget(
     assert 150 < len(chunks) < 400
     assert all(embedder.count_tokens(c.text) <= 200 + 5 for c in chunks)
     assert all(c.page <= c.page_end for c in chunks)
+
+
+def test_a_chunk_that_starts_inside_a_table_starts_with_its_header_row() -> None:
+    header = "参数 | 建议值 | 说明"
+    blocks = [
+        Block(BlockKind.HEADING, "2.1.1 加固 SSH 服务", 9, "9", 3),
+        Block(BlockKind.TEXT, "SSH 服务的配置项如下表所示。", 9, "9"),
+        Block(BlockKind.TABLE_ROW, header, 9, "9"),
+        *(
+            Block(
+                BlockKind.TABLE_ROW,
+                f"Option{n} | value{n} | 第 {n} 项配置的说明文字",
+                9 + n // 10,
+                "",
+            )
+            for n in range(30)
+        ),
+    ]
+    chunks = chunk_blocks(blocks, len, max_tokens=120, overlap_tokens=20)
+    with_rows = [c for c in chunks if "Option" in c.text]
+    assert len(with_rows) > 2
+    for chunk in with_rows:
+        assert chunk.text.splitlines()[0 if "SSH 服务的配置项" not in chunk.text else 1] == header
+        # Rows are never cut: every line is a whole row (or the sentence before the table).
+        assert all(line.count("|") == 2 for line in chunk.text.splitlines() if "|" in line)
+    # A chunk starting on the table's second page is cited from that page, not the header's.
+    later = next(c for c in with_rows if "Option25" in c.text)
+    assert later.page >= 10
