@@ -7,7 +7,7 @@ is removed, with its reason, when
 - a number, identifier or quoted name in it is in none of the passages it cites;
 - written in the language of its passages, too few of its words are in them (a claim from
   outside the passages, "typically around $10,000", shares little wording with them);
-- a judge (e.g. the same LLM, asked sentence by sentence) says the passages do not state it.
+- a judge (e.g. the same LLM, reading the cited passages) says they do not state it.
 What remains is renumbered [1], [2], … in order of first use; nothing left means the refusal.
 """
 
@@ -137,7 +137,7 @@ def ground(
     removed: list[Removed] = []
     for claim in claims_of(text):
         claim = _recited(claim, passages, asked)
-        reason = _unsupported(claim, passages, min_word_support, question)
+        reason = _unsupported(claim, passages, min_word_support, question, asked)
         if reason:
             removed.append(Removed(claim.text, reason))
         else:
@@ -180,9 +180,13 @@ def _with_mark(sentence: str, n: int) -> str:
 
 
 def _unsupported(
-    claim: Claim, passages: Sequence[Passage], min_word_support: float, question: str
+    claim: Claim,
+    passages: Sequence[Passage],
+    min_word_support: float,
+    question: str,
+    asked: set[str],
 ) -> str:
-    asked = {squeeze(t) for t in key_terms(question)}
+    """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
     if _NON_ANSWER.search(claim.text):
         return "says the manuals do not cover it"
     if not re.search(r"\w", _MARK.sub("", claim.text)):
