@@ -147,8 +147,9 @@ class Assistant:
         raw = complete(self.llm, messages, self.options.max_tokens, self.options.temperature)
         yield Event("progress", text="checking")
         answer = self._checked_answer(question, raw, passages, record)
-        yield Event("token", text=answer.answer)
+        # Recorded before any of it is shown: an answer whose record fails is not given.
         record.answered(answer, "refused" if answer.refused else "answered")
+        yield Event("token", text=answer.answer)
         yield Event("answer", answer=answer)
 
     def _checked_answer(
