@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from assistant.answer import User
-from pagewise.access import load_access
-from pagewise.auth import LdapAuthenticator
 from pagewise.errors import PagewiseError
 from pagewise.settings import Settings
 
@@ -14,6 +12,10 @@ def acting_user(settings: Settings, username: str | None, collections: tuple[str
     exactly the collections their groups allow."""
     if not username:
         return User("cli", collections=collections or None)
+    # The directory client is loaded only for --user: every other command starts without it.
+    from pagewise.access import load_access
+    from pagewise.auth import LdapAuthenticator
+
     identity = LdapAuthenticator.from_settings(settings).lookup(username)
     allowed = load_access(settings.policies_dir).collections_for(identity.groups, identity.is_admin)
     if allowed == ():

@@ -13,7 +13,6 @@ from pagewise.audit.export import day_range, export, write_export
 from pagewise.audit.verify import verify
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
-from ui.serving import DEFAULT_SERVED_MODEL, serve, vllm_command, vllm_executable
 
 PORTAL_APP = Path(__file__).resolve().parent.parent / "portal" / "app.py"
 
@@ -103,6 +102,9 @@ def serve_llm(settings: Settings, host: str | None, port: int | None, print_comm
     Loopback only unless configured, an API key, prefix caching of the shared system prompt;
     waits for /health and a warm-up answer before it says ready; Ctrl-C stops vLLM.
     """
+    # The launcher (and httpx) is loaded only by this command.
+    from ui.serving import DEFAULT_SERVED_MODEL, serve, vllm_command, vllm_executable
+
     overrides = {"vllm_host": host, "vllm_port": port}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     if print_command:
