@@ -39,19 +39,24 @@ class LLMJudge:
         self.passages = list(passages)
 
     def messages(self, claims: Sequence[Claim]) -> list[Message]:
-        cited = sorted({n for claim in claims for n in claim.cited})
-        text = "\n\n".join(defuse(self.passages[n - 1].text) for n in cited)
-        statements = "\n".join(f"{i}. {defuse(c.text)}" for i, c in enumerate(claims, start=1))
-        ask = (
-            f"Text:\n{PASSAGE_OPEN}\n{text}\n{PASSAGE_CLOSE}\n\nStatements:\n{statements}\n\n"
-            "For each statement, does the text state it? Answer one line per statement,"
-            " like:\n1: YES\n2: NO"
-        )
-        return [Message("system", SYSTEM), Message("user", ask)]
+        return judge_messages([p.text for p in self.passages], claims)
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         reply = complete(self.llm, self.messages(claims), max_tokens=6 * len(claims) + 6)
         return parse_verdicts(reply, len(claims))
+
+
+def judge_messages(passages: Sequence[str], claims: Sequence[Claim]) -> list[Message]:
+    """The judge's request: the passages the claims cite (1-based), then the claims."""
+    cited = sorted({n for claim in claims for n in claim.cited})
+    text = "\n\n".join(defuse(passages[n - 1]) for n in cited)
+    statements = "\n".join(f"{i}. {defuse(c.text)}" for i, c in enumerate(claims, start=1))
+    ask = (
+        f"Text:\n{PASSAGE_OPEN}\n{text}\n{PASSAGE_CLOSE}\n\nStatements:\n{statements}\n\n"
+        "For each statement, does the text state it? Answer one line per statement,"
+        " like:\n1: YES\n2: NO"
+    )
+    return [Message("system", SYSTEM), Message("user", ask)]
 
 
 def parse_verdicts(reply: str, count: int) -> list[bool]:

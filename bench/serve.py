@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import time
@@ -35,6 +36,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from machine_info import describe  # noqa: E402
+
+from assistant.grounding import claims_of  # noqa: E402
+from assistant.judge import judge_messages  # noqa: E402
 
 DEFAULT_PROMPTS = REPO / "bench" / "serve-prompts.jsonl"
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
@@ -52,6 +56,8 @@ class Outcome:
     latency_s: float
     tokens: int
     error: str = ""
+    checked_s: float = 0.0  # when the checked answer can be shown (after the judge, if any)
+    judged: bool = False
 
 
 @dataclass
@@ -68,6 +74,9 @@ class LevelReport:
     latency_p95_ms: float
     output_tok_s: float
     errors: list[str]
+    checked_p50_ms: float = float("nan")
+    checked_p95_ms: float = float("nan")
+    judge_calls: int = 0
 
 
 def make_prompts(out: Path, shared: Path, questions: Path) -> None:
@@ -172,26 +181,57 @@ def embedded_target(threads: int | None) -> Target:
     return stream
 
 
-async def one_request(target: Target, messages: Messages, max_tokens: int) -> Outcome:
+async def one_request(
+    target: Target, messages: Messages, max_tokens: int, judge: bool = False
+) -> Outcome:
+    """One answer; with ``judge``, then the grounding judge's call on its sentences, as the
+    assistant makes it (`assistant/judge.py`): nothing is shown before that call ends."""
     started = time.perf_counter()
     first: float | None = None
-    pieces = 0
+    pieces: list[str] = []
     tokens = 0
     try:
         async for item in target(messages, max_tokens):
             if isinstance(item, int):
                 tokens = item
                 continue
-            pieces += 1
+            pieces.append(item)
             if first is None:
                 first = time.perf_counter()
+        ended = time.perf_counter()
+        judged = False
+        if judge and first is not None:
+            judged = await judge_answer(target, messages, "".join(pieces))
     except Exception as exc:  # a failed request is a data point, not the end of the run
         elapsed = time.perf_counter() - started
         return Outcome(False, elapsed, elapsed, 0, f"{type(exc).__name__}: {exc}"[:200])
-    ended = time.perf_counter()
     if first is None:
-        return Outcome(False, ended - started, ended - started, 0, "empty answer")
-    return Outcome(True, first - started, ended - started, tokens or pieces)
+        elapsed = time.perf_counter() - started
+        return Outcome(False, elapsed, elapsed, 0, "empty answer")
+    checked = time.perf_counter()
+    return Outcome(
+        True,
+        first - started,
+        ended - started,
+        tokens or len(pieces),
+        checked_s=checked - started,
+        judged=judged,
+    )
+
+
+_PASSAGE = re.compile(r"<<<\n(.*?)\n>>>", re.DOTALL)
+
+
+async def judge_answer(target: Target, messages: Messages, answer: str) -> bool:
+    """Send the judge's request for ``answer``'s cited sentences; False when none cite."""
+    passages = _PASSAGE.findall(messages[-1]["content"])
+    claims = [c for c in claims_of(answer) if c.cited and max(c.cited) <= len(passages)]
+    if not claims:
+        return False
+    request = [{"role": m.role, "content": m.content} for m in judge_messages(passages, claims)]
+    async for _ in target(request, 6 * len(claims) + 6):
+        pass
+    return True
 
 
 class PromptFeed:
@@ -216,14 +256,19 @@ class PromptFeed:
 
 
 async def closed_loop(
-    target: Target, feed: PromptFeed, clients: int, requests: int, max_tokens: int
+    target: Target,
+    feed: PromptFeed,
+    clients: int,
+    requests: int,
+    max_tokens: int,
+    judge: bool = False,
 ) -> tuple[list[Outcome], float]:
     order = iter(range(requests))
     outcomes: list[Outcome] = []
 
     async def client() -> None:
         for _ in order:
-            outcomes.append(await one_request(target, feed.next(), max_tokens))
+            outcomes.append(await one_request(target, feed.next(), max_tokens, judge))
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -231,7 +276,12 @@ async def closed_loop(
 
 
 async def open_loop(
-    target: Target, feed: PromptFeed, per_minute: float, seconds: float, max_tokens: int
+    target: Target,
+    feed: PromptFeed,
+    per_minute: float,
+    seconds: float,
+    max_tokens: int,
+    judge: bool = False,
 ) -> tuple[list[Outcome], float]:
     interval = 60.0 / per_minute
     tasks: list[asyncio.Task[Outcome]] = []
@@ -239,7 +289,8 @@ async def open_loop(
     index = 0
     while (due := started + index * interval) < started + seconds:
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        tasks.append(asyncio.create_task(one_request(target, feed.next(), max_tokens)))
+        request = one_request(target, feed.next(), max_tokens, judge)
+        tasks.append(asyncio.create_task(request))
         index += 1
     outcomes = list(await asyncio.gather(*tasks))
     return outcomes, time.perf_counter() - started
@@ -257,6 +308,7 @@ def report(name: str, outcomes: list[Outcome], seconds: float) -> LevelReport:
     good = [o for o in outcomes if o.ok]
     ttft = [o.ttft_s * 1000 for o in good]
     latency = [o.latency_s * 1000 for o in good]
+    checked = [o.checked_s * 1000 for o in good]
     return LevelReport(
         name=name,
         requests=len(outcomes),
@@ -270,19 +322,24 @@ def report(name: str, outcomes: list[Outcome], seconds: float) -> LevelReport:
         latency_p95_ms=round(percentile(latency, 95), 1),
         output_tok_s=round(sum(o.tokens for o in good) / seconds, 1),
         errors=sorted({o.error for o in outcomes if not o.ok})[:5],
+        checked_p50_ms=round(percentile(checked, 50), 1),
+        checked_p95_ms=round(percentile(checked, 95), 1),
+        judge_calls=sum(o.judged for o in good),
     )
 
 
 def print_table(rows: list[LevelReport]) -> None:
     print(
         "| load | requests | req/min | success % | TTFT p50 ms | TTFT p95 ms "
-        "| latency p50 ms | latency p95 ms | output tok/s |"
+        "| latency p50 ms | latency p95 ms | checked p50 ms | checked p95 ms | judge calls "
+        "| output tok/s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r.name} | {r.requests} | {r.req_per_min} | {r.success_pct} | {r.ttft_p50_ms}"
-            f" | {r.ttft_p95_ms} | {r.latency_p50_ms} | {r.latency_p95_ms} | {r.output_tok_s} |"
+            f" | {r.ttft_p95_ms} | {r.latency_p50_ms} | {r.latency_p95_ms}"
+            f" | {r.checked_p50_ms} | {r.checked_p95_ms} | {r.judge_calls} | {r.output_tok_s} |"
         )
     for r in rows:
         for error in r.errors:
@@ -294,16 +351,24 @@ def levels(spec: str) -> list[int]:
 
 
 async def measure(target: Target, args: argparse.Namespace) -> list[LevelReport]:
+    """Every level, once per judge mode (`--judge both`: without, then with the judge)."""
     feed = PromptFeed(load_prompts(args.prompts), args.unique)
     rows = []
-    for clients in levels(args.concurrency):
-        count = args.requests or max(4 * clients, 20)
-        outcomes, seconds = await closed_loop(target, feed, clients, count, args.max_tokens)
-        rows.append(report(f"concurrency {clients}", outcomes, seconds))
-        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
-    if args.rate:
-        outcomes, seconds = await open_loop(target, feed, args.rate, args.duration, args.max_tokens)
-        rows.append(report(f"{args.rate:g} req/min for {args.duration:g} s", outcomes, seconds))
+    for judge in {"off": [False], "on": [True], "both": [False, True]}[args.judge]:
+        tag = " + judge" if judge else ""
+        for clients in levels(args.concurrency):
+            count = args.requests or max(4 * clients, 20)
+            outcomes, seconds = await closed_loop(
+                target, feed, clients, count, args.max_tokens, judge
+            )
+            rows.append(report(f"concurrency {clients}{tag}", outcomes, seconds))
+            print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+        if args.rate:
+            outcomes, seconds = await open_loop(
+                target, feed, args.rate, args.duration, args.max_tokens, judge
+            )
+            name = f"{args.rate:g} req/min for {args.duration:g} s{tag}"
+            rows.append(report(name, outcomes, seconds))
     return rows
 
 
@@ -329,6 +394,8 @@ def run_load(args: argparse.Namespace) -> None:
             server.stop()
     print(f"\nServer: {label}; machine: {describe()}")
     kind = "each request unique after the system prompt" if args.unique else "replayed in turn"
+    if args.judge != "off":
+        kind += "; + judge: each answer then judged (checked = when it can be shown)"
     print(f"Prompts: {args.prompts.name} ({kind}); max_tokens {args.max_tokens}; temperature 0")
     if startup:
         print("Startup: " + ", ".join(f"{k} {v:.1f} s" for k, v in startup.items()))
@@ -377,6 +444,13 @@ def main() -> None:
     load.add_argument("--max-tokens", type=int, default=512)
     load.add_argument(
         "--unique", action="store_true", help="Make every prompt differ after the system prompt."
+    )
+    load.add_argument(
+        "--judge",
+        choices=["off", "on", "both"],
+        default="off",
+        help="After each answer, the grounding judge's call (answer_check = llm); both: "
+        "every level without, then with it.",
     )
     load.add_argument("--rate", type=float, help="Also an open-loop run, requests a minute.")
     load.add_argument("--duration", type=float, default=60.0, help="Seconds of the open loop.")
