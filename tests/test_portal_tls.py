@@ -26,7 +26,7 @@ from test_portal_browser import CHROMIUM, CHROMIUM_ARGS
 
 from pagewise.errors import ConfigError
 from pagewise.settings import Settings
-from ui.cli.operations import portal_command, portal_tls
+from ui.cli.operations import plain_http_note, portal_command, portal_tls
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -156,3 +156,10 @@ def test_a_wrong_certificate_setting_stops_the_launcher(
     )
     with pytest.raises(ConfigError, match=message):
         portal_tls(settings)
+
+
+def test_plain_http_beyond_loopback_gets_a_reminder(pki: Pki) -> None:
+    tls = (pki.server.cert, pki.server.key)
+    assert "passwords cross the network unencrypted" in (plain_http_note("0.0.0.0", None) or "")
+    assert plain_http_note("0.0.0.0", tls) is None
+    assert plain_http_note("127.0.0.1", None) is None

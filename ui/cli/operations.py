@@ -35,6 +35,8 @@ def ui(settings: Settings, host: str | None, port: int | None) -> None:
     tls = portal_tls(settings)
     command = portal_command(host, port, tls)
     click.echo(f"Pagewise portal on {'https' if tls else 'http'}://{host}:{port}")
+    if (note := plain_http_note(host, tls)) is not None:
+        click.echo(note, err=True)
     os.execv(sys.executable, command)
 
 
@@ -57,6 +59,18 @@ def portal_tls(settings: Settings) -> tuple[Path, Path] | None:
             f" its matching, unencrypted private key ({detail})."
         ) from None
     return cert.resolve(), key.resolve()
+
+
+def plain_http_note(host: str, tls: tuple[Path, Path] | None) -> str | None:
+    """A reminder when the login form would cross the network unencrypted."""
+    from pagewise.directory_tls import is_loopback
+
+    if tls is not None or is_loopback(host):
+        return None
+    return (
+        f"Note: plain HTTP on {host}: passwords cross the network unencrypted unless a TLS"
+        " proxy is in front. Set ui_tls_cert and ui_tls_key, or see the README (HTTPS)."
+    )
 
 
 def portal_command(host: str, port: int, tls: tuple[Path, Path] | None) -> list[str]:
