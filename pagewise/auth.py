@@ -224,8 +224,9 @@ class LdapAuthenticator:
         # ldap3 keeps the password on the connection object; drop it as soon as it is sent.
         try:
             conn.open()
-            if self.start_tls:
-                conn.start_tls()
+            # ldap3 answers some refusals with False instead of an error: never bind on those.
+            if self.start_tls and not conn.start_tls():
+                raise ldap_errors.LDAPStartTLSError("startTLS failed - connection not encrypted")
             conn.bind()
         except ldap_errors.LDAPExceptionError:
             with contextlib.suppress(ldap_errors.LDAPExceptionError):
