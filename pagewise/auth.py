@@ -12,7 +12,9 @@ Groups are then read on the search connection: entries below ``ldap_group_base_d
 posixGroup use ``(memberUid={username})``. A member of ``admin_group`` is an admin.
 
 The password is never stored, logged or put in an error message; the connections that saw it
-are closed before :meth:`LdapAuthenticator.authenticate` returns.
+are closed before :meth:`LdapAuthenticator.authenticate` returns. TLS (ldaps, StartTLS) always
+checks the directory's certificate, and plaintext goes only to loopback unless
+``ldap_allow_plaintext`` says otherwise: see :mod:`pagewise.directory_tls`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +32,7 @@ from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.conv import escape_filter_chars
 from pydantic import SecretStr
 
+from pagewise.directory_tls import directory_tls, tls_failure
 from pagewise.errors import ConfigError, PagewiseError
 from pagewise.settings import Settings
 
@@ -94,6 +96,14 @@ class DirectoryUnreachableError(AuthError):
     public_message = "The login service is unreachable. Try again in a minute."
 
 
+class DirectoryTlsError(AuthError):
+    """The directory's certificate is not trusted or not valid for its host, or TLS failed."""
+
+    public_message = (
+        "The connection to the login service could not be secured. Ask your administrator."
+    )
+
+
 @dataclass
 class LdapAuthenticator:
     """Checks logins against an LDAP directory; see the module docstring for the steps."""
@@ -108,6 +118,7 @@ class LdapAuthenticator:
     bind_password: SecretStr | None = None
     start_tls: bool = False
     ca_file: Path | None = None
+    allow_plaintext: bool = False
     timeout: float = 5.0
     admin_group: str = "pagewise-admins"
 
@@ -117,11 +128,6 @@ class LdapAuthenticator:
             raise ConfigError(
                 f"ldap_url {self.url!r} is not an LDAP URL. Use ldap://HOST:PORT or"
                 " ldaps://HOST:PORT."
-            )
-        if parts.scheme == "ldaps" and self.start_tls:
-            raise ConfigError(
-                "ldap_start_tls is for ldap:// URLs; an ldaps:// connection is already"
-                " encrypted. Turn one of them off."
             )
         if "{username}" not in self.user_filter:
             raise ConfigError(
@@ -138,12 +144,7 @@ class LdapAuthenticator:
                 "Set both ldap_bind_dn and ldap_bind_password for a service account, or"
                 " neither for anonymous search."
             )
-        tls = None
-        if parts.scheme == "ldaps" or self.start_tls:
-            tls = ldap3.Tls(
-                validate=ssl.CERT_REQUIRED,
-                ca_certs_file=str(self.ca_file) if self.ca_file else None,
-            )
+        tls = directory_tls(self.url, self.start_tls, self.ca_file, self.allow_plaintext)
         self._server = ldap3.Server(
             self.url, get_info=ldap3.NONE, connect_timeout=self.timeout, tls=tls
         )
@@ -161,6 +162,7 @@ class LdapAuthenticator:
             bind_password=settings.ldap_bind_password,
             start_tls=settings.ldap_start_tls,
             ca_file=settings.ldap_ca_file,
+            allow_plaintext=settings.ldap_allow_plaintext,
             timeout=settings.ldap_timeout,
             admin_group=settings.admin_group,
         )
@@ -222,8 +224,9 @@ class LdapAuthenticator:
         # ldap3 keeps the password on the connection object; drop it as soon as it is sent.
         try:
             conn.open()
-            if self.start_tls:
-                conn.start_tls()
+            # ldap3 answers some refusals with False instead of an error: never bind on those.
+            if self.start_tls and not conn.start_tls():
+                raise ldap_errors.LDAPStartTLSError("startTLS failed - connection not encrypted")
             conn.bind()
         except ldap_errors.LDAPExceptionError:
             with contextlib.suppress(ldap_errors.LDAPExceptionError):
@@ -307,6 +310,9 @@ class LdapAuthenticator:
         return tuple(sorted(names))
 
     def _translate(self, exc: ldap_errors.LDAPExceptionError) -> AuthError:
+        tls_problem = tls_failure(exc, self.url, self.ca_file)
+        if tls_problem is not None:
+            return DirectoryTlsError(tls_problem)
         unreachable = (
             ldap_errors.LDAPCommunicationError,
             ldap_errors.LDAPResponseTimeoutError,

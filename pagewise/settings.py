@@ -165,6 +165,11 @@ class Settings(BaseSettings):
     ldap_ca_file: Path | None = Field(
         default=None, description="CA certificates (PEM) for ldaps/StartTLS; unset: the system's."
     )
+    ldap_allow_plaintext: bool = Field(
+        default=False,
+        description="Allow ldap:// without StartTLS to a host other than this one: passwords"
+        " cross the network in clear text (a warning is logged at every start).",
+    )
     ldap_base_dn: str = Field(
         default="dc=pagewise,dc=test", description="Users are searched below this DN."
     )
@@ -200,6 +205,14 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address the portal listens on (0.0.0.0: all)."
     )
     ui_port: int = Field(default=8501, ge=1, le=65535)
+    ui_tls_cert: Path | None = Field(
+        default=None,
+        description="Certificate (PEM, with any intermediates) for HTTPS served by the portal"
+        " itself; set with ui_tls_key. Unset: plain HTTP, for loopback or a TLS proxy in front.",
+    )
+    ui_tls_key: Path | None = Field(
+        default=None, description="Private key (PEM, unencrypted) of ui_tls_cert."
+    )
     ui_trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Reverse proxies in front of the portal (e.g. ["127.0.0.1"] for nginx on the'

@@ -2,11 +2,11 @@
 # Debian packages the tests and `make run` need: slapd and ldap-utils for the LDAP login (the
 # tests and the dev directory start their own throwaway slapd, scripts/slapd.py; the system
 # service is never used), chromium for the portal's browser test, a CJK font so that Chinese
-# renders in the browser.
+# renders in the browser, openssl for the throwaway certificates of the TLS tests.
 # Idempotent: when every binary is already there, it does nothing (no apt-get at all).
 set -euo pipefail
 
-needed=(/usr/sbin/slapd /usr/sbin/slapadd /usr/bin/ldapsearch /usr/bin/chromium
+needed=(/usr/sbin/slapd /usr/sbin/slapadd /usr/bin/ldapsearch /usr/bin/chromium /usr/bin/openssl
         /usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
 missing=0
 for binary in "${needed[@]}"; do
@@ -37,7 +37,7 @@ if [[ ! -e $policy ]]; then
 fi
 trap '[[ $created_policy -eq 1 ]] && "${sudo[@]}" rm -f "$policy"' EXIT
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-    slapd ldap-utils chromium fonts-wqy-microhei >/dev/null
+    slapd ldap-utils chromium fonts-wqy-microhei openssl >/dev/null
 
 # Where systemd runs, keep the system service off: the tests run their own slapd.
 if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then

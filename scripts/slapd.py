@@ -6,6 +6,10 @@ runs in the foreground until Ctrl-C. From Python: ``start_slapd(workdir, ldif, p
 :class:`SlapdProcess` (``.url``, ``.stop()``). Each start rebuilds the database from the LDIF
 files, so the LDIF is the whole truth and nothing from an earlier run survives.
 
+With a certificate and its key (``--tls-cert``/``--tls-key``, or ``tls=(cert, key)``) slapd
+also offers StartTLS on the ``ldap://`` port and listens for ``ldaps://`` on a second port
+(``.ldaps_url``).
+
 Needs the Debian packages slapd and ldap-utils (``scripts/install-system-packages.sh``).
 Anonymous clients may read everything below the suffix except ``userPassword``, which is only
 used to check a bind; the root DN may do anything.
@@ -55,10 +59,17 @@ class SlapdProcess:
     root_password: str = ROOT_PASSWORD
     suffix: str = SUFFIX
     host: str = field(default="127.0.0.1")
+    tls_port: int | None = None
 
     @property
     def url(self) -> str:
         return f"ldap://{self.host}:{self.port}"
+
+    @property
+    def ldaps_url(self) -> str:
+        if self.tls_port is None:
+            raise SlapdError("This slapd was started without a certificate: no ldaps:// port.")
+        return f"ldaps://{self.host}:{self.tls_port}"
 
     @property
     def log_path(self) -> Path:
@@ -89,13 +100,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(workdir: Path, root_password: str = ROOT_PASSWORD) -> Path:
-    """slapd.conf for one mdb database holding ``SUFFIX``; returns its path."""
+def write_config(
+    workdir: Path, root_password: str = ROOT_PASSWORD, tls: tuple[Path, Path] | None = None
+) -> Path:
+    """slapd.conf for one mdb database holding ``SUFFIX``; returns its path.
+
+    ``tls`` is a server certificate and its key (PEM): slapd then offers StartTLS and ldaps.
+    """
     db_dir = workdir / "db"
     includes = "\n".join(f"include {SCHEMA_DIR / name}.schema" for name in SCHEMAS)
+    certificate = ""
+    if tls is not None:
+        cert, key = (path.resolve() for path in tls)
+        certificate = f"TLSCertificateFile {cert}\nTLSCertificateKeyFile {key}\n"
     config = f"""\
 {includes}
-
+{certificate}
 pidfile {workdir / "slapd.pid"}
 argsfile {workdir / "slapd.args"}
 modulepath {MODULE_DIR}
@@ -161,10 +181,13 @@ def start_slapd(
     ldif: Path | Sequence[Path],
     port: int | None = None,
     root_password: str = ROOT_PASSWORD,
+    tls: tuple[Path, Path] | None = None,
+    tls_port: int | None = None,
 ) -> SlapdProcess:
     """Start slapd on 127.0.0.1:PORT (a free one if None) serving ``SUFFIX`` from the LDIF(s).
 
-    ``workdir`` holds the configuration, database and log; its database is rebuilt.
+    ``workdir`` holds the configuration, database and log; its database is rebuilt. With
+    ``tls`` (certificate, key) it also offers StartTLS, and ldaps on ``tls_port`` (or a free one).
     """
     _require_binaries()
     ldifs = [ldif] if isinstance(ldif, Path) else list(ldif)
@@ -173,23 +196,32 @@ def start_slapd(
     db_dir = workdir / "db"
     shutil.rmtree(db_dir, ignore_errors=True)
     db_dir.mkdir()
-    config = write_config(workdir, root_password)
+    config = write_config(workdir, root_password, tls)
     _load(config, ldifs)
 
     port = port if port is not None else free_port()
-    if _answers(port):
-        raise SlapdError(f"Port {port} on 127.0.0.1 is already in use. Choose another --port.")
+    if tls is None:
+        tls_port = None
+    elif tls_port is None:
+        tls_port = free_port()
+    ports = [port] if tls_port is None else [port, tls_port]
+    busy = [str(p) for p in ports if _answers(p)]
+    if busy:
+        raise SlapdError(f"Port {busy[0]} on 127.0.0.1 is already in use. Choose another port.")
+    listen = " ".join(
+        f"{scheme}://127.0.0.1:{p}/" for scheme, p in zip(("ldap", "ldaps"), ports, strict=False)
+    )
     log_path = workdir / "slapd.log"
     with log_path.open("wb") as log:
         # -d 0 keeps slapd in the foreground (a child we can stop) without debug output.
         process = subprocess.Popen(
-            [str(SLAPD), "-h", f"ldap://127.0.0.1:{port}/", "-f", str(config), "-d", "0"],
+            [str(SLAPD), "-h", listen, "-f", str(config), "-d", "0"],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = SlapdProcess(process, port, workdir, root_password=root_password)
+    server = SlapdProcess(process, port, workdir, root_password=root_password, tls_port=tls_port)
     deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(port):
+    while not all(map(_answers, ports)):
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
             log_text = log_path.read_text(encoding="utf-8", errors="replace").strip()
@@ -203,9 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ldif", type=Path, action="append", required=True, help="repeatable")
     parser.add_argument("--port", type=int, default=3389)
     parser.add_argument("--dir", type=Path, default=Path("data/ldap"), help="work directory")
+    parser.add_argument("--tls-cert", type=Path, help="server certificate (PEM): StartTLS, ldaps")
+    parser.add_argument("--tls-key", type=Path, help="its private key (PEM)")
+    parser.add_argument("--tls-port", type=int, default=3636, help="ldaps:// port")
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("give both --tls-cert and --tls-key, or neither")
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
     try:
-        server = start_slapd(args.dir, args.ldif, args.port)
+        server = start_slapd(args.dir, args.ldif, args.port, tls=tls, tls_port=args.tls_port)
     except SlapdError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -214,8 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    encrypted = f" and {server.ldaps_url} (also StartTLS)" if server.tls_port else ""
     print(
-        f"slapd listening on {server.url} (base {server.suffix}, root {server.root_dn} /"
+        f"slapd listening on {server.url}{encrypted} (base {server.suffix}, root {server.root_dn} /"
         f" {server.root_password}); log in {server.log_path}. Ctrl-C stops it.",
         flush=True,
     )

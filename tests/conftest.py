@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pki import Pki, make_pki
 
 from assistant.llm import LLM
 from pagewise.embedder import Embedder, UseEmbedder
@@ -81,15 +82,26 @@ def java_index(
 
 
 @pytest.fixture(scope="session")
-def dev_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real OpenLDAP server on loopback with the demo directory (alice, bob, carol)."""
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """A throwaway CA with a certificate for localhost/127.0.0.1 and one for another host
+    name, and a second, unrelated CA (made once with the openssl command)."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def dev_directory(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Any]:
+    """A real OpenLDAP server on loopback with the demo directory (alice, bob, carol): plain
+    ldap:// with StartTLS at ``.url``, ldaps:// at ``.ldaps_url``, both with the certificate
+    for localhost and 127.0.0.1 that ``pki.ca_file`` signed."""
     sys.path.insert(0, str(REPO / "scripts"))
     import slapd
 
     if not slapd.SLAPD.is_file():
         pytest.fail("slapd is missing: run scripts/install-system-packages.sh")
     server = slapd.start_slapd(
-        tmp_path_factory.mktemp("ldap"), [REPO / "policies" / "dev-directory.ldif"]
+        tmp_path_factory.mktemp("ldap"),
+        [REPO / "policies" / "dev-directory.ldif"],
+        tls=(pki.server.cert, pki.server.key),
     )
     yield server
     server.stop()

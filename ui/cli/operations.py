@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import ssl
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 
 from pagewise.audit.export import day_range, export, write_export
 from pagewise.audit.verify import verify
+from pagewise.errors import ConfigError
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
 
@@ -24,7 +26,55 @@ PORTAL_APP = Path(__file__).resolve().parent.parent / "portal" / "app.py"
 @friendly_errors
 def ui(settings: Settings, host: str | None, port: int | None) -> None:
     """Start the web portal (Streamlit)."""
+    # The directory client is loaded only here, to refuse a login setup that would send
+    # passwords in clear text before the portal starts, not at the first login.
+    from pagewise.auth import LdapAuthenticator
+
+    LdapAuthenticator.from_settings(settings)
     host, port = host or settings.ui_host, port or settings.ui_port
+    tls = portal_tls(settings)
+    command = portal_command(host, port, tls)
+    click.echo(f"Pagewise portal on {'https' if tls else 'http'}://{host}:{port}")
+    if (note := plain_http_note(host, tls)) is not None:
+        click.echo(note, err=True)
+    os.execv(sys.executable, command)
+
+
+def portal_tls(settings: Settings) -> tuple[Path, Path] | None:
+    """The portal's certificate and key, checked to load as a pair; None for plain HTTP."""
+    cert, key = settings.ui_tls_cert, settings.ui_tls_key
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ConfigError(
+            "Set both ui_tls_cert and ui_tls_key (the certificate and its private key, PEM)"
+            " for HTTPS, or neither for plain HTTP."
+        )
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        detail = getattr(exc, "reason", None) or exc.strerror or exc
+        raise ConfigError(
+            f"ui_tls_cert {cert} and ui_tls_key {key} are not a readable PEM certificate and"
+            f" its matching, unencrypted private key ({detail})."
+        ) from None
+    return cert.resolve(), key.resolve()
+
+
+def plain_http_note(host: str, tls: tuple[Path, Path] | None) -> str | None:
+    """A reminder when the login form would cross the network unencrypted."""
+    from pagewise.directory_tls import is_loopback
+
+    if tls is not None or is_loopback(host):
+        return None
+    return (
+        f"Note: plain HTTP on {host}: passwords cross the network unencrypted unless a TLS"
+        " proxy is in front. Set ui_tls_cert and ui_tls_key, or see the README (HTTPS)."
+    )
+
+
+def portal_command(host: str, port: int, tls: tuple[Path, Path] | None) -> list[str]:
+    """The `streamlit run` command line of the portal; HTTPS when ``tls`` is (cert, key)."""
     command = [
         sys.executable,
         "-m",
@@ -39,9 +89,17 @@ def ui(settings: Settings, host: str | None, port: int | None) -> None:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # Named here so that a .streamlit/config.toml in the working directory cannot turn
+        # off the XSRF token (and the same-origin check it relies on).
+        "--server.enableXsrfProtection",
+        "true",
+        "--server.enableCORS",
+        "true",
     ]
-    click.echo(f"Pagewise portal on http://{host}:{port}")
-    os.execv(sys.executable, command)
+    if tls is not None:
+        # Streamlit then also marks its XSRF and session cookies Secure.
+        command += ["--server.sslCertFile", str(tls[0]), "--server.sslKeyFile", str(tls[1])]
+    return command
 
 
 @click.group()

@@ -41,11 +41,14 @@ class Services:
 
 
 def make_services(settings: Settings) -> Services:
+    # First, before the index opens: login settings that would send passwords in clear text
+    # (or a missing CA file) stop the portal at once.
+    authenticator = LdapAuthenticator.from_settings(settings)
     components = build(settings)
     return Services(
         settings=settings,
         components=components,
-        authenticator=LdapAuthenticator.from_settings(settings),
+        authenticator=authenticator,
         access=load_access(settings.policies_dir),
         # Logins, logouts, feedback and admin actions: the portal records those itself.
         audit=components.audit_log,
