@@ -73,13 +73,15 @@ NOT_NEEDED = {
     "quack-kernels": "CuTe DSL kernels",
     "humming-kernels": "MoE kernels",
     "tokenspeed-mla": "MLA attention (DeepSeek models)",
-    "flashinfer-python": "FlashInfer attention and sampling (FlashAttention-3 serves Hopper)",
-    "flashinfer-cubin": "FlashInfer kernels",
-    "apache-tvm-ffi": "TileLang / FlashInfer runtime",
+    "flashinfer-cubin": "FlashInfer's prebuilt kernels (FlashAttention-3 serves Hopper)",
+    "cuda-tile": "FlashInfer's tile kernels",
     "fastsafetensors": "GPU-direct weight loading (plain safetensors loading is used)",
     "nvidia-cudnn-frontend": "FlashInfer's cuDNN path",
 }
 ROOTS = ["vllm==0.26.0", "gguf>=0.10", "pydantic-settings>=2.6"]
+# Where the metadata disagrees with itself: vLLM 0.26 pins apache-tvm-ffi 0.1.10, but the
+# xgrammar it requires imports an API that came in 0.1.11 (seen failing on the GPU host).
+OVERRIDES = {"apache-tvm-ffi": "apache-tvm-ffi>=0.1.11,<0.2"}
 PLATFORMS = [
     "manylinux_2_39_x86_64", "manylinux_2_35_x86_64", "manylinux_2_34_x86_64",
     "manylinux_2_31_x86_64", "manylinux_2_28_x86_64", "manylinux_2_27_x86_64",
@@ -123,35 +125,50 @@ def download(requirement: str, into: Path) -> Path:
     return new.pop()
 
 
-def requirements(wheel: Path, extras: set[str]) -> list[Requirement]:
+def requirements(wheel: Path, extras: set[str], base: bool = True) -> list[Requirement]:
+    """The wheel's needs on the GPU host: those without an extra (when ``base``) and those of
+    the given ``extras``."""
     with zipfile.ZipFile(wheel) as archive:
         meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         lines = archive.read(meta).decode("utf-8").splitlines()
+    asked = extras | ({""} if base else set())
     found = []
     for line in lines:
         if not line.startswith("Requires-Dist:"):
             continue
         req = Requirement(line.split(":", 1)[1].strip())
         marker: Marker | None = req.marker
-        wanted = marker is None or any(
-            marker.evaluate({**ENVIRONMENT, "extra": extra}) for extra in extras | {""}
-        )
+        if marker is None:
+            wanted = base
+        else:
+            wanted = any(marker.evaluate({**ENVIRONMENT, "extra": extra}) for extra in asked)
+            if not base:  # only what the new extras add, not the base needs again
+                wanted = wanted and not marker.evaluate({**ENVIRONMENT, "extra": ""})
         if wanted:
             found.append(req)
     return found
 
 
 def resolve(wheels: Path) -> dict[str, Path]:
+    """Every wheel the roots need beyond the image, with the extras each is asked for
+    (a package first met without an extra is read again when a later need names one)."""
     chosen: dict[str, Path] = {}
+    extras: dict[str, set[str]] = {}
     queue = [Requirement(root) for root in ROOTS]
     while queue:
         req = queue.pop(0)
         name = norm(req.name)
-        if name in IMAGE_PACKAGES or name in NOT_NEEDED or name in chosen:
+        if name in IMAGE_PACKAGES or name in NOT_NEEDED:
             continue
-        spec = f"{req.name}{req.specifier}"
-        wheel = download(spec, wheels)
+        if name in chosen:
+            new = set(req.extras) - extras[name]
+            if new:
+                extras[name] |= new
+                queue.extend(requirements(chosen[name], new, base=False))
+            continue
+        wheel = download(OVERRIDES.get(name, f"{req.name}{req.specifier}"), wheels)
         chosen[name] = wheel
+        extras[name] = set(req.extras)
         print(f"  {wheel.name} ({wheel.stat().st_size / 2**20:.1f} MiB)", flush=True)
         queue.extend(requirements(wheel, set(req.extras)))
     return chosen
@@ -169,8 +186,9 @@ def trim_vllm(wheel: Path, out: Path) -> None:
 
 def lay_out(stash: Path, part_mib: int) -> None:
     """Move every file of the stash into folders g00, g01, … of at most ``part_mib`` MiB, as
-    ``<folder>__<name>`` (``top`` for the stash itself), splitting larger files into ``<name>.partNN`` pieces (first fit,
-    largest first). `bench/serve-on-gpu.sh` puts them back together."""
+    ``<folder>__<name>`` (``top`` for the stash itself), splitting larger files into
+    ``<name>.partNN`` pieces (first fit, largest first). `bench/serve-on-gpu.sh` puts them
+    back together."""
     limit = part_mib * 2**20
     pieces: list[Path] = []
     for path in sorted(p for p in stash.rglob("*") if p.is_file() and p.name != "lock.txt"):
@@ -219,7 +237,8 @@ def main() -> None:
     wheels.mkdir(parents=True, exist_ok=True)
     chosen = resolve(wheels)
     vllm = chosen.pop("vllm")
-    trim_vllm(vllm, stash / "vllm-slim.tar.xz")
+    if not (stash / "vllm-slim.tar.xz").is_file():  # xz takes minutes; keep an earlier one
+        trim_vllm(vllm, stash / "vllm-slim.tar.xz")
     vllm.unlink()
     lock = "\n".join(sorted(p.name for p in chosen.values())) + "\nvllm-0.26.0 (trimmed)\n"
     (stash / "lock.txt").write_text(lock, encoding="utf-8")
