@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     ldap_group_attribute: str = Field(
         default="cn", description="Attribute of a group entry that holds the group's name."
     )
+    ldap_username_attribute: str = Field(
+        default="uid",
+        description="Attribute of the user's entry whose value is their user name after login"
+        " (Active Directory: sAMAccountName): one name per person, however it was typed.",
+    )
     ldap_bind_dn: str | None = Field(
         default=None, description="Service account for the searches; unset: anonymous search."
     )
