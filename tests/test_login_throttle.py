@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,9 @@ def audit(tmp_path: Path) -> AuditLog:
 
 
 @pytest.fixture
-def guard(dev_directory: Any, tmp_path: Path, audit: AuditLog, clock: Clock) -> Iterator[LoginGuard]:
+def guard(
+    dev_directory: Any, tmp_path: Path, audit: AuditLog, clock: Clock
+) -> Iterator[LoginGuard]:
     auth = LdapAuthenticator(url=dev_directory.url)
     built = LoginGuard(auth, tmp_path / "data", POLICY, audit, clock)
     yield built
@@ -219,6 +222,45 @@ def test_what_a_patient_attacker_gets_against_one_name(guard: LoginGuard, clock:
         except WrongCredentialsError:
             guesses += 1
     # 5 at once, then about 6 per 15 minutes (the window forgets the oldest failures while
-    # the waits grow to their 15-minute cap): 609 on the bundled policy, against ~1e9 guesses
-    # a second on an unthrottled form.
+    # the waits grow to their 15-minute cap): 609 on the bundled policy.
     assert 550 <= guesses <= 650, guesses
+
+
+def test_the_cli_lists_and_clears_a_lock(dev_directory: Any, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    guard = LoginGuard(LdapAuthenticator(url=dev_directory.url), data, POLICY)
+    _fail(guard, "bob", 5, client="10.0.0.8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
+    env |= {
+        "PYTHONPATH": str(REPO),  # this checkout, whatever the installed copy is
+        "PAGEWISE_DATA_DIR": str(data),
+        "PAGEWISE_POLICIES_DIR": str(REPO / "policies"),
+        "PAGEWISE_LDAP_URL": dev_directory.url,
+    }
+
+    def pagewise(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "ui", "logins", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = pagewise("list")
+    assert re.search(r"^bob +5 failures, last .* LOCKED (29|30) s$", listed, re.M), listed
+    assert re.search(r"^client:10\.0\.0\.8 +5 failures, .* open$", listed, re.M), listed
+    assert pagewise("clear", "BOB") == "5 failed login(s) of BOB forgotten.\n"
+    assert "bob" not in pagewise("list")
+    assert guard.login("bob", "bob-demo").username == "bob"
+    cleared = next(
+        r for r in AuditLog(data / "audit").recent() if r["event"] == "login_lock_cleared"
+    )
+    assert (cleared["user"], cleared["cleared"]) == ("cli", ["bob"])

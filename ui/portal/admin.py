@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import re
 from pathlib import Path
 
@@ -15,11 +16,15 @@ from ui.portal.services import Services
 
 
 def show_admin(services: Services, admin: str) -> None:
-    upload, documents, audit = st.tabs(["Upload manuals", "Documents", "Audit log"])
+    upload, documents, logins, audit = st.tabs(
+        ["Upload manuals", "Documents", "Failed logins", "Audit log"]
+    )
     with upload:
         _upload(services, admin)
     with documents:
         _documents(services, admin)
+    with logins:
+        _logins(services, admin)
     with audit:
         _audit(services)
 
@@ -97,6 +102,32 @@ def _documents(services: Services, admin: str) -> None:
         services.components.ingestor().delete(record.doc_id)
         services.audit.record("delete", admin, doc=record.path, collection=record.collection)
         st.success(f"Deleted {choice}.")
+        st.rerun()
+
+
+def _logins(services: Services, admin: str) -> None:
+    """User names and addresses with failed logins; a locked one can be cleared."""
+    locks = services.logins.locks()
+    if not locks:
+        st.info("No failed logins in the last minutes.")
+        return
+    st.dataframe(
+        [
+            {
+                # The directory's name, or what was typed, masked (it may be a password).
+                "name or address": lock.label,
+                "failures": lock.failures,
+                "last failure": dt.datetime.fromtimestamp(lock.last_failure).strftime("%H:%M:%S"),
+                "locked for": f"{math.ceil(lock.retry_after)} s" if lock.retry_after else "",
+            }
+            for lock in locks
+        ],
+        hide_index=True,
+    )
+    labels = {lock.label: lock for lock in locks}
+    choice = st.selectbox("Clear the failed logins of", ["—", *labels])
+    if choice != "—" and st.button("Clear"):
+        services.logins.clear(labels[choice].key, admin)  # audited there
         st.rerun()
 
 

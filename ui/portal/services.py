@@ -9,6 +9,7 @@ from assistant.answer import Assistant, User
 from pagewise.access import AccessPolicy, load_access
 from pagewise.audit.log import AuditLog
 from pagewise.auth import Authenticator, LdapAuthenticator
+from pagewise.logins import LoginGuard, load_login_policy
 from pagewise.settings import Settings
 from ui.components import Components, build, lora_adapter
 
@@ -20,6 +21,7 @@ class Services:
     authenticator: Authenticator
     access: AccessPolicy
     audit: AuditLog
+    logins: LoginGuard
     _department_assistants: dict[str, Assistant] = field(default_factory=dict)
 
     @cached_property
@@ -42,11 +44,19 @@ class Services:
 
 def make_services(settings: Settings) -> Services:
     components = build(settings)
+    authenticator = LdapAuthenticator.from_settings(settings)
     return Services(
         settings=settings,
         components=components,
-        authenticator=LdapAuthenticator.from_settings(settings),
+        authenticator=authenticator,
         access=load_access(settings.policies_dir),
         # Logins, logouts, feedback and admin actions: the portal records those itself.
         audit=components.audit_log,
+        # Every login goes through the throttle, which audits logins, failures and refusals.
+        logins=LoginGuard(
+            authenticator,
+            settings.data_dir,
+            load_login_policy(settings.policies_dir),
+            audit=components.audit_log,
+        ),
     )
