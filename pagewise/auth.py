@@ -7,9 +7,7 @@
 2. Bind as that entry's DN with the password: the directory, not Pagewise, checks it.
 
 The user name is then the entry's own ``ldap_username_attribute`` (``uid``), not what was
-typed: the directory matches loosely (``ALICE``, full-width ``ａｌｉｃｅ`` find alice), and one
-person must have one name for rate limits, access, the audit log and the screen. A name that
-was typed but not found is only ever logged masked (it is often a misplaced password).
+typed (see pagewise/names.py); a typed name is only ever logged masked.
 
 Groups are then read on the search connection: entries below ``ldap_group_base_dn`` that match
 ``ldap_group_filter``; their ``ldap_group_attribute`` (``cn``) is the group name. The default
@@ -37,7 +35,7 @@ from ldap3.utils.conv import escape_filter_chars
 from pydantic import SecretStr
 
 from pagewise.errors import ConfigError, PagewiseError
-from pagewise.names import mask_name
+from pagewise.names import entry_name, mask_name
 from pagewise.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -303,18 +301,8 @@ class LdapAuthenticator:
         attributes = entry.get("attributes", {})
         display = _first(attributes.get("displayName")) or _first(attributes.get("cn"))
         dn = str(entry["dn"])
-        name = self._directory_name(dn, attributes.get(self.username_attribute))
+        name = entry_name(dn, self.username_attribute, attributes.get(self.username_attribute))
         return dn, display or name, name
-
-    def _directory_name(self, dn: str, values: object) -> str:
-        """The entry's own user name, never the typed one (that is only what the directory
-        matched): its ``username_attribute`` value; of several, the one that names the entry
-        in its DN (``uid=alice,ou=people``), else the first in order; with none, the DN."""
-        listed = values if isinstance(values, list | tuple) else [values] if values else []
-        names = sorted(str(v) for v in listed if v)
-        rdn = dn.split(",", 1)[0].casefold()
-        named = [n for n in names if rdn == f"{self.username_attribute}={n}".casefold()]
-        return (named or names or [dn])[0]
 
     def _groups(self, conn: ldap3.Connection, username: str, dn: str) -> tuple[str, ...]:
         query = self.group_filter.replace("{dn}", escape_filter_chars(dn)).replace(

@@ -36,3 +36,14 @@ def mask_name(typed: str) -> str:
         return "(empty)"
     first = name[0] if name[0].isprintable() and not name[0].isspace() else "?"
     return f"{first}…({len(name)})"
+
+
+def entry_name(dn: str, attribute: str, values: object) -> str:
+    """A directory entry's own user name, never the typed one (that is only what the directory
+    matched): its ``attribute`` value; of several, the one that names the entry in its DN
+    (``uid=alice,ou=people``), else the first in order; with none, the DN."""
+    listed = values if isinstance(values, list | tuple) else [values] if values else []
+    names = sorted(str(v) for v in listed if v)
+    rdn = dn.split(",", 1)[0].casefold()
+    named = [n for n in names if rdn == f"{attribute}={n}".casefold()]
+    return (named or names or [dn])[0]

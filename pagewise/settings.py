@@ -213,6 +213,12 @@ class Settings(BaseSettings):
     session_timeout_minutes: float = Field(
         default=30.0, gt=0, description="A portal session idle this long must log in again."
     )
+    upload_max_mb: float = Field(
+        default=50.0,
+        gt=0,
+        description="Largest file an administrator may upload in the portal, in MB; a larger"
+        " one is refused before anything is written.",
+    )
 
     @classmethod
     def settings_customise_sources(

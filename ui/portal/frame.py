@@ -15,6 +15,7 @@ from pagewise.settings import load_settings
 from ui.components import configure_logging
 from ui.portal.admin import show_admin
 from ui.portal.chat import show_chat
+from ui.portal.display import as_text
 from ui.portal.services import Services, make_services
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def main() -> None:
     try:
         app = services()
     except PagewiseError as exc:
-        st.error(f"Pagewise cannot start: {exc}")
+        st.error(as_text(f"Pagewise cannot start: {exc}"))
         return
     identity = _current_identity(app)
     client = client_address(
@@ -124,11 +125,12 @@ def _login(app: Services, client: str | None) -> None:
 
 def _sidebar(app: Services, identity: Identity, user: User) -> str:
     with st.sidebar:
-        st.markdown(f"**{identity.display_name or identity.username}**")
+        # The directory's attributes and the policy's names are shown as text, like documents.
+        st.markdown(f"**{as_text(identity.display_name or identity.username)}**")
         if user.collections is None:
             st.caption("Administrator: all collections")
         else:
-            st.caption("Collections: " + (", ".join(user.collections) or "none"))
+            st.caption(as_text("Collections: " + (", ".join(user.collections) or "none")))
         page = st.radio("Page", ["Ask", "Admin"] if identity.is_admin else ["Ask"])
         if st.button("Log out"):
             _logout(app, "logout")

@@ -10,6 +10,7 @@ from pagewise.access import AccessPolicy, load_access
 from pagewise.audit.log import AuditLog
 from pagewise.auth import Authenticator, LdapAuthenticator
 from pagewise.logins import LoginGuard, load_login_policy
+from pagewise.sensitive import SensitiveWords, load_sensitive_words
 from pagewise.settings import Settings
 from ui.components import Components, build, lora_adapter
 
@@ -29,6 +30,11 @@ class Services:
         # Loading the LLM takes seconds: only when the first question comes. The assistant
         # audits each question itself, into the same log as the portal's logins.
         return self.components.assistant(audited=True)
+
+    @cached_property
+    def sensitive(self) -> SensitiveWords:
+        """The sensitive words, redacted in everything shown from a document or the model."""
+        return load_sensitive_words(self.settings.policies_dir)
 
     def assistant_for(self, user: User) -> Assistant:
         """The assistant answering through the user's department LoRA adapter, if one is
