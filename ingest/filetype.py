@@ -45,7 +45,7 @@ def upload_problem(name: str, data: bytes, max_bytes: int) -> str | None:
         return problem
     if len(data) > max_bytes:
         return (
-            f"{len(data) / 1e6:.1f} MB is over the upload limit of {max_bytes / 1e6:.1f} MB"
+            f"{len(data) / 1e6:.3g} MB is over the upload limit of {max_bytes / 1e6:.3g} MB"
             " (setting upload_max_mb)"
         )
     return content_problem(Path(name).suffix.lower(), data)
@@ -53,7 +53,7 @@ def upload_problem(name: str, data: bytes, max_bytes: int) -> str | None:
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` is not a safe file name for the manuals folder, or None."""
-    if not name or name != Path(name).name or "\\" in name:
+    if not name or name in (".", "..") or name != Path(name).name or "\\" in name:
         return "the file name must not name a folder"
     if name.startswith(".") or len(name) > MAX_NAME_CHARS:
         return f"the file name must not start with '.' or be longer than {MAX_NAME_CHARS}"

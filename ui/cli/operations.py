@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import sys
@@ -39,6 +40,9 @@ def ui(settings: Settings, host: str | None, port: int | None) -> None:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # The browser refuses larger files before sending them; the portal checks again.
+        "--server.maxUploadSize",
+        str(max(1, math.ceil(settings.upload_max_mb))),
     ]
     click.echo(f"Pagewise portal on http://{host}:{port}")
     os.execv(sys.executable, command)
