@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pagewise.auth import (
+    AmbiguousUserError,
     Authenticator,
     AuthError,
-    DirectoryUnreachableError,
     Identity,
     MissingCredentialsError,
+    UnknownUserError,
+    WrongCredentialsError,
 )
 from pagewise.errors import ConfigError
 from pagewise.names import fold_name, mask_name
@@ -101,6 +103,12 @@ class LoginLimiter(RateLimiter):
     def label(self, key: str, label: str) -> None:
         self._write("INSERT OR REPLACE INTO labels (key, label) VALUES (?, ?)", [(key, label)])
 
+    def label_of(self, key: str) -> str | None:
+        row = self._locked(
+            lambda: self._db.execute("SELECT label FROM labels WHERE key = ?", (key,)).fetchone()
+        )
+        return str(row[0]) if row else None
+
     def reset(self, keys: Sequence[str]) -> int:
         self._write("DELETE FROM labels WHERE key = ?", [(key,) for key in keys])
         return super().reset(keys)
@@ -161,15 +169,17 @@ class LoginGuard:
             limits[CLIENT_PREFIX + client] = self.policy.client_failures
         admission = self.limiter.admit(limits)
         if not admission.decision.allowed:
-            self._throttled(mask_name(username), client, admission)
+            # Named as the earlier failures were: the directory's name when it knew the person.
+            name = self.limiter.label_of(key) or mask_name(username)
+            self._throttled(name, client, admission)
         try:
             identity = self.authenticator.authenticate(username, password)
-        except (DirectoryUnreachableError, MissingCredentialsError) as exc:
-            # Not a guess: an outage must not lock everyone out.
-            self.limiter.release(admission.hits)
-            self._record("login_failed", mask_name(username), client, type(exc).__name__)
-            raise
         except AuthError as exc:
+            if not _is_guess(exc):
+                # An outage or a misconfigured directory must not lock everyone out.
+                self.limiter.release(admission.hits)
+                self._record("login_failed", mask_name(username), client, type(exc).__name__)
+                raise
             name = exc.username or mask_name(username)
             self.limiter.label(key, name)
             if exc.username:
@@ -246,6 +256,13 @@ class LoginGuard:
         if self.audit is not None:
             extra = {"reason": reason} if reason else {}
             self.audit.record(event, name, client=client, **extra, **fields)
+
+
+def _is_guess(error: AuthError) -> bool:
+    """Whether the directory judged the name and password (a failure that counts), rather
+    than failing to (unreachable, misconfigured)."""
+    judged = (WrongCredentialsError, UnknownUserError, AmbiguousUserError)
+    return isinstance(error, judged) or error.username is not None
 
 
 def load_login_policy(policies_dir: Path) -> LoginPolicy:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from pagewise.audit.log import AuditLog
 from pagewise.auth import (
@@ -170,6 +171,10 @@ def test_refusals_and_failures_are_audited_with_masked_names(
         "user",
     )
     assert throttled["retry_after"] == 30
+    _fail(guard, "alice", 4)
+    with pytest.raises(LoginThrottledError):
+        guard.login("ａｌｉｃｅ", "alice-demo")
+    assert audit.recent(1)[0]["user"] == "alice"  # as the directory named her failures
 
 
 def test_an_administrator_sees_and_clears_a_lock(guard: LoginGuard, audit: AuditLog) -> None:
@@ -192,6 +197,17 @@ def test_a_directory_outage_locks_nobody_out(dev_directory: Any, tmp_path: Path)
     guard = LoginGuard(dead, tmp_path / "data", POLICY)
     for _ in range(8):
         with pytest.raises(AuthError, match="unreachable"):
+            guard.login("alice", "alice-demo")
+    assert guard.locks() == []
+    # Nor does a directory that refuses the service account (a configuration error).
+    misconfigured = LdapAuthenticator(
+        url=dev_directory.url,
+        bind_dn=dev_directory.root_dn,
+        bind_password=SecretStr("not-the-password"),
+    )
+    guard = LoginGuard(misconfigured, tmp_path / "data", POLICY)
+    for _ in range(8):
+        with pytest.raises(AuthError, match="refused the service account"):
             guard.login("alice", "alice-demo")
     assert guard.locks() == []
 
