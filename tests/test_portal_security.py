@@ -117,7 +117,7 @@ def planted(portal: Path, embedder: Embedder) -> Path:  # noqa: F811
     return portal
 
 
-@pytest.mark.parametrize("portal", [PLANTED_REPLY], indirect=True)
+@pytest.mark.parametrize("portal", [PLANTED_REPLY], indirect=True, ids=["planted"])
 def test_a_planted_heading_stays_text_and_listed_words_stay_hidden(planted: Path) -> None:
     at = _login("alice", "alice-demo")
     at.chat_input[0].set_value("差旅费用多久内要提交报销单？").run()
