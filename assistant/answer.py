@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.citations import CheckedAnswer, Citation, check_citations
 from assistant.grounding import Grounded, Removed, ground
@@ -171,17 +171,26 @@ class Assistant:
                 min_word_support=self.options.min_word_support,
                 judge=judge,
             )
+        # Everything of the answer that is shown or audited is redacted, not only its text:
+        # the removed sentences, the titles and sections in references, the passages.
+        redact = self.guards.sensitive.redact
         return Answer(
             question=question,
-            answer=self.guards.sensitive.redact(grounded.text),
+            answer=redact(grounded.text),
             refused=grounded.refused,
-            citations=grounded.citations,
-            passages=passages,
+            citations=[
+                replace(c, title=redact(c.title), section=redact(c.section), label=redact(c.label))
+                for c in grounded.citations
+            ],
+            passages=[
+                replace(p, title=redact(p.title), section=redact(p.section), text=redact(p.text))
+                for p in passages
+            ],
             latency_ms=record.elapsed_ms(),
             model=self.llm.name,
-            removed=grounded.removed,
+            removed=[Removed(redact(r.sentence), r.reason) for r in grounded.removed],
             dropped=checked.dropped,
-            dropped_references=checked.dropped_references,
+            dropped_references=[redact(r) for r in checked.dropped_references],
         )
 
     def _check(self, raw: str, passages: list[Passage]) -> CheckedAnswer:

@@ -6,6 +6,9 @@
    below ``ldap_base_dn`` that matches ``ldap_user_filter`` (default ``(uid={username})``).
 2. Bind as that entry's DN with the password: the directory, not Pagewise, checks it.
 
+The user name is then the entry's own ``ldap_username_attribute`` (``uid``), not what was
+typed (see pagewise/names.py); a typed name is only ever logged masked.
+
 Groups are then read on the search connection: entries below ``ldap_group_base_dn`` that match
 ``ldap_group_filter``; their ``ldap_group_attribute`` (``cn``) is the group name. The default
 ``(member={dn})`` fits groupOfNames (OpenLDAP, also Active Directory's ``group``); for
@@ -34,6 +37,7 @@ from pydantic import SecretStr
 
 from pagewise.directory_tls import directory_tls, tls_failure
 from pagewise.errors import ConfigError, PagewiseError
+from pagewise.names import entry_name, mask_name
 from pagewise.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,9 +64,17 @@ class Authenticator(Protocol):
 
 
 class AuthError(PagewiseError):
-    """Login failed. ``str(error)`` is for the log; show ``public_message`` to the user."""
+    """Login failed. ``str(error)`` is for the log; show ``public_message`` to the user.
+
+    ``username`` is the directory's name of the entry that was found (a wrong password), else
+    None: the login throttle counts the failure against that person too.
+    """
 
     public_message = "Login failed. Try again, or ask your administrator if it keeps failing."
+
+    def __init__(self, message: str, username: str | None = None) -> None:
+        super().__init__(message)
+        self.username = username
 
 
 class MissingCredentialsError(AuthError):
@@ -114,6 +126,7 @@ class LdapAuthenticator:
     group_base_dn: str | None = "ou=groups,dc=pagewise,dc=test"
     group_filter: str = "(member={dn})"
     group_attribute: str = "cn"
+    username_attribute: str = "uid"
     bind_dn: str | None = None
     bind_password: SecretStr | None = None
     start_tls: bool = False
@@ -158,6 +171,7 @@ class LdapAuthenticator:
             group_base_dn=settings.ldap_group_base_dn,
             group_filter=settings.ldap_group_filter,
             group_attribute=settings.ldap_group_attribute,
+            username_attribute=settings.ldap_username_attribute,
             bind_dn=settings.ldap_bind_dn,
             bind_password=settings.ldap_bind_password,
             start_tls=settings.ldap_start_tls,
@@ -189,24 +203,24 @@ class LdapAuthenticator:
         try:
             search = self._search_connection()
             try:
-                dn, display_name = self._find_user(search, username)
+                dn, display_name, name = self._find_user(search, username)
                 if password is not None:
-                    self._check_password(dn, password)
-                groups = self._groups(search, username, dn)
+                    self._check_password(dn, name, password)
+                groups = self._groups(search, name, dn)
             finally:
                 search.unbind()
         except ldap_errors.LDAPExceptionError as exc:
             error = self._translate(exc)
-            log.warning("login failed for %r: %s", username, error)
+            log.warning("login failed for %s: %s", mask_name(username), error)
             raise error from None
         except AuthError as exc:
             # The log keeps what the login page hides (unknown user vs. wrong password).
-            log.warning("login failed for %r: %s", username, exc)
+            log.warning("login failed for %s: %s", exc.username or mask_name(username), exc)
             raise
         is_admin = self.admin_group.casefold() in (g.casefold() for g in groups)
         if password is not None:
-            log.info("login: %s (%s) in groups %s", username, dn, ", ".join(groups) or "none")
-        return Identity(username, display_name, dn, groups, is_admin)
+            log.info("login: %s (%s) in groups %s", name, dn, ", ".join(groups) or "none")
+        return Identity(name, display_name, dn, groups, is_admin)
 
     def _connect(self, user: str | None, password: SecretStr | str | None) -> ldap3.Connection:
         """An open connection after a bind as ``user`` (anonymous when None); check its result."""
@@ -252,44 +266,46 @@ class LdapAuthenticator:
             )
         return conn
 
-    def _check_password(self, dn: str, password: str) -> None:
+    def _check_password(self, dn: str, name: str, password: str) -> None:
         conn = self._connect(dn, password)
         code, description = conn.result["result"], conn.result["description"]
         conn.unbind()
         if code == INVALID_CREDENTIALS:
-            raise WrongCredentialsError(f"Wrong password for {dn}.")
+            raise WrongCredentialsError(f"Wrong password for {dn}.", username=name)
         if code != 0:
-            raise AuthError(f"The directory refused the login of {dn} ({description}).")
+            raise AuthError(f"The directory refused the login of {dn} ({description}).", name)
 
-    def _find_user(self, conn: ldap3.Connection, username: str) -> tuple[str, str]:
-        """The DN and display name of the one entry matching the user name."""
+    def _find_user(self, conn: ldap3.Connection, username: str) -> tuple[str, str, str]:
+        """The DN, display name and directory user name of the one entry matching the name."""
         # Escaping turns *, (, ), \ and NUL into \2a-style escapes: no filter injection.
         query = self.user_filter.replace("{username}", escape_filter_chars(username))
         conn.search(
             self.base_dn,
             query,
             search_scope=ldap3.SUBTREE,
-            attributes=["displayName", "cn"],
+            attributes=["displayName", "cn", self.username_attribute],
             size_limit=2,
         )
         entries = [r for r in conn.response or [] if r.get("type") == "searchResEntry"]
         if not entries:
             if conn.result["result"] != 0:
                 raise AuthError(
-                    f"Searching for user {username!r} below {self.base_dn} failed"
+                    f"Searching for user {mask_name(username)} below {self.base_dn} failed"
                     f" ({conn.result['description']}). Check ldap_base_dn and ldap_user_filter."
                 )
-            raise UnknownUserError(f"No directory entry matches user {username!r} ({query}).")
+            raise UnknownUserError(f"No directory entry matches user {mask_name(username)}.")
         if len(entries) > 1:
             raise AmbiguousUserError(
-                f"User name {username!r} matches several directory entries"
+                f"User name {mask_name(username)} matches several directory entries"
                 f" ({entries[0]['dn']}, {entries[1]['dn']}, ...); login refused. Make the"
                 " user name unique in the directory or narrow ldap_user_filter."
             )
         entry = entries[0]
         attributes = entry.get("attributes", {})
         display = _first(attributes.get("displayName")) or _first(attributes.get("cn"))
-        return str(entry["dn"]), display or username
+        dn = str(entry["dn"])
+        name = entry_name(dn, self.username_attribute, attributes.get(self.username_attribute))
+        return dn, display or name, name
 
     def _groups(self, conn: ldap3.Connection, username: str, dn: str) -> tuple[str, ...]:
         query = self.group_filter.replace("{dn}", escape_filter_chars(dn)).replace(

@@ -6,6 +6,7 @@ vector store and ``complete`` after, so a crash mid-document is found and undone
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -14,8 +15,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pagewise.errors import StoreError
+from pagewise.errors import ConfigError, StoreError
 from pagewise.keywords import keyword_tokens
+
+# Letters, digits, '_', '-' and inner dots, starting with a letter or digit: a collection name
+# is also a folder name under the data dir, so ".", ".." and hidden names are never one.
+_COLLECTION = re.compile(r"\w[\w.-]{0,63}")
+
+
+def check_collection_name(name: str) -> str:
+    """``name`` when it is a safe collection name, else a ConfigError saying what is allowed."""
+    if not _COLLECTION.fullmatch(name) or name.endswith("."):
+        raise ConfigError(
+            f"{name!r} is not a collection name: use letters, digits, '_', '-' and inner dots,"
+            " starting with a letter or digit (up to 64 characters)"
+        )
+    return name
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -1,4 +1,8 @@
-"""Rate limits for questions: a sliding-window log per user and per client address in SQLite.
+"""Rate limits: a sliding-window log of hits per key (user, client address) in SQLite.
+
+Questions use :meth:`RateLimiter.check`; the login throttle (pagewise/logins.py) uses the
+lower-level :meth:`RateLimiter.admit` with a :class:`Backoff`, its own limits per key, and
+:meth:`~RateLimiter.release` and :meth:`~RateLimiter.reset`.
 
 SQLite, not memory, so that the counts survive a restart and hold across the several
 processes one host may run (portal workers, CLI). Each check is one ``BEGIN IMMEDIATE``
@@ -13,11 +17,14 @@ import sqlite3
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pagewise.errors import ConfigError, PagewiseError, StoreError
+
+_T = TypeVar("_T")
 
 FILE_NAME = "rate_limits.toml"
 DB_NAME = "ratelimit.sqlite3"
@@ -56,6 +63,28 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Admission:
+    """An :meth:`RateLimiter.admit` decision and the hits it counted (to release them)."""
+
+    decision: Decision
+    hits: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Past its limit a key is not shut for the whole window but waits after each hit:
+    ``first_seconds`` after the hit that reached the limit, twice as long after each one more,
+    at most ``max_seconds``."""
+
+    first_seconds: float
+    max_seconds: float
+
+    def delay(self, over: int) -> float:
+        """The wait after a hit ``over`` hits past the limit (0: the hit that reached it)."""
+        return min(self.first_seconds * 2.0 ** min(over, 60), self.max_seconds)
+
+
+@dataclass(frozen=True)
 class RateLimitPolicy:
     limit: int = DEFAULT_LIMIT
     window_seconds: float = DEFAULT_WINDOW_SECONDS
@@ -81,6 +110,7 @@ class RateLimiter:
         exempt_users: Sequence[str] = (),
         exempt_groups: Sequence[str] = (),
         clock: Callable[[], float] = time.time,
+        backoff: Backoff | None = None,
     ) -> None:
         if limit < 1 or window_seconds <= 0:
             raise ConfigError(
@@ -92,6 +122,7 @@ class RateLimiter:
         self.window_seconds = window_seconds
         # Wall-clock time by default: it is the only clock that processes and restarts share.
         self.clock = clock
+        self.backoff = backoff
         self._exempt_users = frozenset(_user_key(u) for u in exempt_users)
         self._exempt_groups = frozenset(exempt_groups)
         self._lock = threading.Lock()
@@ -117,9 +148,37 @@ class RateLimiter:
         if user_key in self._exempt_users or self._exempt_groups.intersection(groups):
             return Decision(True, 0.0, user_key)
         keys = [user_key] if client is None else [user_key, f"client:{client}"]
+        return self.admit({key: self.limit for key in keys}).decision
+
+    def admit(self, limits: Mapping[str, int]) -> Admission:
+        """Count one hit on every key if each is under its own limit, else none (atomic)."""
+        return self._locked(lambda: self._check(limits))
+
+    def release(self, hits: Sequence[int]) -> None:
+        """Uncount hits that :meth:`admit` counted (an attempt that turned out not to count)."""
+        self._write("DELETE FROM hits WHERE rowid = ?", [(hit,) for hit in hits])
+
+    def reset(self, keys: Sequence[str]) -> int:
+        """Forget every hit of ``keys``; the number of hits forgotten."""
+        return self._write("DELETE FROM hits WHERE key = ?", [(key,) for key in keys])
+
+    def _write(self, sql: str, rows: list[tuple[object, ...]]) -> int:
+        def run() -> int:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                changed = sum(self._db.execute(sql, row).rowcount for row in rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return changed
+
+        return self._locked(run)
+
+    def _locked(self, work: Callable[[], _T]) -> _T:
         try:
             with self._lock:
-                return self._check(keys)
+                return work()
         except sqlite3.Error as exc:
             raise StoreError(
                 f"the rate-limit database {self.path} cannot be used ({exc}); check that the"
@@ -152,16 +211,19 @@ class RateLimiter:
             ) from exc
         return db
 
-    def _check(self, keys: list[str]) -> Decision:
+    def _check(self, limits: Mapping[str, int]) -> Admission:
         now = self.clock()
         cutoff = now - self.window_seconds
         db = self._db
         db.execute("BEGIN IMMEDIATE")
+        hits: list[int] = []
         try:
-            waits = {key: self._wait(key, now, cutoff) for key in keys}
+            waits = {key: self._wait(key, limit, now, cutoff) for key, limit in limits.items()}
             refused = {key: wait for key, wait in waits.items() if wait > 0}
             if not refused:
-                db.executemany("INSERT INTO hits (key, ts) VALUES (?, ?)", [(k, now) for k in keys])
+                for key in limits:
+                    cursor = db.execute("INSERT INTO hits (key, ts) VALUES (?, ?)", (key, now))
+                    hits.append(int(cursor.lastrowid or 0))
             self._prune(now, cutoff)
             db.execute("COMMIT")
         except BaseException:
@@ -169,20 +231,26 @@ class RateLimiter:
             raise
         if refused:
             key = max(refused, key=lambda k: refused[k])
-            return Decision(False, refused[key], key)
-        return Decision(True, 0.0, keys[0])
+            return Admission(Decision(False, refused[key], key))
+        return Admission(Decision(True, 0.0, next(iter(limits))), tuple(hits))
 
-    def _wait(self, key: str, now: float, cutoff: float) -> float:
+    def _wait(self, key: str, limit: int, now: float, cutoff: float) -> float:
         """Seconds until ``key`` may pass again; 0 when it may pass now."""
         db = self._db
         db.execute("DELETE FROM hits WHERE key = ? AND ts <= ?", (key, cutoff))
-        (count,) = db.execute("SELECT COUNT(*) FROM hits WHERE key = ?", (key,)).fetchone()
-        if count < self.limit:
+        (count, last) = db.execute(
+            "SELECT COUNT(*), MAX(ts) FROM hits WHERE key = ?", (key,)
+        ).fetchone()
+        if count < limit:
             return 0.0
+        if self.backoff is not None:
+            # Waits grow with each hit past the limit, counted from the newest hit.
+            wait = float(last) + self.backoff.delay(count - limit) - now
+            return wait if wait > 0 else 0.0
         # One more may pass once all but limit-1 of the counted hits have left the window.
         (oldest,) = db.execute(
             "SELECT ts FROM hits WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
-            (key, count - self.limit),
+            (key, count - limit),
         ).fetchone()
         # A clock set back could make this 0 or less; still refuse, and say "soon".
         return max(float(oldest) + self.window_seconds - now, 0.001)
@@ -208,7 +276,8 @@ def load_rate_limits(policies_dir: Path) -> RateLimitPolicy:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path} is not readable TOML ({exc}); fix the file") from exc
-    unknown = set(data) - {"limit", "window_seconds", "exempt_users", "exempt_groups"}
+    # [logins] is the login throttle's own policy (pagewise/logins.py).
+    unknown = set(data) - {"limit", "window_seconds", "exempt_users", "exempt_groups", "logins"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; the settings are limit,"

@@ -189,6 +189,11 @@ class Settings(BaseSettings):
     ldap_group_attribute: str = Field(
         default="cn", description="Attribute of a group entry that holds the group's name."
     )
+    ldap_username_attribute: str = Field(
+        default="uid",
+        description="Attribute of the user's entry whose value is their user name after login"
+        " (Active Directory: sAMAccountName): one name per person, however it was typed.",
+    )
     ldap_bind_dn: str | None = Field(
         default=None, description="Service account for the searches; unset: anonymous search."
     )
@@ -220,6 +225,12 @@ class Settings(BaseSettings):
     )
     session_timeout_minutes: float = Field(
         default=30.0, gt=0, description="A portal session idle this long must log in again."
+    )
+    upload_max_mb: float = Field(
+        default=50.0,
+        gt=0,
+        description="Largest file an administrator may upload in the portal, in MB; a larger"
+        " one is refused before anything is written.",
     )
 
     @classmethod

@@ -101,6 +101,20 @@ def test_a_sensitive_word_never_appears_in_the_streamed_text(
     assert shown.startswith("密码每 90 天更换一次 [1]。另见***文件。")
 
 
+def test_a_sentence_left_out_is_redacted_in_the_answer_and_its_audit_record(
+    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+) -> None:
+    # The second sentence invents "60 天" (left out) and names a listed word.
+    reply = "密码每 90 天更换一次 [1]。内部机密文件每 60 天更换一次 [1]。"
+    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, reply)
+    answer = assistant.ask("密码多久更换一次？", ALICE)
+    (removed,) = answer.removed
+    assert removed.sentence.startswith("***文件每 60 天")
+    (record,) = [r for r in _records(tmp_path) if r["event"] == "answered"]
+    assert record["removed"][0]["sentence"] == removed.sentence
+    assert "内部机密" not in str(record) and "内部机密" not in str(answer.as_json())
+
+
 class FailingLLM(ScriptedLLM):
     """Writes a little, then the server goes away."""
 

@@ -142,7 +142,47 @@ def test_unknown_user_looks_like_wrong_password(auth: LdapAuthenticator) -> None
     with pytest.raises(UnknownUserError) as caught:
         auth.authenticate("mallory", "whatever")
     assert caught.value.public_message == WrongCredentialsError.public_message
-    assert "mallory" in str(caught.value)
+    # The log says which attempt it was without keeping what was typed (often a password).
+    assert "m…(7)" in str(caught.value) and "mallory" not in str(caught.value)
+    assert caught.value.username is None
+
+
+@pytest.mark.parametrize("typed", ["ALICE", "Alice", "ａｌｉｃｅ", "𝐚𝐥𝐢𝐜𝐞", " alice "])
+def test_every_spelling_the_directory_matches_is_the_directorys_own_name(
+    auth: LdapAuthenticator, typed: str
+) -> None:
+    # slapd matches uid ignoring case and width: all of these log in as alice, and the
+    # identity must say "alice", or each spelling would be a new person to the portal.
+    alice = auth.authenticate(typed, "alice-demo")
+    assert (alice.username, alice.dn) == ("alice", "uid=alice,ou=people,dc=pagewise,dc=test")
+    assert alice.groups == ("engineering",)
+
+
+def test_a_wrong_password_names_the_directory_user_not_the_typed_spelling(
+    auth: LdapAuthenticator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(WrongCredentialsError) as caught:
+        auth.authenticate("ＣＡＲＯＬ", "guess")
+    assert caught.value.username == "carol"
+    assert "ＣＡＲＯＬ" not in caplog.text
+
+
+def test_a_name_typed_by_mistake_is_never_logged_as_typed(
+    auth: LdapAuthenticator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A password typed into the name field: the log shows its first character and length.
+    with pytest.raises(UnknownUserError):
+        auth.authenticate("S3cret-Passw0rd!", "alice-demo")
+    assert "S3cret" not in caplog.text and "S…(16)" in caplog.text
+
+
+def test_the_user_name_attribute_is_a_setting(directory: slapd.SlapdProcess) -> None:
+    # cn is also unique in the demo directory: logging in by cn gives the cn as the name.
+    auth = LdapAuthenticator(
+        url=directory.url, user_filter="(cn={username})", username_attribute="cn"
+    )
+    carol = auth.authenticate("carol admin", "carol-demo")
+    assert carol.username == "Carol Admin" and carol.is_admin
 
 
 @pytest.mark.parametrize("username", INJECTIONS)

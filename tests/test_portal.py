@@ -57,6 +57,11 @@ def portal(
         st.cache_resource.clear()
 
 
+def plain(markdown: str) -> str:
+    """What the page shows for escaped Markdown: the text without its backslashes."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+
+
 def _login(username: str, password: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_input[0].input(username)
@@ -83,12 +88,13 @@ def test_a_user_asks_and_sees_the_answer_with_its_page_reference(portal: Path) -
     at.chat_input[0].set_value("密码多久更换一次？").run()
     assert not at.exception
     assert any("每 90 天更换一次" in m.value for m in at.markdown)
-    reference = next(b for b in at.button if b.label.startswith("[1]"))
-    assert "第 6 页（印刷页 4）" in reference.label and "2.1 密码策略" in reference.label
+    reference = next(b for b in at.button if plain(b.label).startswith("[1]"))
+    assert "第 6 页（印刷页 4）" in plain(reference.label)
+    assert "2.1 密码策略" in plain(reference.label)
     reference.click().run()
     assert len(at.get("image")) == 1, "the cited page is shown as a picture"
     assert len(at.get("download_button")) == 1, "the original file can be downloaded"
-    assert any("2.1 密码策略" in c.value for c in at.caption)
+    assert any("2.1 密码策略" in plain(c.value) for c in at.caption)
     assert {"login", "answered"} <= {r["event"] for r in AuditLog(portal / "audit").recent()}
 
 
@@ -232,13 +238,13 @@ def test_another_department_never_sees_the_manual_even_quoting_it(portal: Path) 
     bob = _login("bob", "bob-demo")  # finance: the manual is in engineering
     bob.chat_input[0].set_value("密码长度至少 12 位，每 90 天更换一次。").run()
     assert not bob.exception
-    assert not [b for b in bob.button if b.label.startswith("[")]
+    assert not [b for b in bob.button if plain(b.label).startswith("[")]
     assert not bob.get("image") and not bob.get("download_button")
     assert [i.value for i in bob.info] == ["该问题暂未收录，请联系技术支持"]
 
 
 def test_answers_are_shown_as_text_not_markup() -> None:
-    from ui.portal.chat import as_text
+    from ui.portal.display import as_text
 
     shown = as_text("见 [1]。[点我](http://evil.example) <img src=x onerror=alert(1)> **粗**")
     assert "](http" not in shown and "<img" not in shown and "**" not in shown

@@ -152,3 +152,38 @@ def test_an_admin_uploads_a_manual_and_sees_the_report(portal_url: str, fixtures
         assert "guide.md · added · 1 pages" in report
         assert "encrypted.pdf · failed · the PDF is encrypted with a password" in report
         browser.close()
+
+
+def test_failed_logins_are_throttled_in_the_browser(portal_url: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        for _ in range(5):
+            _log_in(page, portal_url, "bob", "not-his-password")
+            page.get_by_text("Wrong user name or password.").wait_for(timeout=30_000)
+        _log_in(page, portal_url, "ＢＯＢ", "bob-demo")  # right password, another spelling
+        page.get_by_text("Too many failed logins: try again in").wait_for(timeout=30_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "portal-5-login-throttled.png")
+        browser.close()
+
+
+def test_markup_in_an_uploaded_file_is_shown_as_text(
+    portal_url: str, tmp_path: Path, fixtures: Path
+) -> None:
+    # A file name that Markdown would turn into an image and a link in the upload report.
+    planted = tmp_path / "![x](pixel.png) [click](javascript:alert(1)).md"
+    planted.write_bytes((fixtures / "planted" / "travel-markup.md").read_bytes())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _log_in(page, portal_url, "carol", "carol-demo")
+        page.get_by_text("Admin", exact=True).click()
+        page.get_by_role("tab", name="Upload manuals").wait_for(timeout=30_000)
+        page.locator('input[type="file"]').set_input_files([str(planted)])
+        page.get_by_role("button", name="Ingest").click()
+        page.get_by_text("All files ingested").wait_for(timeout=120_000)
+        report = page.locator('[data-testid="stAlert"]').last
+        assert planted.name in report.inner_text()  # all of it, as written
+        assert report.locator("a, img").count() == 0
+        browser.close()

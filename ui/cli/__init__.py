@@ -10,6 +10,7 @@ from pagewise.settings import Settings, load_settings
 from ui.cli.answering import ask, evaluate
 from ui.cli.errors import friendly_errors
 from ui.cli.library import documents, ingest, search
+from ui.cli.logins import logins
 from ui.cli.operations import audit, serve_llm, ui
 from ui.components import configure_logging
 
@@ -31,5 +32,5 @@ def _settings() -> Settings:
     return settings
 
 
-for command in (ingest, search, documents, ask, evaluate, ui, audit, serve_llm):
+for command in (ingest, search, documents, ask, evaluate, ui, audit, logins, serve_llm):
     main.add_command(command)

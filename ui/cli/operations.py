@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import ssl
@@ -33,7 +34,7 @@ def ui(settings: Settings, host: str | None, port: int | None) -> None:
     LdapAuthenticator.from_settings(settings)
     host, port = host or settings.ui_host, port or settings.ui_port
     tls = portal_tls(settings)
-    command = portal_command(host, port, tls)
+    command = portal_command(host, port, tls, settings.upload_max_mb)
     click.echo(f"Pagewise portal on {'https' if tls else 'http'}://{host}:{port}")
     if (note := plain_http_note(host, tls)) is not None:
         click.echo(note, err=True)
@@ -73,7 +74,9 @@ def plain_http_note(host: str, tls: tuple[Path, Path] | None) -> str | None:
     )
 
 
-def portal_command(host: str, port: int, tls: tuple[Path, Path] | None) -> list[str]:
+def portal_command(
+    host: str, port: int, tls: tuple[Path, Path] | None, upload_max_mb: float = 50
+) -> list[str]:
     """The `streamlit run` command line of the portal; HTTPS when ``tls`` is (cert, key)."""
     command = [
         sys.executable,
@@ -95,6 +98,9 @@ def portal_command(host: str, port: int, tls: tuple[Path, Path] | None) -> list[
         "true",
         "--server.enableCORS",
         "true",
+        # The browser refuses larger files before sending them; the portal checks again.
+        "--server.maxUploadSize",
+        str(max(1, math.ceil(upload_max_mb))),
     ]
     if tls is not None:
         # Streamlit then also marks its XSRF and session cookies Secure.

@@ -3,72 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
+import math
 from pathlib import Path
 
 import streamlit as st
 
-from ingest.pipeline import FileReport
-from ingest.readers import SUPPORTED_SUFFIXES
+from ui.portal.display import as_text
 from ui.portal.services import Services
+from ui.portal.upload import show_upload
 
 
 def show_admin(services: Services, admin: str) -> None:
-    upload, documents, audit = st.tabs(["Upload manuals", "Documents", "Audit log"])
+    upload, documents, logins, audit = st.tabs(
+        ["Upload manuals", "Documents", "Failed logins", "Audit log"]
+    )
     with upload:
-        _upload(services, admin)
+        show_upload(services, admin)
     with documents:
         _documents(services, admin)
+    with logins:
+        _logins(services, admin)
     with audit:
         _audit(services)
-
-
-def _upload(services: Services, admin: str) -> None:
-    collection = st.text_input("Collection", value=services.settings.collection)
-    files = st.file_uploader(
-        "Manuals (PDF, DOCX, PPTX, XLSX, Markdown, text)",
-        type=sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES),
-        accept_multiple_files=True,
-    )
-    if not st.button("Ingest", disabled=not files or not collection):
-        return
-    if not re.fullmatch(r"[\w.-]{1,64}", collection):
-        st.error("A collection name uses letters, digits, '.', '_' or '-' (up to 64).")
-        return
-    folder = services.settings.data_dir / "manuals" / collection
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for upload in files or []:
-        path = folder / Path(upload.name).name  # never a path the browser chose
-        path.write_bytes(upload.getvalue())
-        paths.append(path)
-    bar = st.progress(0.0, text="Ingesting…")
-    reports: list[FileReport] = []
-
-    def on_file(report: FileReport) -> None:
-        reports.append(report)
-        bar.progress(len(reports) / len(paths), text=f"{len(reports)}/{len(paths)}: {report.path}")
-
-    summary = services.components.ingestor().ingest(paths, collection, on_file=on_file)
-    bar.progress(1.0, text=f"Done in {summary.seconds:.1f} s")
-    services.audit.record(
-        "ingest",
-        admin,
-        collection=collection,
-        files=[f"{Path(r.path).name}: {r.status}" for r in reports],
-    )
-    # One line a file: a short report that people read and copy from, not a grid to sort.
-    lines = []
-    for r in reports:
-        detail = r.reason or "; ".join(r.warnings)
-        counts = f"{r.pages} pages, {r.chunks} chunks" if r.status != "failed" else ""
-        lines.append(" · ".join(p for p in (Path(r.path).name, r.status, counts, detail) if p))
-    report = "\n".join(f"- {html.escape(line)}" for line in lines)
-    if summary.failed:
-        st.warning(f"Some files were skipped:\n\n{report}")
-    else:
-        st.success(f"All files ingested:\n\n{report}")
 
 
 def _documents(services: Services, admin: str) -> None:
@@ -80,7 +36,7 @@ def _documents(services: Services, admin: str) -> None:
         [
             {
                 "collection": r.collection,
-                "title": r.title,
+                "title": services.sensitive.redact(r.title),  # a table shows text as text
                 "file": Path(r.path).name,
                 "pages": r.pages,
                 "chunks": r.chunks,
@@ -96,7 +52,33 @@ def _documents(services: Services, admin: str) -> None:
         record = names[choice]
         services.components.ingestor().delete(record.doc_id)
         services.audit.record("delete", admin, doc=record.path, collection=record.collection)
-        st.success(f"Deleted {choice}.")
+        st.success(as_text(f"Deleted {choice}."))
+        st.rerun()
+
+
+def _logins(services: Services, admin: str) -> None:
+    """User names and addresses with failed logins; a locked one can be cleared."""
+    locks = services.logins.locks()
+    if not locks:
+        st.info("No failed logins in the last minutes.")
+        return
+    st.dataframe(
+        [
+            {
+                # The directory's name, or what was typed, masked (it may be a password).
+                "name or address": lock.label,
+                "failures": lock.failures,
+                "last failure": dt.datetime.fromtimestamp(lock.last_failure).strftime("%H:%M:%S"),
+                "locked for": f"{math.ceil(lock.retry_after)} s" if lock.retry_after else "",
+            }
+            for lock in locks
+        ],
+        hide_index=True,
+    )
+    labels = {lock.label: lock for lock in locks}
+    choice = st.selectbox("Clear the failed logins of", ["—", *labels])
+    if choice != "—" and st.button("Clear"):
+        services.logins.clear(labels[choice].key, admin)  # audited there
         st.rerun()
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from assistant.answer import Answer, User
 from assistant.prompt import Turn
 from pagewise.errors import PagewiseError
 from pagewise.ratelimit import RateLimitedError
+from ui.portal.display import as_text, one_line, shown
 from ui.portal.pages import render_page
 from ui.portal.services import Services
 
@@ -65,7 +64,7 @@ def _answer(
                     status.caption(_STAGES.get(event.text, ""))
                 elif event.kind == "token":
                     status.empty()
-                    body.markdown(as_text(event.text))
+                    body.markdown(shown(event.text, services.sensitive))
                 elif event.answer is not None:
                     final.append(event.answer)
     except RateLimitedError as exc:
@@ -73,7 +72,7 @@ def _answer(
         return None
     except PagewiseError as exc:
         log.exception("answering failed")
-        st.error(f"Sorry, no answer right now: {exc}")
+        st.error(as_text(f"Sorry, no answer right now: {exc}"))
         return None
     answer = final[0]
     if answer.audit_id is None:
@@ -85,24 +84,17 @@ _STAGES = {
     "writing": "Writing the answer from the pages found…",
     "checking": "Checking every sentence against its page…",
 }
-_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<:/])")
-
-
-def as_text(answer: str) -> str:
-    """Markdown that shows ``answer`` as written: no HTML, no link to follow, no formatting.
-
-    A manual (or a model) can contain HTML, links or markdown; the page shows them as text.
-    """
-    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", html.escape(answer, quote=False))
-    return escaped.replace("\n", "  \n")
 
 
 def _show_answer(services: Services, user: User, exchange: Exchange, index: int) -> None:
     answer = exchange.answer
+    # The assistant redacted the answer, its references and passages; redacting again here
+    # costs little and covers anything a later change forgets.
+    sensitive = services.sensitive
     if answer.refused:
-        st.info(answer.answer)
+        st.info(shown(answer.answer, sensitive))
     else:
-        st.markdown(as_text(answer.answer))
+        st.markdown(shown(answer.answer, sensitive))
     if answer.removed:
         # Only the count: the removed text is unsupported by definition, so it is not shown.
         st.caption(
@@ -110,31 +102,31 @@ def _show_answer(services: Services, user: User, exchange: Exchange, index: int)
             " pages do not support them."
         )
     for citation in answer.citations:
-        if st.button(
-            f"[{citation.n}] {citation.label} — {citation.doc}", key=f"cite-{index}-{citation.n}"
-        ):
+        text = f"[{citation.n}] {citation.label} — {citation.doc}"
+        if st.button(one_line(text, sensitive), key=f"cite-{index}-{citation.n}"):
             st.session_state["source"] = (index, citation.n)
     source = st.session_state.get("source")
     if source and source[0] == index:
-        _show_source(exchange, source[1])
+        _show_source(services, exchange, source[1])
     _feedback(services, user, exchange, index)
 
 
-def _show_source(exchange: Exchange, n: int) -> None:
+def _show_source(services: Services, exchange: Exchange, n: int) -> None:
     citation = next(c for c in exchange.answer.citations if c.n == n)
     passage = next(p for p in exchange.answer.passages if p.chunk_id == citation.chunk_id)
+    sensitive = services.sensitive
     with st.container(border=True):
-        st.caption(f"Source [{n}]: {citation.label} — {citation.doc}")
-        st.text(passage.text)
+        st.caption(one_line(f"Source [{n}]: {citation.label} — {citation.doc}", sensitive))
+        st.text(sensitive.redact(passage.text))  # st.text renders no Markdown
         path = Path(passage.path)
         if path.suffix.lower() == ".pdf" and path.is_file():
             for page in range(passage.page, passage.page_end + 1):
-                st.image(
-                    render_page(path, page, passage.text), caption=f"{citation.doc}, page {page}"
-                )
+                # Listed words on the page's picture are blacked out like those in its text.
+                picture = render_page(path, page, passage.text, sensitive.find)
+                st.image(picture, caption=f"Page {page}")
         if path.is_file():
             st.download_button(
-                f"Download {citation.doc}",
+                one_line(f"Download {citation.doc}", sensitive),
                 path.read_bytes(),
                 file_name=path.name,
                 key=f"dl-{exchange.record_id}-{n}",

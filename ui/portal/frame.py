@@ -15,6 +15,7 @@ from pagewise.settings import load_settings
 from ui.components import configure_logging
 from ui.portal.admin import show_admin
 from ui.portal.chat import show_chat
+from ui.portal.display import as_text
 from ui.portal.services import Services, make_services
 
 log = logging.getLogger(__name__)
@@ -32,21 +33,23 @@ def main() -> None:
     try:
         app = services()
     except PagewiseError as exc:
-        st.error(f"Pagewise cannot start: {exc}")
+        st.error(as_text(f"Pagewise cannot start: {exc}"))
         return
     identity = _current_identity(app)
+    client = client_address(
+        getattr(st.context, "ip_address", None),
+        st.context.headers.get_all("X-Forwarded-For"),
+        app.settings.ui_trusted_proxies,
+    )
     if identity is None:
-        _login(app)
+        _login(app, client)
         return
+    # identity.username is the directory's own name, however the user typed it.
     user = User(
         identity.username,
         identity.groups,
         app.access.collections_for(identity.groups, identity.is_admin),
-        client=client_address(
-            getattr(st.context, "ip_address", None),
-            st.context.headers.get_all("X-Forwarded-For"),
-            app.settings.ui_trusted_proxies,
-        ),
+        client=client,
     )
     page = _sidebar(app, identity, user)
     if page == "Admin" and identity.is_admin:
@@ -68,6 +71,8 @@ def client_address(
     it saw, so the last hop that is not a trusted proxy is the browser: anything before it was
     written by the browser itself and may be forged. The header of any other peer is ignored.
     """
+    if not isinstance(peer, str):
+        peer = None  # a session without a network connection (AppTest) has no address
     hop = peer or "127.0.0.1"  # Streamlit reports no address for loopback connections
     if hop not in trusted_proxies:
         return peer
@@ -91,7 +96,7 @@ def _current_identity(app: Services) -> Identity | None:
     return identity
 
 
-def _login(app: Services) -> None:
+def _login(app: Services, client: str | None) -> None:
     st.title("Pagewise")
     st.caption("Answers from our manuals, with the page they came from.")
     # clear_on_submit: the password widget's value is not kept in the session after the bind.
@@ -102,13 +107,17 @@ def _login(app: Services) -> None:
     if not submitted:
         return
     try:
-        identity = app.authenticator.authenticate(username, password)
+        # Throttled per user name and address; logins, failures and refusals are audited
+        # there, with the typed name masked.
+        identity = app.logins.login(username, password, client)
     except AuthError as exc:
-        log.warning("login failed for %r: %s", username, exc)
-        app.audit.record("login_failed", username, reason=type(exc).__name__)
+        log.warning("login refused: %s", exc)
         st.error(exc.public_message)
         return
-    app.audit.record("login", identity.username, groups=list(identity.groups))
+    except PagewiseError:
+        log.exception("login failed")  # the throttle's database or the audit log
+        st.error("Login is unavailable right now. Try again in a minute.")
+        return
     st.session_state["identity"] = identity
     st.session_state["last_seen"] = time.time()
     st.rerun()
@@ -116,11 +125,12 @@ def _login(app: Services) -> None:
 
 def _sidebar(app: Services, identity: Identity, user: User) -> str:
     with st.sidebar:
-        st.markdown(f"**{identity.display_name or identity.username}**")
+        # The directory's attributes and the policy's names are shown as text, like documents.
+        st.markdown(f"**{as_text(identity.display_name or identity.username)}**")
         if user.collections is None:
             st.caption("Administrator: all collections")
         else:
-            st.caption("Collections: " + (", ".join(user.collections) or "none"))
+            st.caption(as_text("Collections: " + (", ".join(user.collections) or "none")))
         page = st.radio("Page", ["Ask", "Admin"] if identity.is_admin else ["Ask"])
         if st.button("Log out"):
             _logout(app, "logout")
