@@ -209,6 +209,32 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="A portal session idle this long must log in again."
     )
 
+    # Audit log (relative paths: from the working directory, where pagewise.toml is)
+    audit_key_file: Path = Field(
+        default=Path("audit.key"),
+        description="The secret that signs every audit record (HMAC-SHA256); made, mode 0600,"
+        " on first use. Keep it outside the data dir and back it up: the log verifies only"
+        " with it.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=Path("audit-checkpoint.jsonl"),
+        description="Outside the data dir: the audit chain's head (seq and hash) is appended"
+        " here, and `pagewise audit verify` checks that the log still holds it. Unset: none.",
+    )
+    audit_syslog: str | None = Field(
+        default=None,
+        description="Also send each checkpoint to the system log: /dev/log, or HOST:PORT of a"
+        " syslog server (UDP).",
+    )
+    audit_checkpoint_records: int = Field(
+        default=20, ge=1, description="A checkpoint at least every this many records."
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A record is in a checkpoint at most this long after it is written.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
