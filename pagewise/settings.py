@@ -209,6 +209,30 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="A portal session idle this long must log in again."
     )
 
+    # Limits per ingested file (hostile or runaway files are reported, the batch goes on)
+    max_file_mb: float = Field(default=100.0, gt=0, description="Largest file ingested, in MB.")
+    max_pages: int = Field(
+        default=2000, ge=1, description="Most pages (slides, sheets) of one file."
+    )
+    max_unzipped_mb: float = Field(
+        default=300.0,
+        gt=0,
+        description="DOCX, PPTX, XLSX: most MB their zip may expand to (checked before parsing).",
+    )
+    max_zip_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description="DOCX, PPTX, XLSX: a part over 1 MB compressed more than this (N:1) is a"
+        " zip bomb.",
+    )
+    max_zip_entries: int = Field(default=10_000, ge=1, description="Most parts in one zip.")
+    parse_timeout: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds one file may take to read (OCR included); then its reader is"
+        " stopped and the file reported.",
+    )
+
     # Audit log (relative paths: from the working directory, where pagewise.toml is)
     audit_key_file: Path = Field(
         default=Path("audit.key"),

@@ -12,6 +12,7 @@ from assistant.answer import AnswerOptions, Assistant
 from assistant.guards import Guards, RelevanceGate
 from assistant.llm import LLM
 from assistant.retrieval import Retriever
+from ingest.limits import FileLimits
 from ingest.pipeline import Ingestor
 from pagewise.audit.checkpoint import Checkpoints
 from pagewise.audit.key import load_key
@@ -43,6 +44,8 @@ class Components:
             chunk_overlap=self.settings.chunk_overlap,
             batch_size=self.settings.embed_batch_size,
             ocr=self.settings.ocr,
+            limits=FileLimits.from_settings(self.settings),
+            worker_log=self.settings.log_dir / "ingest-worker.log",
         )
 
     def retriever(self) -> Retriever:
