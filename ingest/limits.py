@@ -31,7 +31,7 @@ class FileLimits:
     max_unzipped_bytes: int = 300 * MB
     max_zip_ratio: float = 100.0
     max_zip_entries: int = 10_000
-    parse_timeout: float = 300.0  # seconds
+    parse_timeout: float = 600.0  # seconds
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileLimits:
