@@ -110,17 +110,18 @@ class ParseWorker:
         """The next line from the child; b"" if it died, None at the deadline."""
         assert self._process is not None and self._process.stdout is not None
         fd = self._process.stdout.fileno()
+        chunks = [self._buffer]
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
+            while b"\n" not in chunks[-1]:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
                     return None
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     return b""
-                self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
+                chunks.append(chunk)
+        line, _, self._buffer = b"".join(chunks).partition(b"\n")
         return line
 
     def _died(self) -> DocumentError:

@@ -249,4 +249,9 @@ def test_the_cli_checks_the_checkpoint_file_and_a_head_given_by_hand(tmp_path: P
 
     result = _cli("--head", "4-abc", cwd=tmp_path)
     assert result.returncode == 3 and "is not SEQ:HASH" in result.stderr
+    (tmp_path / "audit.key").unlink()
+    result = _cli(cwd=tmp_path)
+    assert (
+        result.returncode == 3 and "needs its key (audit_key_file); there is none" in result.stderr
+    )
     assert "Traceback" not in result.stderr

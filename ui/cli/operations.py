@@ -13,6 +13,7 @@ from pagewise.audit.checkpoint import parse_head
 from pagewise.audit.export import day_range, export, write_export
 from pagewise.audit.key import load_key
 from pagewise.audit.verify import verify
+from pagewise.errors import ConfigError
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
 from ui.components import audit_checkpoints
@@ -71,7 +72,10 @@ def audit_verify(settings: Settings, given: tuple[str, ...]) -> None:
     key_file = settings.audit_key_file
     # No key yet and no log yet: nothing to check, and verify must not make a key.
     key = load_key(key_file, create=False) if key_file.exists() else None
-    report = verify(folder, key, heads)
+    try:
+        report = verify(folder, key, heads)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}; there is none at {key_file.resolve()}") from None
     if not report.ok:
         click.echo(report.message, err=True)
         sys.exit(1)
