@@ -107,6 +107,10 @@ def test_hundreds_of_damaged_files_are_each_ingested_or_reported_and_the_index_s
         f"\nfuzzed {len(files)} files in {seconds:.1f} s: {summary.count('added')} ingested,"
         f" {summary.count('failed')} reported; slowest {max(took.values()):.2f} s"
     )
+    kinds = Counter((Path(f.path).suffix, f.status) for f in summary.files)
+    print(
+        "  " + ", ".join(f"{suffix} {status} {n}" for (suffix, status), n in sorted(kinds.items()))
+    )
     for reason, count in reasons.most_common():
         print(f"  {count:4d}  {reason}")
     components.close()
