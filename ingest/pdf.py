@@ -34,10 +34,14 @@ _FOLIO_PATTERNS = [
 _MIN_CHARS_FOR_TEXT_LAYER = 20
 
 
-def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
+def read_pdf(path: Path, ocr: str = "auto", max_pages: int | None = None) -> ParsedDocument:
     """``ocr``: "auto" reads pages without a usable text layer from their picture, "always"
-    reads every page so, "off" never does."""
+    reads every page so, "off" never does. More than ``max_pages`` pages: refused unread."""
     reader = _open(path)
+    if max_pages is not None and len(reader.pages) > max_pages:
+        raise DocumentError(
+            f"the PDF has {len(reader.pages)} pages, over the limit of {max_pages} (max_pages)"
+        )
     try:
         read = [_page_text(reader, i) for i in range(len(reader.pages))]
         texts, types = [text for text, _ in read], [kind for _, kind in read]

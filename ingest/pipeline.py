@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_blocks
+from ingest.limits import FileLimits
 from ingest.model import Chunk, ParsedDocument
-from ingest.readers import SUPPORTED_SUFFIXES, read_document, unsupported_reason
+from ingest.readers import SUPPORTED_SUFFIXES, unsupported_reason
+from ingest.worker import ParseWorker
 from pagewise.catalog import Catalog, DocumentRecord
 from pagewise.embedder import Embedder
 from pagewise.errors import DocumentError
@@ -71,7 +73,8 @@ Progress = Callable[[FileReport], None]
 
 
 class Ingestor:
-    """Ingests files into one store; all collaborators are passed in."""
+    """Ingests files into one store; all collaborators are passed in. Each file is read in a
+    child process under ``limits`` (:mod:`ingest.worker`), one child per batch."""
 
     def __init__(
         self,
@@ -82,6 +85,8 @@ class Ingestor:
         chunk_overlap: int = 30,
         batch_size: int = 32,
         ocr: str = "auto",
+        limits: FileLimits | None = None,
+        worker_log: Path | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -90,6 +95,7 @@ class Ingestor:
         self.chunk_overlap = chunk_overlap
         self.batch_size = batch_size
         self.ocr = ocr
+        self.worker = ParseWorker(limits or FileLimits(), ocr, worker_log)
         self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
         if ocr != "auto":  # documents read before OCR settings existed were read as "auto"
             self.signature += f"|ocr={ocr}"
@@ -119,11 +125,14 @@ class Ingestor:
             summary.files.append(report)
             if on_file:
                 on_file(report)
-        for path in files:
-            report = self.ingest_file(path, collection)
-            summary.files.append(report)
-            if on_file:
-                on_file(report)
+        try:
+            for path in files:
+                report = self.ingest_file(path, collection)
+                summary.files.append(report)
+                if on_file:
+                    on_file(report)
+        finally:
+            self.worker.close()  # no reader process outlives its batch
         if prune:
             for report in self.prune(collection):
                 summary.files.append(report)
@@ -148,7 +157,7 @@ class Ingestor:
         ):
             return FileReport(shown, "unchanged", existing.pages, existing.chunks)
         try:
-            parsed = read_document(path, self.ocr)
+            parsed = self.worker.read(path)
             chunks = chunk_blocks(
                 parsed.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
             )

@@ -15,11 +15,12 @@ from pagewise.errors import DocumentError
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".pptx", ".xlsx", ".md", ".markdown", ".txt"}
 
 
-def read_document(path: Path, ocr: str = "auto") -> ParsedDocument:
-    """``ocr`` (auto, always, off): whether PDF pages are read from their picture."""
+def read_document(path: Path, ocr: str = "auto", max_pages: int | None = None) -> ParsedDocument:
+    """``ocr`` (auto, always, off): whether PDF pages are read from their picture; a PDF with
+    more than ``max_pages`` pages is refused before its pages are read."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return read_pdf(path, ocr)
+        return read_pdf(path, ocr, max_pages)
     if suffix == ".docx":
         return read_docx(path)
     if suffix == ".pptx":

@@ -233,6 +233,56 @@ class Settings(BaseSettings):
         " one is refused before anything is written.",
     )
 
+    # Limits per ingested file (hostile or runaway files are reported, the batch goes on)
+    max_file_mb: float = Field(default=100.0, gt=0, description="Largest file ingested, in MB.")
+    max_pages: int = Field(
+        default=2000, ge=1, description="Most pages (slides, sheets) of one file."
+    )
+    max_unzipped_mb: float = Field(
+        default=300.0,
+        gt=0,
+        description="DOCX, PPTX, XLSX: most MB their zip may expand to (checked before parsing).",
+    )
+    max_zip_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description="DOCX, PPTX, XLSX: a part over 1 MB compressed more than this (N:1) is a"
+        " zip bomb.",
+    )
+    max_zip_entries: int = Field(default=10_000, ge=1, description="Most parts in one zip.")
+    parse_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one file may take to read (OCR included: about 150 scanned pages"
+        " on 2 cores); then its reader is stopped and the file reported.",
+    )
+
+    # Audit log (relative paths: from the working directory, where pagewise.toml is)
+    audit_key_file: Path = Field(
+        default=Path("audit.key"),
+        description="The secret that signs every audit record (HMAC-SHA256); made, mode 0600,"
+        " on first use. Keep it outside the data dir and back it up: the log verifies only"
+        " with it.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=Path("audit-checkpoint.jsonl"),
+        description="Outside the data dir: the audit chain's head (seq and hash) is appended"
+        " here, and `pagewise audit verify` checks that the log still holds it. Unset: none.",
+    )
+    audit_syslog: str | None = Field(
+        default=None,
+        description="Also send each checkpoint to the system log: /dev/log, or HOST:PORT of a"
+        " syslog server (UDP).",
+    )
+    audit_checkpoint_records: int = Field(
+        default=20, ge=1, description="A checkpoint at least every this many records."
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A record is in a checkpoint at most this long after it is written.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

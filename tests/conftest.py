@@ -54,6 +54,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         if name.startswith("PAGEWISE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PAGEWISE_CONFIG", str(tmp_path / "absent.toml"))
+    # The audit key and checkpoint default to the working directory: never the checkout's.
+    monkeypatch.setenv("PAGEWISE_AUDIT_KEY_FILE", str(tmp_path / "secrets" / "audit.key"))
+    monkeypatch.setenv("PAGEWISE_AUDIT_CHECKPOINT_FILE", str(tmp_path / "audit-checkpoint.jsonl"))
 
 
 @pytest.fixture

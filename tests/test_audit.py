@@ -12,21 +12,29 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pagewise.audit.chain import GENESIS, chain_files
 from pagewise.audit.export import export, write_csv
 from pagewise.audit.log import AuditLog
-from pagewise.audit.masking import load_audit_policy
+from pagewise.audit.masking import Mask, load_audit_policy
 from pagewise.audit.verify import verify
 from pagewise.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _fill(folder: Path, count: int, **log_args: object) -> AuditLog:
-    audit = AuditLog(folder, **log_args)  # type: ignore[arg-type]
+KEY = bytes(range(32))
+
+
+def _log(folder: Path, *masks: Mask, **log_args: Any) -> AuditLog:
+    return AuditLog(folder, masks, key=KEY, **log_args)
+
+
+def _fill(folder: Path, count: int, **log_args: Any) -> AuditLog:
+    audit = _log(folder, **log_args)
     for n in range(count):
         audit.record("answer", "alice", question=f"q{n}", answer=f"a{n}", latency_ms=n)
     return audit
@@ -44,7 +52,7 @@ def test_records_form_a_chain_that_verifies(tmp_path: Path) -> None:
     assert rows[0]["id"] == record_id and [r["seq"] for r in rows] == [6, 5, 4, 3, 2, 1]
     assert rows[-1]["prev"] == GENESIS
     assert all(newer["prev"] == older["hash"] for newer, older in itertools.pairwise(rows))
-    report = verify(tmp_path)
+    report = verify(tmp_path, KEY)
     assert report.ok and report.records == 6 and report.files == 1
     assert report.message.startswith("audit log intact: 6 records in 1 files")
 
@@ -53,7 +61,7 @@ def test_a_new_log_continues_the_chain_of_the_files_on_disk(tmp_path: Path) -> N
     _fill(tmp_path, 3)
     _fill(tmp_path, 2)  # another process's AuditLog, or the portal after a restart
     assert [r["seq"] for r in AuditLog(tmp_path).recent(10)] == [5, 4, 3, 2, 1]
-    assert verify(tmp_path).ok
+    assert verify(tmp_path, KEY).ok
 
 
 def test_an_edited_field_is_found(tmp_path: Path) -> None:
@@ -61,22 +69,22 @@ def test_an_edited_field_is_found(tmp_path: Path) -> None:
     path, lines = _lines(tmp_path)
     lines[2] = lines[2].replace('"answer":"a2"', '"answer":"something else"')
     path.write_text("".join(lines), encoding="utf-8")
-    problem = verify(tmp_path).problem
+    problem = verify(tmp_path, KEY).problem
     assert problem is not None and (problem.file, problem.line, problem.seq) == (path.name, 3, 3)
     assert problem.what.startswith("edited")
 
 
-def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
+def test_an_edit_signed_again_with_the_key_breaks_the_next_link(tmp_path: Path) -> None:
     from pagewise.audit.chain import canonical, record_hash
 
     _fill(tmp_path, 5)
     path, lines = _lines(tmp_path)
     record = json.loads(lines[1])
     record["answer"] = "forged"
-    record["hash"] = record_hash(record)
+    record["hash"] = record_hash(record, KEY)
     lines[1] = canonical(record).decode() + "\n"
     path.write_text("".join(lines), encoding="utf-8")
-    problem = verify(tmp_path).problem
+    problem = verify(tmp_path, KEY).problem
     assert problem is not None and (problem.line, problem.seq) == (3, 3)
     assert "prev does not match" in problem.what
 
@@ -86,7 +94,7 @@ def test_a_deleted_line_is_found(tmp_path: Path) -> None:
     path, lines = _lines(tmp_path)
     del lines[1]
     path.write_text("".join(lines), encoding="utf-8")
-    report = verify(tmp_path)
+    report = verify(tmp_path, KEY)
     assert report.problem is not None and (report.problem.line, report.problem.seq) == (2, 3)
     assert report.problem.what.startswith("deleted: expected seq 2")
     assert "line 2 (seq 3): deleted" in report.message
@@ -97,7 +105,7 @@ def test_two_swapped_lines_are_found(tmp_path: Path) -> None:
     path, lines = _lines(tmp_path)
     lines[1], lines[2] = lines[2], lines[1]
     path.write_text("".join(lines), encoding="utf-8")
-    problem = verify(tmp_path).problem
+    problem = verify(tmp_path, KEY).problem
     assert problem is not None and (problem.line, problem.seq) == (2, 3)
     assert problem.what.startswith("reordered: expected seq 2") and "line 3" in problem.what
 
@@ -106,24 +114,24 @@ def test_a_truncated_last_line_is_found_and_the_next_record_still_chains(tmp_pat
     audit = _fill(tmp_path, 5)
     path, lines = _lines(tmp_path)
     path.write_text("".join(lines[:-1]) + lines[-1][:40], encoding="utf-8")
-    problem = verify(tmp_path).problem
+    problem = verify(tmp_path, KEY).problem
     assert problem is not None and problem.line == 5 and problem.what.startswith("truncated")
     # A crash mid-write must not stop the portal: the next record starts on a line of its own.
-    AuditLog(tmp_path).record("login", "bob")
+    _log(tmp_path).record("login", "bob")
     assert AuditLog(tmp_path).recent(1)[0]["seq"] == 5
     assert audit.recent(2)[1]["seq"] == 4  # the cut line is left out, not shown as garbage
-    problem = verify(tmp_path).problem
+    problem = verify(tmp_path, KEY).problem
     assert problem is not None and problem.line == 5 and problem.what.startswith("not valid JSON")
 
 
 def _write_many(folder: str, worker: int, count: int) -> None:
-    audit = AuditLog(Path(folder))
+    audit = _log(Path(folder))
     for n in range(count):
         audit.record("answer", f"p{worker}", question=f"p{worker}-{n}", answer="x" * 300)
 
 
 def test_threads_and_processes_append_without_losing_or_mixing_records(tmp_path: Path) -> None:
-    audit = AuditLog(tmp_path)
+    audit = _log(tmp_path)
 
     def threaded(worker: int) -> None:
         for n in range(25):
@@ -141,7 +149,7 @@ def test_threads_and_processes_append_without_losing_or_mixing_records(tmp_path:
     for process in processes:
         process.join(120)
         assert process.exitcode == 0
-    report = verify(tmp_path)
+    report = verify(tmp_path, KEY)
     assert report.ok, report.message
     rows = list(export(tmp_path))
     assert [r["seq"] for r in rows] == list(range(1, 601))
@@ -154,12 +162,12 @@ def test_rotation_by_size_keeps_every_record_and_the_chain(tmp_path: Path) -> No
     files = chain_files(tmp_path)
     assert len(files) > 5 and all(f.stat().st_size <= 2000 for f in files)
     assert [f.name[-9:] for f in files[:2]] == ["001.jsonl", "002.jsonl"]
-    report = verify(tmp_path)
+    report = verify(tmp_path, KEY)
     assert report.ok and report.records == 40 and report.files == len(files)
     assert [r["seq"] for r in audit.recent(100)] == list(range(40, 0, -1))
     # A file deleted from the middle is a gap in the chain.
     files[2].unlink()
-    problem = verify(tmp_path).problem
+    problem = verify(tmp_path, KEY).problem
     assert problem is not None and problem.file == files[3].name and "deleted" in problem.what
 
 
@@ -167,13 +175,13 @@ def test_a_legacy_audit_jsonl_is_read_as_the_oldest_records(tmp_path: Path) -> N
     (tmp_path / "audit.jsonl").write_text('{"time": 1.0, "event": "login", "user": "old"}\n')
     audit = _fill(tmp_path, 2)
     assert [r["user"] for r in audit.recent(5)] == ["alice", "alice", "old"]
-    report = verify(tmp_path)
+    report = verify(tmp_path, KEY)
     assert report.ok and report.records == 2 and report.legacy_records == 1
 
 
 def test_phone_and_id_numbers_are_masked_before_writing(tmp_path: Path) -> None:
     policy = load_audit_policy(REPO / "policies")
-    audit = AuditLog(tmp_path, policy.masks)
+    audit = _log(tmp_path, *policy.masks)
     audit.record(
         "answer",
         "alice",
@@ -187,7 +195,7 @@ def test_phone_and_id_numbers_are_masked_before_writing(tmp_path: Path) -> None:
     row = audit.recent(1)[0]
     assert row["question"] == "我的手机138****5678，身份证110105********002X，怎么报销？"
     assert row["answer"] == "请联系 139****1111。"
-    assert verify(tmp_path).ok
+    assert verify(tmp_path, KEY).ok
 
 
 def test_custom_masks_and_bad_policies(tmp_path: Path) -> None:
@@ -197,7 +205,7 @@ def test_custom_masks_and_bad_policies(tmp_path: Path) -> None:
         + "\nreplacement = 'E-\\1****'\n"
     )
     masks = load_audit_policy(tmp_path).masks
-    audit = AuditLog(tmp_path / "log", masks)
+    audit = _log(tmp_path / "log", *masks)
     audit.record("answer", "alice", question="zhang.san@corp.cn E-123456 13812345678")
     assert audit.recent(1)[0]["question"] == "z***@corp.cn E-12**** 13812345678"
     (tmp_path / "audit.toml").write_text('mask = ["passport"]\n')
@@ -209,7 +217,7 @@ def test_custom_masks_and_bad_policies(tmp_path: Path) -> None:
 
 
 def test_csv_has_one_row_a_record_with_citations_and_feedback(tmp_path: Path) -> None:
-    audit = AuditLog(tmp_path)
+    audit = _log(tmp_path)
     ref = audit.record(
         "answer",
         "alice",
@@ -244,6 +252,8 @@ def _cli(*args: str, data: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_cli_verifies_and_exports(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    (tmp_path / "audit.key").write_text(KEY.hex())  # the default key file, in the working dir
+    (tmp_path / "audit.key").chmod(0o600)
     _fill(data / "audit", 3, max_bytes=600)
     files = len(chain_files(data / "audit"))  # record sizes vary with the time's digits
     assert files >= 2

@@ -12,6 +12,7 @@ from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
 from pagewise.audit.chain import chain_files
+from pagewise.audit.key import load_key
 from pagewise.audit.verify import verify
 from pagewise.embedder import Embedder
 from pagewise.ratelimit import RateLimitedError
@@ -88,5 +89,5 @@ def test_twenty_concurrent_users_get_exact_limits_and_an_intact_audit_chain(
         assert by_user[(name, "answered")] == LIMIT
         assert by_user[(name, "rate_limited")] == QUESTIONS_EACH - LIMIT
     assert {r["client"] for r in records} == {f"10.0.0.{n}" for n in range(USERS)}
-    report = verify(folder)
+    report = verify(folder, load_key(Settings().audit_key_file))
     assert report.ok and report.records == USERS * QUESTIONS_EACH, report.message

@@ -11,6 +11,7 @@ from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
 from assistant.llm import LLMError, Message
+from pagewise.audit.key import load_key
 from pagewise.audit.log import AuditLog
 from pagewise.audit.verify import verify
 from pagewise.embedder import Embedder
@@ -167,7 +168,7 @@ def test_every_question_writes_exactly_one_audit_record_with_its_outcome(
     limited = records[2]
     assert limited["limited_by"] == "user:alice" and limited["retry_after"] > 0
     assert limited["answer"].startswith("Too many questions: try again in")
-    assert verify(tmp_path / "data" / "audit").ok
+    assert verify(tmp_path / "data" / "audit", load_key(Settings().audit_key_file)).ok
 
 
 def test_an_llm_failure_is_audited_as_an_error_and_raised(

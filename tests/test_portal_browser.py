@@ -59,6 +59,8 @@ def portal_url(
         PAGEWISE_DATA_DIR=str(data),
         PAGEWISE_LDAP_URL=dev_directory.url,
         PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
+        PAGEWISE_AUDIT_KEY_FILE=str(data.parent / "audit.key"),
+        PAGEWISE_AUDIT_CHECKPOINT_FILE=str(data.parent / "audit-checkpoint.jsonl"),
     )
     log = (data / "portal.log").open("w")
     process = subprocess.Popen(

@@ -12,12 +12,15 @@ from assistant.answer import AnswerOptions, Assistant
 from assistant.guards import Guards, RelevanceGate
 from assistant.llm import LLM
 from assistant.retrieval import Retriever
+from ingest.limits import FileLimits
 from ingest.pipeline import Ingestor
+from pagewise.audit.checkpoint import Checkpoints
+from pagewise.audit.key import load_key
 from pagewise.audit.log import AuditLog
 from pagewise.audit.masking import load_audit_policy
 from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
-from pagewise.errors import ConfigError
+from pagewise.errors import ConfigError, PagewiseError
 from pagewise.policies import load_policies
 from pagewise.ratelimit import RateLimiter, load_rate_limits, rate_limit_db
 from pagewise.sensitive import load_sensitive_words
@@ -41,6 +44,8 @@ class Components:
             chunk_overlap=self.settings.chunk_overlap,
             batch_size=self.settings.embed_batch_size,
             ocr=self.settings.ocr,
+            limits=FileLimits.from_settings(self.settings),
+            worker_log=self.settings.log_dir / "ingest-worker.log",
         )
 
     def retriever(self) -> Retriever:
@@ -51,7 +56,14 @@ class Components:
         """The audit log under the data dir, one per process: the assistant and the portal's
         logins and admin actions append to the same chain."""
         settings = self.settings
-        return AuditLog(settings.data_dir / "audit", load_audit_policy(settings.policies_dir).masks)
+        return AuditLog(
+            settings.data_dir / "audit",
+            load_audit_policy(settings.policies_dir).masks,
+            key=load_key(settings.audit_key_file, data_dir=settings.data_dir),
+            checkpoints=audit_checkpoints(settings),
+            checkpoint_records=settings.audit_checkpoint_records,
+            checkpoint_seconds=settings.audit_checkpoint_seconds,
+        )
 
     def assistant(
         self,
@@ -94,6 +106,11 @@ class Components:
         )
 
     def close(self) -> None:
+        if "audit_log" in self.__dict__:  # a short-lived command's last records, checkpointed
+            try:
+                self.audit_log.checkpoint()
+            except PagewiseError as exc:  # already told when its record failed
+                logging.getLogger(__name__).warning("no audit checkpoint at exit: %s", exc)
         self.catalog.close()
 
     def __enter__(self) -> Components:
@@ -101,6 +118,11 @@ class Components:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def audit_checkpoints(settings: Settings) -> Checkpoints:
+    """Where the audit chain's head is kept outside the data dir."""
+    return Checkpoints(settings.audit_checkpoint_file, settings.audit_syslog)
 
 
 def lora_adapter(settings: Settings, groups: Sequence[str]) -> str | None:

@@ -4,10 +4,14 @@ Events: logins (success and failure), questions with their answers and citations
 uploads and deletions.
 
 Every record carries ``seq`` (1, 2, …), ``prev`` (the ``hash`` of the record before it, 64 zeros
-for the first) and ``hash``: SHA-256 of the record's canonical JSON without ``hash``. Editing,
-deleting, reordering or cutting a line breaks the chain, and :func:`verify` names where.
-Removing whole records from the *end* cannot be seen from the log alone: keep the
-``seq``/``hash`` that ``pagewise audit verify`` prints somewhere else to detect that too.
+for the first), ``alg`` and ``kid`` (the key's id) and ``hash``: HMAC-SHA256, under the key in
+``audit_key_file`` (:mod:`pagewise.audit.key`), of the record's canonical JSON without ``hash``.
+Editing, deleting, reordering or cutting a line breaks the chain, and :func:`verify` names
+where; without the key nobody can re-sign the records after an edit. Records from before signing
+(no ``alg``: plain SHA-256) still verify, but none may follow a signed one. Removing whole records
+from the *end* leaves a whole chain: the writer copies the head to checkpoints outside the
+folder (:mod:`pagewise.audit.checkpoint`), verify checks them, and the writer refuses to
+continue a chain that went backwards.
 
 Files: ``audit-YYYYMMDD-NNN.jsonl`` (local date of the first record, NNN from 001). A new file
 starts when the day changes or the current one would pass ``max_bytes``; the chain runs on

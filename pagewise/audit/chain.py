@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -11,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 GENESIS = "0" * 64
+# A signed record names its algorithm and key; records without ``alg`` were written before
+# signing (plain SHA-256) and are still checked, but none may follow a signed one.
+SIGNED = "hmac-sha256"
 LEGACY_FILE = "audit.jsonl"
 FILE_NAME = re.compile(r"audit-(\d{8})-(\d{3,})\.jsonl")
 
@@ -21,9 +25,18 @@ def canonical(record: dict[str, Any]) -> bytes:
     )
 
 
-def record_hash(record: dict[str, Any]) -> str:
-    """SHA-256 of the record's canonical JSON, leaving out its own ``hash``."""
-    return hashlib.sha256(canonical({k: v for k, v in record.items() if k != "hash"})).hexdigest()
+def record_hash(record: dict[str, Any], key: bytes | None = None) -> str:
+    """HMAC-SHA256 with ``key`` (SHA-256 without) of the record's canonical JSON, leaving out
+    its own ``hash``: without the key nobody can write a record that verifies."""
+    body = canonical({k: v for k, v in record.items() if k != "hash"})
+    if key is None:
+        return hashlib.sha256(body).hexdigest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes) -> str:
+    """A short name of the key, stored in each record: tells "another key" from "edited"."""
+    return hmac.new(key, b"pagewise audit key id", hashlib.sha256).hexdigest()[:16]
 
 
 def chain_files(folder: Path) -> list[Path]:

@@ -54,7 +54,7 @@ CSV_COLUMNS = (
     "error",
     "other",
 )
-_CHAIN_ONLY = {"prev", "hash"}  # for verify, not for readers of a spreadsheet
+_CHAIN_ONLY = {"prev", "hash", "alg", "kid"}  # for verify, not for readers of a spreadsheet
 
 
 def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> int:

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import click
 
+from pagewise.audit.checkpoint import parse_head
 from pagewise.audit.export import day_range, export, write_export
+from pagewise.audit.key import load_key
 from pagewise.audit.verify import verify
 from pagewise.errors import ConfigError
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
+from ui.components import audit_checkpoints
 
 PORTAL_APP = Path(__file__).resolve().parent.parent / "portal" / "app.py"
 
@@ -114,11 +117,28 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--head",
+    "given",
+    metavar="SEQ:HASH",
+    multiple=True,
+    help="A seq and hash printed by an earlier verify (kept elsewhere): the log must still hold"
+    " that record. The checkpoint file (audit_checkpoint_file) is checked too.",
+)
 @click.pass_obj
 @friendly_errors
-def audit_verify(settings: Settings) -> None:
+def audit_verify(settings: Settings, given: tuple[str, ...]) -> None:
     """Check every record of the audit log; exit 1 and name the first break if one is found."""
-    report = verify(settings.data_dir / "audit")
+    folder = settings.data_dir / "audit"
+    heads = [parse_head(text) for text in given]
+    heads += audit_checkpoints(settings).heads(folder)
+    key_file = settings.audit_key_file
+    # No key yet and no log yet: nothing to check, and verify must not make a key.
+    key = load_key(key_file, create=False) if key_file.exists() else None
+    try:
+        report = verify(folder, key, heads)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}; there is none at {key_file.resolve()}") from None
     if not report.ok:
         click.echo(report.message, err=True)
         sys.exit(1)

@@ -1,0 +1,191 @@
+"""Reading files in a child process with a time limit: a hostile file can hang or crash its
+parser, never the batch.
+
+:class:`ParseWorker` keeps one child (``python -m ingest.worker``) for a batch and sends it one
+file at a time over a pipe (JSON lines). A file that takes longer than ``parse_timeout`` gets
+its child killed (with anything it started) and is reported; a child that dies (a crash in a
+C library, the kernel's OOM killer) is reported the same way; the next file gets a new child.
+The child prints nothing to the pipe but its replies: a library's own output goes to its
+stderr, which is the worker log. The same seam can later serve a pool of such children.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+import ingest
+from ingest.limits import FileLimits, check_file, check_pages
+from ingest.model import Block, BlockKind, ParsedDocument
+from pagewise.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+_ROOT = str(Path(ingest.__file__).resolve().parent.parent)  # the child runs this same code
+
+
+class ParseWorker:
+    def __init__(self, limits: FileLimits, ocr: str = "auto", log_file: Path | None = None) -> None:
+        self.limits = limits
+        self.ocr = ocr
+        self.log_file = log_file
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._buffer = b""
+
+    def read(self, path: Path) -> ParsedDocument:
+        """The parsed document, or DocumentError saying which limit it passed or why not."""
+        check_file(path, self.limits)
+        process = self._started()
+        request = {"path": str(path.resolve()), "ocr": self.ocr, "max_pages": self.limits.max_pages}
+        assert process.stdin is not None
+        try:
+            process.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            raise self._died() from None
+        line = self._reply(time.monotonic() + self.limits.parse_timeout)
+        if line is None:
+            self._stop()
+            raise DocumentError(
+                f"reading it took longer than {self.limits.parse_timeout:g} s (parse_timeout):"
+                " stopped. A hostile or damaged file, or one too large to read in that time"
+            )
+        if not line:
+            raise self._died()
+        reply = json.loads(line)
+        if "error" in reply:
+            raise DocumentError(reply["error"])
+        return _document(reply["document"])
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._stop()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __enter__(self) -> ParseWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        if self._stderr is None and self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._stderr = self.log_file.open("ab")
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
+        }
+        self._buffer = b""
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "ingest.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr or subprocess.DEVNULL,
+            env=env,
+            # Its own process group: a timeout kills whatever it started too, and Ctrl-C in
+            # the terminal reaches only the parent, which stops it in order.
+            start_new_session=True,
+        )
+        return self._process
+
+    def _reply(self, deadline: float) -> bytes | None:
+        """The next line from the child; b"" if it died, None at the deadline."""
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        chunks = [self._buffer]
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in chunks[-1]:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    return None
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    return b""
+                chunks.append(chunk)
+        line, _, self._buffer = b"".join(chunks).partition(b"\n")
+        return line
+
+    def _died(self) -> DocumentError:
+        assert self._process is not None
+        code = self._process.wait()
+        self._stop()
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        return DocumentError(f"the reader crashed on it ({how}); the file is damaged or hostile")
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _document(data: dict[str, Any]) -> ParsedDocument:
+    blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
+    return ParsedDocument(**data, blocks=blocks)
+
+
+def _serve() -> None:
+    """The child: read one request a line from stdin, answer one JSON line on the pipe."""
+    from ingest.readers import read_document
+
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints from libraries go to the log
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s worker %(name)s: %(message)s",
+    )
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        path = Path(request["path"])
+        limits = FileLimits(max_pages=request["max_pages"])
+        reply: dict[str, Any]
+        try:
+            parsed = read_document(path, request["ocr"], max_pages=limits.max_pages)
+            check_pages(parsed.page_count, limits)
+            reply = {"document": asdict(parsed)}
+        except DocumentError as exc:
+            reply = {"error": str(exc)}
+        except (SyntaxError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
+            # lxml's and ElementTree's errors are SyntaxErrors: a damaged XML part or stream.
+            reply = {"error": f"the file is damaged (a part does not unpack or parse): {exc}"}
+        except RecursionError:
+            reply = {"error": "its structure nests too deeply or refers to itself (a loop)"}
+        except MemoryError:
+            reply = {"error": "reading it needs more memory than there is"}
+        except Exception as exc:  # a reader bug on one file must not stop the batch
+            logging.getLogger(__name__).exception("unexpected error reading %s", path)
+            reply = {"error": f"could not be read: {exc}"}
+        # ASCII escapes: a lone surrogate from a damaged text layer still travels.
+        replies.write(json.dumps(reply).encode("ascii") + b"\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    _serve()
