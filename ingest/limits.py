@@ -10,7 +10,9 @@ readers (before text extraction for PDFs), parse time by :mod:`ingest.worker`.
 
 from __future__ import annotations
 
+import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +65,25 @@ def check_zip(path: Path, limits: FileLimits) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return  # not a zip at all: the reader says so in its own words
+    check_members(members, limits)
+
+
+def check_upload(name: str, data: bytes, limits: FileLimits) -> None:
+    """The same limits for an uploaded file's bytes, before they are written anywhere."""
+    if len(data) > limits.max_bytes:
+        raise DocumentError(
+            f"the file is {_mb(len(data))}, over the limit of {_mb(limits.max_bytes)} (max_file_mb)"
+        )
+    if Path(name).suffix.lower() in ZIP_SUFFIXES:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return  # the content check says what the file is instead
+        check_members(members, limits)
+
+
+def check_members(members: Sequence[zipfile.ZipInfo], limits: FileLimits) -> None:
     if len(members) > limits.max_zip_entries:
         raise DocumentError(
             f"the file holds {len(members)} parts, over the limit of {limits.max_zip_entries}"

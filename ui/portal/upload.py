@@ -15,10 +15,11 @@ from pathlib import Path
 import streamlit as st
 
 from ingest.filetype import upload_problem
+from ingest.limits import FileLimits, check_upload
 from ingest.pipeline import FileReport
 from ingest.readers import SUPPORTED_SUFFIXES
 from pagewise.catalog import check_collection_name
-from pagewise.errors import ConfigError
+from pagewise.errors import ConfigError, DocumentError
 from ui.portal.display import as_text
 from ui.portal.services import Services
 
@@ -45,11 +46,14 @@ def show_upload(services: Services, admin: str) -> None:
         st.error(as_text(f"{collection!r} would not be a folder in {manuals}."))
         return
     max_bytes = int(settings.upload_max_mb * 1_000_000)
+    limits = FileLimits.from_settings(settings)
     paths: list[Path] = []
     refused: list[str] = []
     for upload in files or []:
         data = upload.getvalue()
-        problem = upload_problem(upload.name, data, max_bytes)
+        problem = upload_problem(upload.name, data, max_bytes) or _over_limit(
+            upload.name, data, limits
+        )
         if problem is None and any(p.name == upload.name for p in paths):
             problem = "a file of the same name is in this upload already"
         if problem:
@@ -64,6 +68,15 @@ def show_upload(services: Services, admin: str) -> None:
         files=[f"{Path(r.path).name}: {r.status}" for r in reports] + refused,
     )
     _report(reports, refused)
+
+
+def _over_limit(name: str, data: bytes, limits: FileLimits) -> str | None:
+    """Ingestion's own per-file limits (expanded size, zip ratio), checked before writing."""
+    try:
+        check_upload(name, data, limits)
+    except DocumentError as exc:
+        return str(exc)
+    return None
 
 
 def _store(folder: Path, name: str, data: bytes) -> Path:
