@@ -60,6 +60,14 @@ def test_ingest_reports_failures_in_the_exit_code_and_json(workdir: Path) -> Non
     assert "0 added, 0 updated, 2 unchanged" in again.stdout
 
 
+def test_ingest_refuses_a_collection_name_that_would_leave_its_folder(workdir: Path) -> None:
+    result = run("ingest", "manuals", "--collection", "..", cwd=workdir)
+    assert result.returncode == 3
+    assert "is not a collection name" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (workdir / "data" / "catalog.sqlite3").exists()  # refused before opening
+
+
 def test_search_json_has_the_documented_keys(workdir: Path) -> None:
     run("ingest", "manuals", cwd=workdir)
     result = run("search", "-k", "2", "--json", "密码", "多久更换一次", cwd=workdir)

@@ -9,6 +9,7 @@ import click
 from tqdm import tqdm
 
 from ingest.pipeline import FileReport
+from pagewise.catalog import check_collection_name
 from pagewise.settings import Settings
 from ui.cli.errors import EXIT_SOME_FILES_FAILED, friendly_errors
 from ui.cli.identity import acting_user
@@ -29,6 +30,7 @@ def ingest(
     """Ingest manuals (PDF, DOCX, PPTX, XLSX, Markdown, text) from files and folders."""
     if not paths and not prune:
         raise click.UsageError("give at least one file or folder (or --prune)")
+    collection = check_collection_name(collection or settings.collection)
     bar = tqdm(unit="file", desc="Ingesting", disable=None, file=sys.stderr, dynamic_ncols=True)
     pages = chunks = 0
 
@@ -43,7 +45,7 @@ def ingest(
 
     with bar, build(settings) as components:
         summary = components.ingestor().ingest(
-            list(paths), collection or settings.collection, prune=prune, on_file=on_file
+            list(paths), collection, prune=prune, on_file=on_file
         )
     if as_json:
         print_json(summary.as_dict())
