@@ -16,6 +16,7 @@ from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import LOW_CONFIDENCE, ocr_pdf_page
+from ingest.table_rows import Line, join_pages, page_lines, read_tables
 from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
 
@@ -57,23 +58,24 @@ def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
     boilerplate = _running_lines(pages)
     labels = _page_labels(reader, pages)
     outline = _outline_by_page(reader)
+    tables = read_tables(path, [i for i, kind in enumerate(types) if kind.spans])
 
+    def running(line: str) -> bool:  # a running header or footer, or a folio
+        return _shape(line) in boilerplate or _is_folio(line)
+
+    lines = [page_lines(texts[i], kind.spans, tables.get(i, [])) for i, kind in enumerate(types)]
+    join_pages(lines, running)
     blocks: list[Block] = []
     empty_pages = []
-    for index, lines in enumerate(pages):
-        body = [line for line in lines if _shape(line) not in boilerplate and not _is_folio(line)]
-        if not any(body):
+    for index, kind in enumerate(types):
+        body = [line for line in lines[index] if line.row or not running(line.text)]
+        if not any(line.text for line in body):
             if index > 0 or len(pages) == 1:
                 empty_pages.append(index + 1)
             continue
         blocks.extend(
             _page_blocks(
-                body,
-                index + 1,
-                labels[index],
-                outline.get(index, []),
-                bool(outline),
-                types[index],
+                body, index + 1, labels[index], outline.get(index, []), bool(outline), kind
             )
         )
 
@@ -230,15 +232,18 @@ def _outline_by_page(reader: PdfReader) -> dict[int, list[tuple[str, int]]]:
 
 
 def _page_blocks(
-    lines: list[str],
+    read: list[Line],
     page: int,
     label: str | None,
     outline: list[tuple[str, int]],
     has_outline: bool,
     typography: PageType,
 ) -> list[Block]:
-    """Blocks of one page; a PDF with an outline takes its headings from the outline alone,
-    one without from lines that match a heading pattern and are set like a heading."""
+    """Blocks of one page (its lines, each marked if it is a table row); a PDF with an outline
+    takes its headings from the outline alone, one without from lines that match a heading
+    pattern and are set like a heading."""
+    lines = [line.text for line in read]
+    rows = {number for number, line in enumerate(read) if line.row}
     if not has_outline:
 
         def set_like_a_heading(line: str) -> int | None:
@@ -249,7 +254,7 @@ def _page_blocks(
                 else None
             )
 
-        return lines_to_blocks(lines, page, label, set_like_a_heading)
+        return lines_to_blocks(lines, page, label, set_like_a_heading, rows)
 
     wanted = {normalise_title(title): level for title, level in outline}
     seen: set[str] = set()
@@ -262,7 +267,7 @@ def _page_blocks(
             return level
         return None
 
-    blocks = lines_to_blocks(lines, page, label, outline_level)
+    blocks = lines_to_blocks(lines, page, label, outline_level, rows)
     # Outline entries whose title is not printed on the page still open a section there.
     missing = [
         Block(BlockKind.HEADING, title, page, label, level)

@@ -23,7 +23,8 @@ from pagewise.store import Store
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # 2: layout headings, Word numbering, OCR, table headers carried
+# 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows
+PIPELINE_VERSION = "3"
 
 
 @dataclass
