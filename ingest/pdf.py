@@ -15,7 +15,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
-from ingest.ocr import LOW_CONFIDENCE, ocr_pdf_page
+from ingest.ocr import MIN_CHARS_FOR_TEXT_LAYER, PageProgress, page_ranges, read_pictures
 from ingest.table_rows import Line, join_pages, page_lines, read_tables
 from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
@@ -32,12 +32,11 @@ _FOLIO_PATTERNS = [
     re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$"),
     re.compile(r"^(\d{1,4})$"),
 ]
-_MIN_CHARS_FOR_TEXT_LAYER = 20
 
 
-def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
+def read_pdf(path: Path, ocr: str = "auto", on_page: PageProgress | None = None) -> ParsedDocument:
     """``ocr``: "auto" reads pages without a usable text layer from their picture, "always"
-    reads every page so, "off" never does."""
+    reads every page so, "off" never does; ``on_page`` hears of each page read so."""
     reader = _open(path)
     try:
         read = [_page_text(reader, i) for i in range(len(reader.pages))]
@@ -46,8 +45,8 @@ def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
         raise DocumentError("the PDF has no pages")
-    warnings = _read_pictures(path, texts, ocr) if ocr != "off" else []
-    if sum(len(t.strip()) for t in texts) < _MIN_CHARS_FOR_TEXT_LAYER:
+    warnings = read_pictures(path, texts, ocr, on_page) if ocr != "off" else []
+    if sum(len(t.strip()) for t in texts) < MIN_CHARS_FOR_TEXT_LAYER:
         if ocr == "off":
             raise DocumentError(
                 'no text layer: the PDF looks scanned; set ocr = "auto" to read it by OCR'
@@ -80,7 +79,7 @@ def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
         )
 
     if empty_pages:
-        warnings.append(f"{len(empty_pages)} page(s) without text: {_ranges(empty_pages)}")
+        warnings.append(f"{len(empty_pages)} page(s) without text: {page_ranges(empty_pages)}")
     return ParsedDocument(
         title=_title(reader, pages, boilerplate, path),
         kind="pdf",
@@ -88,29 +87,6 @@ def read_pdf(path: Path, ocr: str = "auto") -> ParsedDocument:
         blocks=blocks,
         warnings=warnings,
     )
-
-
-def _read_pictures(path: Path, texts: list[str], ocr: str) -> list[str]:
-    """Replace the text of pages without a usable text layer (every page, with "always") by
-    what OCR reads on their picture; warnings name those pages and any poorly read one."""
-    read, doubtful = [], []
-    for index, text in enumerate(texts):
-        if ocr != "always" and len(text.strip()) >= _MIN_CHARS_FOR_TEXT_LAYER:
-            continue
-        try:
-            page = ocr_pdf_page(path, index)
-        except Exception as exc:  # one unreadable picture must not lose the rest
-            log.warning("page %d: OCR failed: %s", index + 1, exc)
-            continue
-        if page.lines:
-            texts[index] = "\n".join(page.lines)
-            read.append(index + 1)
-            if page.confidence < LOW_CONFIDENCE:
-                doubtful.append(f"{index + 1} ({page.confidence:.2f})")
-    warnings = [f"{len(read)} page(s) read by OCR: {_ranges(read)}"] if read else []
-    if doubtful:
-        warnings.append(f"OCR confidence low on page(s) {', '.join(doubtful)}: check the scan")
-    return warnings
 
 
 def _open(path: Path) -> PdfReader:
@@ -337,14 +313,3 @@ def _junk_title(title: str, path: Path) -> bool:
     return bool(
         re.fullmatch(r"[\w .()-]+\.(dvi|tex|pdf|ps|docx?|pptx?|xlsx?|txt|md|html?)", lowered)
     ) or lowered in ("untitled", "无标题", "title", "document", path.stem.lower())
-
-
-def _ranges(numbers: list[int]) -> str:
-    parts: list[str] = []
-    start = prev = numbers[0]
-    for n in [*numbers[1:], 0]:
-        if n != prev + 1:
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = n
-        prev = n
-    return ", ".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.model import ParsedDocument
+from ingest.ocr import PageProgress
 from ingest.pdf import read_pdf
 from ingest.sheets import read_xlsx
 from ingest.slides import read_pptx
@@ -15,11 +16,14 @@ from pagewise.errors import DocumentError
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".pptx", ".xlsx", ".md", ".markdown", ".txt"}
 
 
-def read_document(path: Path, ocr: str = "auto") -> ParsedDocument:
-    """``ocr`` (auto, always, off): whether PDF pages are read from their picture."""
+def read_document(
+    path: Path, ocr: str = "auto", on_page: PageProgress | None = None
+) -> ParsedDocument:
+    """``ocr`` (auto, always, off): whether PDF pages are read from their picture; ``on_page``
+    hears of each page so read."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return read_pdf(path, ocr)
+        return read_pdf(path, ocr, on_page)
     if suffix == ".docx":
         return read_docx(path)
     if suffix == ".pptx":

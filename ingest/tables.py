@@ -1,6 +1,7 @@
-"""Ruled tables on a PDF page (pypdfium2): the grid from the page's thin lines and rectangles,
-each row read cell by cell, so a row comes out as one line ("加固项 | 建议加固 | …") with the
-lines of a wrapped cell joined, the way the DOCX and XLSX readers write rows.
+"""Ruled tables on a PDF page (pypdfium2): the grid from the page's thin lines and rectangles
+(and the stretched one-pixel pictures dvips draws rules with), each row read cell by cell, so
+a row comes out as one line ("加固项 | 建议加固 | …") with the lines of a wrapped cell joined,
+the way the DOCX and XLSX readers write rows.
 
 Word, LibreOffice and LaTeX draw a table's rules as thin filled rectangles or stroked lines,
 often cut into short pieces at every crossing; pieces on one rule are joined, and rules that
@@ -235,26 +236,29 @@ def _cell_text(chars: list[_Char], border: float) -> str:
             lines.setdefault(char.line, []).append(char)
     cjk = any(_cjk(c.text) for c in chars)
     text = ""
-    previous: list[_Char] = []
+    previous: list[_Char] = []  # the line before, without its spaces
+    one_word = False  # whether that line is one word
     for line in lines.values():
         piece = " ".join("".join(c.text for c in line).split())
         if not piece:
             continue
         if not text:
             text = piece
-        elif _cut_word(previous, piece, border, cjk):
+        elif _cut_word(previous, piece, border, one_word or cjk):
             text += piece
         elif starts_item(piece):  # "1）修正…2）…" reads as two items
             text = f"{text} {piece}"
         else:
             text = join_wrapped(text, piece)
         previous = [c for c in line if not c.text.isspace()]
+        one_word = " " not in piece
     return text
 
 
-def _cut_word(previous: list[_Char], piece: str, border: float, cjk: bool) -> bool:
+def _cut_word(previous: list[_Char], piece: str, border: float, may_cut: bool) -> bool:
     """Whether the line before ran into the cell's edge in the middle of a Latin word. Word
-    cuts a word that is wider than the cell, and, in Chinese text, any word at the edge."""
+    cuts a word that is wider than the cell (``may_cut``: the line before is one word), and,
+    in Chinese text, any word at the edge (``may_cut`` too)."""
     if not previous:
         return False
     last = previous[-1]
@@ -262,10 +266,9 @@ def _cut_word(previous: list[_Char], piece: str, border: float, cjk: bool) -> bo
         return True
     if not (_latin(last.text) and _latin(piece[0])):
         return False
-    one_word = " " not in "".join(c.text for c in previous).strip()
     width = max(c.right - c.left for c in previous)
     # No room was left for one more letter: the word did not end there.
-    return (one_word or cjk) and border - last.right < _CELL_PADDING + width
+    return may_cut and border - last.right < _CELL_PADDING + width
 
 
 def _latin(char: str) -> bool:
