@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 _RUNNING = 2  # lines of an unknown running header above a table that goes on
 _SAME_EDGES = 4.0  # points: a table as wide as the one before is its continuation
-_CAPTION = re.compile(r"^(?:表|Table|图|Figure)\s*[\d.-]+")
 
 
 @dataclass
@@ -94,7 +93,12 @@ def join_pages(pages: list[list[Line]], running: Callable[[str], bool]) -> None:
     starts the next with the same header row (or the same width and the rest of a cut row)
     loses the repeated header, the rest of the cut row goes to the row it belongs to, and the
     lines before it (a running header that names the chapter, so it is not on enough pages
-    to be known as one) are dropped, so that the rows of both pages follow one another."""
+    to be known as one, but is on more than one) are dropped, so that the rows of both pages
+    follow one another. Any other text above the table (a caption, a heading) means that it
+    is another table."""
+    seen_on: Counter[str] = Counter()
+    for page in pages:
+        seen_on.update({_shape(line.text) for line in page if not line.row})
     for before, page in itertools.pairwise(pages):
         tail = [line for line in before if line.text and not running(line.text)]
         start = next((i for i, line in enumerate(page) if line.row), None)
@@ -102,7 +106,7 @@ def join_pages(pages: list[list[Line]], running: Callable[[str], bool]) -> None:
             continue
         last, first = tail[-1], page[start]
         above = [line for line in page[:start] if line.text and not running(line.text)]
-        if len(above) > _RUNNING or any(_CAPTION.match(line.text) for line in above):
+        if len(above) > _RUNNING or any(seen_on[_shape(line.text)] < 2 for line in above):
             continue  # text before the table: it does not go on from the page before
         if last.table is None or first.table is None:
             continue
@@ -117,6 +121,11 @@ def join_pages(pages: list[list[Line]], running: Callable[[str], bool]) -> None:
             last.text = row_text(last.cells)
             dropped.append(id(rest))
         page[:] = [line for line in page if id(line) not in dropped]
+
+
+def _shape(text: str) -> str:
+    """A line with its numbers masked: the running header of chapter 1 on pages 7 and 8."""
+    return re.sub(r"\d+", "#", " ".join(text.split()))
 
 
 def _cut(cells: list[str], rest: list[str]) -> bool:
