@@ -178,28 +178,75 @@ def _positions(values: list[float]) -> list[float]:
     return out
 
 
+@dataclass(frozen=True)
+class _Band:
+    """The strip of a table between two horizontal rules, with its cells' borders."""
+
+    top: float
+    bottom: float
+    columns: list[tuple[float, float]]
+    lines: list[list[_Char]]  # its rows, when it holds several without rules between them
+
+
 def _read(hs: list[Rule], vs: list[Rule], chars: list[_Char]) -> Table | None:
     ys = _positions([h.at for h in hs])[::-1]  # top to bottom
     left = min(v.at for v in vs)
     right = max(v.at for v in vs)
     inside = [c for c in chars if left <= c.x <= right and ys[-1] <= c.y <= ys[0]]
-    rows: list[list[str]] = []
-    widest = 0
+    bands: list[_Band] = []
     for top, bottom in itertools.pairwise(ys):
         middle = (top + bottom) / 2
         # This band's cell borders: the vertical rules that run through it (a merged cell has
         # none inside it).
         xs = _positions([v.at for v in vs if v.start - _TOUCH <= middle <= v.end + _TOUCH])
         columns = list(itertools.pairwise(xs))
-        widest = max(widest, len(columns))
-        band = [c for c in inside if bottom <= c.y <= top]
-        for part in _one_line_rows(band, columns) or [band]:
-            cells = [_cell_text([c for c in part if a <= c.x <= b], b) for a, b in columns]
-            if any(cells):
+        strip = [c for c in inside if bottom <= c.y <= top]
+        bands.append(_Band(top, bottom, columns, _one_line_rows(strip, columns)))
+    rows: list[list[str]] = []
+    for number, band in enumerate(bands):
+        if band.lines:
+            parts = [
+                [_cell_text([c for c in p if a <= c.x <= b], b) for a, b in band.columns]
+                for p in band.lines
+            ]
+        else:
+            parts = [
+                [_cell_text(_merged(bands, number, a, b, hs, inside), b) for a, b in band.columns]
+            ]
+        for cells in parts:
+            # A row whose every cell runs on from the row above is that row.
+            if any(cells) and (not rows or cells != rows[-1]):
                 rows.append(cells)
-    if len(rows) < 2 or widest < 2:
+    if len(rows) < 2 or max(len(b.columns) for b in bands) < 2:
         return None
     return Table(left, ys[-1], right, ys[0], rows, rows[0])
+
+
+def _merged(
+    bands: list[_Band], number: int, a: float, b: float, hs: list[Rule], chars: list[_Char]
+) -> list[_Char]:
+    """The characters of the cell from ``a`` to ``b`` in the band ``number``. A cell merged
+    over several rows has no rule between them: its text is read whole and stands in each of
+    those rows, as merged cells in the Excel reader."""
+
+    def open_above(i: int) -> bool:  # no rule over this cell at the top of band i
+        if i == 0 or bands[i].lines or bands[i - 1].lines:
+            return False
+        same = any(abs(x - a) <= _TOUCH and abs(y - b) <= _TOUCH for x, y in bands[i - 1].columns)
+        middle = (a + b) / 2
+        ruled = any(
+            abs(h.at - bands[i].top) < _MIN_CELL and h.start - _TOUCH <= middle <= h.end + _TOUCH
+            for h in hs
+        )
+        return same and not ruled
+
+    first = last = number
+    while open_above(first):
+        first -= 1
+    while last + 1 < len(bands) and open_above(last + 1):
+        last += 1
+    top, bottom = bands[first].top, bands[last].bottom
+    return [c for c in chars if a <= c.x <= b and bottom <= c.y <= top]
 
 
 def _one_line_rows(band: list[_Char], columns: list[tuple[float, float]]) -> list[list[_Char]]:

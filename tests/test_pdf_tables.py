@@ -69,6 +69,18 @@ def test_a_chunk_on_the_tables_next_page_starts_with_its_header(
     assert su.page == 8
 
 
+def test_a_cell_merged_over_rows_stands_whole_in_each_of_them(
+    hardening: ParsedDocument,
+) -> None:
+    # Table 2-3: one description for four accept_redirects settings, one for two rp_filter.
+    described = "是否发送 ICMP 重定向报文。加固策略为禁止发送。"
+    for name in ("net.ipv4.conf.all", "net.ipv6.conf.all", "net.ipv6.conf.default"):
+        assert f"{name}.accept_redirects | {described} | 0 | 是" in rows(hardening, 21)
+    rp_filter = [row for row in rows(hardening, 20) if "rp_filter |" in row]
+    assert len(rp_filter) == 2
+    assert all("使用该特定源 IP 地址的数据包是否通过接口获取其响应" in row for row in rp_filter)
+
+
 def test_text_around_tables_is_read_as_before(hardening: ParsedDocument) -> None:
     texts = [b.text for b in hardening.blocks if b.kind is BlockKind.TEXT]
     assert "表1-1 加固影响说明" in texts  # the caption, no longer glued to the first cells
