@@ -2,10 +2,15 @@
 
     .venv/bin/python bench/retrieval.py [--shared PATH] [--questions PATH]
     .venv/bin/python bench/retrieval.py --shared ../shared/docs --questions tests/fixtures/devset
+    .venv/bin/python bench/retrieval.py --per-document --questions tests/fixtures/scanned \
+        --shared ../shared/docs/openeuler-hardening-zh-scanned.pdf \
+        ../shared/docs/openeuler-hardening-zh.pdf
 
 Reports page-level hit@1, hit@3 and MRR over the answerable questions (the right physical page,
 or section, among the top passages) and the mean search latency; with several documents, hybrid
-hit@3 per document too. --shared takes a file or a folder.
+hit@3 per document too. --shared takes files and folders. --per-document puts each document in
+a collection of its own and searches each question in its document's collection only, so the
+same questions asked of two versions of a manual (a scan and its text) score each on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from assistant.evaluation.scoring import Question, first_hit, load_questions  # noqa: E402
 from assistant.retrieval import Passage, Retriever, _passage  # noqa: E402
+from ingest.pipeline import collect_files  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
 from ui.components import build  # noqa: E402
 
@@ -29,26 +35,37 @@ DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
 DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "java-manual-questions.jsonl"
 
 
-def vector_only(retriever: Retriever, question: str, k: int) -> list[Passage]:
+Collections = Sequence[str] | None
+
+
+def vector_only(retriever: Retriever, question: str, k: int, within: Collections) -> list[Passage]:
     query = retriever.embedder.embed([question])[0]
-    return [_passage(c) for c in retriever.store.query(query, k)]
+    return [_passage(c) for c in retriever.store.query(query, k, within)]
 
 
-def keyword_only(retriever: Retriever, question: str, k: int) -> list[Passage]:
-    ids = [h.chunk_id for h in retriever.catalog.keyword_search(question, k)]
+def keyword_only(retriever: Retriever, question: str, k: int, within: Collections) -> list[Passage]:
+    ids = [h.chunk_id for h in retriever.catalog.keyword_search(question, k, within)]
     return [_passage(c) for c in retriever.store.get(ids)]
 
 
-def hybrid(retriever: Retriever, question: str, k: int) -> list[Passage]:
-    return retriever.search(question, k)
+def hybrid(retriever: Retriever, question: str, k: int, within: Collections) -> list[Passage]:
+    return retriever.search(question, k, within)
 
 
-def evaluate(retriever: Retriever, method, questions: Sequence[Question]) -> tuple[float, ...]:  # type: ignore[no-untyped-def]
+def collection_of(document: str) -> str:
+    """The collection a document is put in with --per-document."""
+    return f"doc-{document}"
+
+
+def evaluate(  # type: ignore[no-untyped-def]
+    retriever: Retriever, method, questions: Sequence[Question], per_document: bool = False
+) -> tuple[float, ...]:
     hit1 = hit3 = 0
     rr = 0.0
     started = time.perf_counter()
     for q in questions:
-        rank = first_hit(method(retriever, q.q, 3), q)
+        within = [collection_of(q.doc or "")] if per_document else None
+        rank = first_hit(method(retriever, q.q, 3, within), q)
         if rank:
             hit1 += rank == 1
             hit3 += 1
@@ -60,31 +77,42 @@ def evaluate(retriever: Retriever, method, questions: Sequence[Question]) -> tup
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    parser.add_argument("--shared", type=Path, nargs="+", default=[DEFAULT_SHARED])
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument(
+        "--per-document", action="store_true", help="Search each question in its document only."
+    )
     args = parser.parse_args()
     questions = [q for q in load_questions(args.questions) if q.answerable]
     components = build(Settings(data_dir=Path(tempfile.mkdtemp(prefix="pagewise-bench-"))))
-    summary = components.ingestor().ingest([args.shared], "default")
-    for report in summary.files:
+    ingestor = components.ingestor()
+    if args.per_document:
+        files, _ = collect_files(args.shared)
+        reports = [ingestor.ingest([f], collection_of(f.name)).files[0] for f in files]
+    else:
+        reports = ingestor.ingest(args.shared, "default").files
+    for report in reports:
         if report.status == "failed":
             print(f"not ingested: {report.path}: {report.reason}")
     retriever = components.retriever()
-    print(f"{len(questions)} answerable questions on {args.shared.name}")
+    names = ", ".join(path.name for path in args.shared)
+    scope = " (each in its own document)" if args.per_document else ""
+    print(f"{len(questions)} answerable questions on {names}{scope}")
     print(f"{'method':<14} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'ms/query':>9}")
     for name, method in (
         ("hybrid", hybrid),
         ("vector only", vector_only),
         ("keyword only", keyword_only),
     ):
-        h1, h3, mrr, ms = evaluate(retriever, method, questions)
+        h1, h3, mrr, ms = evaluate(retriever, method, questions, args.per_document)
         print(f"{name:<14} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f} {ms:>9.1f}")
     documents = sorted({q.doc or "" for q in questions})
     if len(documents) > 1:
         print(f"\n{'document (hybrid)':<40} {'questions':>9} {'hit@3':>6}")
         for doc in documents:
             mine = [q for q in questions if (q.doc or "") == doc]
-            print(f"{doc:<40} {len(mine):>9} {evaluate(retriever, hybrid, mine)[1]:>6.3f}")
+            hit3 = evaluate(retriever, hybrid, mine, args.per_document)[1]
+            print(f"{doc:<40} {len(mine):>9} {hit3:>6.3f}")
     components.close()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 
 from ingest.headings import detect_heading
 from ingest.model import Block, BlockKind
@@ -34,6 +34,11 @@ def join_wrapped(left: str, right: str) -> str:
     return left + right
 
 
+def starts_item(line: str) -> bool:
+    """Whether the line starts a list item, a rule or a labelled note."""
+    return bool(_ITEM_START.match(line))
+
+
 def _latin(char: str) -> bool:
     return char.isascii() and not char.isspace()
 
@@ -43,8 +48,10 @@ def lines_to_blocks(
     page: int,
     page_label: str | None,
     heading_level: HeadingMatcher = detect_heading,
+    rows: Container[int] = (),
 ) -> list[Block]:
-    """Group one page's lines into blocks; ``heading_level`` decides which lines are headings."""
+    """Group one page's lines into blocks; ``heading_level`` decides which lines are headings,
+    and the lines numbered in ``rows`` (0-based) are table rows, each a block of its own."""
     blocks: list[Block] = []
     current: list[str] = []
 
@@ -56,10 +63,14 @@ def lines_to_blocks(
             blocks.append(Block(BlockKind.TEXT, text, page, page_label))
             current.clear()
 
-    for raw in lines:
+    for number, raw in enumerate(lines):
         line = raw.strip()
         if not line:
             flush()
+            continue
+        if number in rows:
+            flush()
+            blocks.append(Block(BlockKind.TABLE_ROW, line, page, page_label))
             continue
         level = heading_level(line)
         if level is not None:

@@ -8,6 +8,7 @@ English) and runs them on onnxruntime: nothing is downloaded. Lines come back in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 RENDER_SCALE = 2.0
 # Below this mean confidence the page is reported, so a person can check the scan.
 LOW_CONFIDENCE = 0.8
+# A page with fewer characters in its text layer has none worth reading (a scan).
+MIN_CHARS_FOR_TEXT_LAYER = 20
+
+PageProgress = Callable[[int, int], None]  # pages read by OCR so far, pages to read
 
 
 @dataclass(frozen=True)
@@ -75,3 +80,46 @@ def _reading_order(boxes: list[Any], texts: list[str]) -> list[str]:
             lines.append([(x, text)])
             centre, height = y, h
     return [" ".join(text for _, text in sorted(line)) for line in lines]
+
+
+def read_pictures(
+    path: Path, texts: list[str], ocr: str, on_page: PageProgress | None = None
+) -> list[str]:
+    """Replace the text of pages without a usable text layer (every page, with "always") by
+    what OCR reads on their picture; warnings name those pages and any poorly read one.
+    ``on_page(done, total)`` follows each page, as one takes seconds."""
+    read, doubtful = [], []
+    pictures = [
+        index
+        for index, text in enumerate(texts)
+        if ocr == "always" or len(text.strip()) < MIN_CHARS_FOR_TEXT_LAYER
+    ]
+    for done, index in enumerate(pictures, start=1):
+        try:
+            page = ocr_pdf_page(path, index)
+        except Exception as exc:  # one unreadable picture must not lose the rest
+            log.warning("page %d: OCR failed: %s", index + 1, exc)
+            page = OcrPage([], 0.0)
+        if on_page:
+            on_page(done, len(pictures))
+        if page.lines:
+            texts[index] = "\n".join(page.lines)
+            read.append(index + 1)
+            if page.confidence < LOW_CONFIDENCE:
+                doubtful.append(f"{index + 1} ({page.confidence:.2f})")
+    warnings = [f"{len(read)} page(s) read by OCR: {page_ranges(read)}"] if read else []
+    if doubtful:
+        warnings.append(f"OCR confidence low on page(s) {', '.join(doubtful)}: check the scan")
+    return warnings
+
+
+def page_ranges(numbers: list[int]) -> str:
+    """Page numbers as "1-5, 7"."""
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], 0]:
+        if n != prev + 1:
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+            start = n
+        prev = n
+    return ", ".join(parts)

@@ -15,7 +15,8 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
-from ingest.ocr import LOW_CONFIDENCE, ocr_pdf_page
+from ingest.ocr import MIN_CHARS_FOR_TEXT_LAYER, PageProgress, page_ranges, read_pictures
+from ingest.table_rows import Line, join_pages, page_lines, read_tables
 from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
 
@@ -31,12 +32,17 @@ _FOLIO_PATTERNS = [
     re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$"),
     re.compile(r"^(\d{1,4})$"),
 ]
-_MIN_CHARS_FOR_TEXT_LAYER = 20
 
 
-def read_pdf(path: Path, ocr: str = "auto", max_pages: int | None = None) -> ParsedDocument:
+def read_pdf(
+    path: Path,
+    ocr: str = "auto",
+    max_pages: int | None = None,
+    on_page: PageProgress | None = None,
+) -> ParsedDocument:
     """``ocr``: "auto" reads pages without a usable text layer from their picture, "always"
-    reads every page so, "off" never does. More than ``max_pages`` pages: refused unread."""
+    reads every page so, "off" never does; ``on_page`` hears of each page read so. More than
+    ``max_pages`` pages: refused unread."""
     reader = _open(path)
     if max_pages is not None and len(reader.pages) > max_pages:
         raise DocumentError(
@@ -49,8 +55,8 @@ def read_pdf(path: Path, ocr: str = "auto", max_pages: int | None = None) -> Par
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
         raise DocumentError("the PDF has no pages")
-    warnings = _read_pictures(path, texts, ocr) if ocr != "off" else []
-    if sum(len(t.strip()) for t in texts) < _MIN_CHARS_FOR_TEXT_LAYER:
+    warnings = read_pictures(path, texts, ocr, on_page) if ocr != "off" else []
+    if sum(len(t.strip()) for t in texts) < MIN_CHARS_FOR_TEXT_LAYER:
         if ocr == "off":
             raise DocumentError(
                 'no text layer: the PDF looks scanned; set ocr = "auto" to read it by OCR'
@@ -61,28 +67,29 @@ def read_pdf(path: Path, ocr: str = "auto", max_pages: int | None = None) -> Par
     boilerplate = _running_lines(pages)
     labels = _page_labels(reader, pages)
     outline = _outline_by_page(reader)
+    tables = read_tables(path, [i for i, kind in enumerate(types) if kind.spans])
 
+    def running(line: str) -> bool:  # a running header or footer, or a folio
+        return _shape(line) in boilerplate or _is_folio(line)
+
+    lines = [page_lines(texts[i], kind.spans, tables.get(i, [])) for i, kind in enumerate(types)]
+    join_pages(lines, running)
     blocks: list[Block] = []
     empty_pages = []
-    for index, lines in enumerate(pages):
-        body = [line for line in lines if _shape(line) not in boilerplate and not _is_folio(line)]
-        if not any(body):
+    for index, kind in enumerate(types):
+        body = [line for line in lines[index] if line.row or not running(line.text)]
+        if not any(line.text for line in body):
             if index > 0 or len(pages) == 1:
                 empty_pages.append(index + 1)
             continue
         blocks.extend(
             _page_blocks(
-                body,
-                index + 1,
-                labels[index],
-                outline.get(index, []),
-                bool(outline),
-                types[index],
+                body, index + 1, labels[index], outline.get(index, []), bool(outline), kind
             )
         )
 
     if empty_pages:
-        warnings.append(f"{len(empty_pages)} page(s) without text: {_ranges(empty_pages)}")
+        warnings.append(f"{len(empty_pages)} page(s) without text: {page_ranges(empty_pages)}")
     return ParsedDocument(
         title=_title(reader, pages, boilerplate, path),
         kind="pdf",
@@ -90,29 +97,6 @@ def read_pdf(path: Path, ocr: str = "auto", max_pages: int | None = None) -> Par
         blocks=blocks,
         warnings=warnings,
     )
-
-
-def _read_pictures(path: Path, texts: list[str], ocr: str) -> list[str]:
-    """Replace the text of pages without a usable text layer (every page, with "always") by
-    what OCR reads on their picture; warnings name those pages and any poorly read one."""
-    read, doubtful = [], []
-    for index, text in enumerate(texts):
-        if ocr != "always" and len(text.strip()) >= _MIN_CHARS_FOR_TEXT_LAYER:
-            continue
-        try:
-            page = ocr_pdf_page(path, index)
-        except Exception as exc:  # one unreadable picture must not lose the rest
-            log.warning("page %d: OCR failed: %s", index + 1, exc)
-            continue
-        if page.lines:
-            texts[index] = "\n".join(page.lines)
-            read.append(index + 1)
-            if page.confidence < LOW_CONFIDENCE:
-                doubtful.append(f"{index + 1} ({page.confidence:.2f})")
-    warnings = [f"{len(read)} page(s) read by OCR: {_ranges(read)}"] if read else []
-    if doubtful:
-        warnings.append(f"OCR confidence low on page(s) {', '.join(doubtful)}: check the scan")
-    return warnings
 
 
 def _open(path: Path) -> PdfReader:
@@ -234,15 +218,18 @@ def _outline_by_page(reader: PdfReader) -> dict[int, list[tuple[str, int]]]:
 
 
 def _page_blocks(
-    lines: list[str],
+    read: list[Line],
     page: int,
     label: str | None,
     outline: list[tuple[str, int]],
     has_outline: bool,
     typography: PageType,
 ) -> list[Block]:
-    """Blocks of one page; a PDF with an outline takes its headings from the outline alone,
-    one without from lines that match a heading pattern and are set like a heading."""
+    """Blocks of one page (its lines, each marked if it is a table row); a PDF with an outline
+    takes its headings from the outline alone, one without from lines that match a heading
+    pattern and are set like a heading."""
+    lines = [line.text for line in read]
+    rows = {number for number, line in enumerate(read) if line.row}
     if not has_outline:
 
         def set_like_a_heading(line: str) -> int | None:
@@ -253,7 +240,7 @@ def _page_blocks(
                 else None
             )
 
-        return lines_to_blocks(lines, page, label, set_like_a_heading)
+        return lines_to_blocks(lines, page, label, set_like_a_heading, rows)
 
     wanted = {normalise_title(title): level for title, level in outline}
     seen: set[str] = set()
@@ -266,7 +253,7 @@ def _page_blocks(
             return level
         return None
 
-    blocks = lines_to_blocks(lines, page, label, outline_level)
+    blocks = lines_to_blocks(lines, page, label, outline_level, rows)
     # Outline entries whose title is not printed on the page still open a section there.
     missing = [
         Block(BlockKind.HEADING, title, page, label, level)
@@ -336,14 +323,3 @@ def _junk_title(title: str, path: Path) -> bool:
     return bool(
         re.fullmatch(r"[\w .()-]+\.(dvi|tex|pdf|ps|docx?|pptx?|xlsx?|txt|md|html?)", lowered)
     ) or lowered in ("untitled", "无标题", "title", "document", path.stem.lower())
-
-
-def _ranges(numbers: list[int]) -> str:
-    parts: list[str] = []
-    start = prev = numbers[0]
-    for n in [*numbers[1:], 0]:
-        if n != prev + 1:
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = n
-        prev = n
-    return ", ".join(parts)

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ingest.chunking import chunk_blocks
@@ -25,7 +26,8 @@ from pagewise.store import Store
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # 2: layout headings, Word numbering, OCR, table headers carried
+# 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows
+PIPELINE_VERSION = "3"
 
 
 @dataclass
@@ -70,6 +72,9 @@ class IngestSummary:
 
 
 Progress = Callable[[FileReport], None]
+# A file's path, its pages read by OCR so far and the pages to read: OCR takes seconds a page,
+# so a long scan is followed page by page, not only when the file is done.
+PageProgress = Callable[[str, int, int], None]
 
 
 class Ingestor:
@@ -116,6 +121,7 @@ class Ingestor:
         collection: str,
         prune: bool = False,
         on_file: Progress | None = None,
+        on_page: PageProgress | None = None,
     ) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
@@ -127,7 +133,7 @@ class Ingestor:
                 on_file(report)
         try:
             for path in files:
-                report = self.ingest_file(path, collection)
+                report = self.ingest_file(path, collection, on_page)
                 summary.files.append(report)
                 if on_file:
                     on_file(report)
@@ -141,7 +147,9 @@ class Ingestor:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def ingest_file(self, path: Path, collection: str) -> FileReport:
+    def ingest_file(
+        self, path: Path, collection: str, on_page: PageProgress | None = None
+    ) -> FileReport:
         shown = str(path)
         try:
             content_hash = file_hash(path)
@@ -157,7 +165,8 @@ class Ingestor:
         ):
             return FileReport(shown, "unchanged", existing.pages, existing.chunks)
         try:
-            parsed = self.worker.read(path)
+            pages = None if on_page is None else partial(on_page, shown)
+            parsed = self.worker.read(path, pages)
             chunks = chunk_blocks(
                 parsed.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.model import ParsedDocument
+from ingest.ocr import PageProgress
 from ingest.pdf import read_pdf
 from ingest.sheets import read_xlsx
 from ingest.slides import read_pptx
@@ -15,12 +16,18 @@ from pagewise.errors import DocumentError
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".pptx", ".xlsx", ".md", ".markdown", ".txt"}
 
 
-def read_document(path: Path, ocr: str = "auto", max_pages: int | None = None) -> ParsedDocument:
-    """``ocr`` (auto, always, off): whether PDF pages are read from their picture; a PDF with
-    more than ``max_pages`` pages is refused before its pages are read."""
+def read_document(
+    path: Path,
+    ocr: str = "auto",
+    max_pages: int | None = None,
+    on_page: PageProgress | None = None,
+) -> ParsedDocument:
+    """``ocr`` (auto, always, off): whether PDF pages are read from their picture; ``on_page``
+    hears of each page so read; a PDF with more than ``max_pages`` pages is refused before its
+    pages are read."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return read_pdf(path, ocr, max_pages)
+        return read_pdf(path, ocr, max_pages, on_page)
     if suffix == ".docx":
         return read_docx(path)
     if suffix == ".pptx":

@@ -19,6 +19,9 @@ LARGER = 1.15  # a heading's type is at least this much larger than the body's
 @dataclass
 class PageType:
     pieces: list[tuple[float, bool, str]] = field(default_factory=list)  # size, bold, text
+    # Every piece of the extracted text (newlines included) with the point it starts at, so
+    # that a line can be placed on the page (inside a table or not).
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
 
     @property
     def body(self) -> float:
@@ -53,6 +56,8 @@ def read_page(page: PageObject) -> tuple[str, PageType]:
     found = PageType()
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        found.spans.append((text, x, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
         if not text.strip():
             return
         scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5

@@ -29,6 +29,7 @@ from typing import IO, Any
 import ingest
 from ingest.limits import FileLimits, check_file, check_pages
 from ingest.model import Block, BlockKind, ParsedDocument
+from ingest.ocr import PageProgress
 from pagewise.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,9 @@ class ParseWorker:
         self._stderr: IO[bytes] | None = None
         self._buffer = b""
 
-    def read(self, path: Path) -> ParsedDocument:
-        """The parsed document, or DocumentError saying which limit it passed or why not."""
+    def read(self, path: Path, on_page: PageProgress | None = None) -> ParsedDocument:
+        """The parsed document, or DocumentError saying which limit it passed or why not;
+        ``on_page`` hears of each page the child reads by OCR (a progress line on the pipe)."""
         check_file(path, self.limits)
         process = self._started()
         request = {"path": str(path.resolve()), "ocr": self.ocr, "max_pages": self.limits.max_pages}
@@ -56,7 +58,11 @@ class ParseWorker:
             process.stdin.flush()
         except BrokenPipeError:
             raise self._died() from None
-        line = self._reply(time.monotonic() + self.limits.parse_timeout)
+        deadline = time.monotonic() + self.limits.parse_timeout
+        while (line := self._reply(deadline)) and line.startswith(b'{"page"'):
+            if on_page is not None:
+                done, total = json.loads(line)["page"]
+                on_page(done, total)
         if line is None:
             self._stop()
             raise DocumentError(
@@ -166,8 +172,13 @@ def _serve() -> None:
         path = Path(request["path"])
         limits = FileLimits(max_pages=request["max_pages"])
         reply: dict[str, Any]
+
+        def progress(done: int, total: int) -> None:
+            replies.write(json.dumps({"page": [done, total]}).encode("ascii") + b"\n")
+            replies.flush()
+
         try:
-            parsed = read_document(path, request["ocr"], max_pages=limits.max_pages)
+            parsed = read_document(path, request["ocr"], limits.max_pages, progress)
             check_pages(parsed.page_count, limits)
             reply = {"document": asdict(parsed)}
         except DocumentError as exc:

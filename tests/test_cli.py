@@ -1,5 +1,6 @@
 """The ``pagewise`` command as a user runs it: a real process, real files, a temp data dir."""
 
+import io
 import json
 import os
 import shutil
@@ -8,10 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from tqdm import tqdm
 
+from ingest.pipeline import FileReport
 from pagewise.audit.log import AuditLog
 from pagewise.errors import ConfigError
 from pagewise.settings import load_settings
+from ui.cli.library import IngestProgress
 
 
 def run(
@@ -196,3 +200,19 @@ def test_eval_scores_this_design_and_the_llama_index_baseline(
     assert ours["hit_at_3"] == 1.0 and ours["citation_precision"] == 1.0
     assert ours["refusal_accuracy"] == 1.0  # answered the covered one, refused the other
     assert baseline["refused_when_uncovered"] == 0.0  # the plain pipeline answers anything
+
+
+def test_the_ingest_bar_names_the_page_being_read_by_ocr() -> None:
+    out = io.StringIO()
+    bar = tqdm(unit="file", desc="Ingesting", file=out, disable=False, mininterval=0)
+    progress = IngestProgress(bar)
+    progress.file_done(FileReport("manuals/manual.pdf", "added", pages=4, chunks=9))
+    progress.page_read("manuals/scan.pdf", 2, 5)
+    # One bar: still one file done, the scan's page moving it on.
+    assert bar.n == 1
+    assert "scan.pdf page 2/5" in out.getvalue().splitlines()[-1].split("\r")[-1]
+    progress.file_done(FileReport("manuals/scan.pdf", "added", pages=5, chunks=16))
+    bar.refresh()
+    last = out.getvalue().split("\r")[-1]
+    assert bar.n == 2 and "pages=9" in last and "ocr" not in last
+    bar.close()

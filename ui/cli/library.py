@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -15,6 +16,29 @@ from ui.cli.errors import EXIT_SOME_FILES_FAILED, friendly_errors
 from ui.cli.identity import acting_user
 from ui.cli.output import print_documents, print_ingest_summary, print_json, print_passages
 from ui.components import build
+
+
+class IngestProgress:
+    """The one progress bar of ``ingest``: it counts files, with the pages and chunks so far;
+    while a scan is read by OCR (seconds a page) it names the file and the page, so that a
+    long scan is seen to move."""
+
+    def __init__(self, bar: tqdm[Any]) -> None:
+        self.bar = bar
+        self.pages = self.chunks = 0
+
+    def file_done(self, report: FileReport) -> None:
+        if report.status in ("added", "updated"):
+            self.pages += report.pages
+            self.chunks += report.chunks
+        self.bar.set_postfix(pages=self.pages, chunks=self.chunks, refresh=False)
+        self.bar.update(1)
+        if report.status == "failed":
+            self.bar.write(f"skipped {report.path}: {report.reason}", file=sys.stderr)
+
+    def page_read(self, path: str, done: int, total: int) -> None:
+        ocr = f"{Path(path).name} page {done}/{total}"
+        self.bar.set_postfix(pages=self.pages, chunks=self.chunks, ocr=ocr)
 
 
 @click.command()
@@ -32,20 +56,14 @@ def ingest(
         raise click.UsageError("give at least one file or folder (or --prune)")
     collection = check_collection_name(collection or settings.collection)
     bar = tqdm(unit="file", desc="Ingesting", disable=None, file=sys.stderr, dynamic_ncols=True)
-    pages = chunks = 0
-
-    def on_file(report: FileReport) -> None:
-        nonlocal pages, chunks
-        pages += report.pages if report.status in ("added", "updated") else 0
-        chunks += report.chunks if report.status in ("added", "updated") else 0
-        bar.update(1)
-        bar.set_postfix(pages=pages, chunks=chunks, refresh=False)
-        if report.status == "failed":
-            bar.write(f"skipped {report.path}: {report.reason}", file=sys.stderr)
-
+    progress = IngestProgress(bar)
     with bar, build(settings) as components:
         summary = components.ingestor().ingest(
-            list(paths), collection, prune=prune, on_file=on_file
+            list(paths),
+            collection,
+            prune=prune,
+            on_file=progress.file_done,
+            on_page=progress.page_read,
         )
     if as_json:
         print_json(summary.as_dict())

@@ -97,7 +97,14 @@ def _ingest(services: Services, paths: list[Path], collection: str) -> list[File
         done = f"{len(reports)}/{len(paths)}: {Path(report.path).name}"
         bar.progress(len(reports) / len(paths), text=as_text(done))
 
-    summary = services.components.ingestor().ingest(paths, collection, on_file=on_file)
+    def on_page(path: str, done: int, total: int) -> None:
+        # A scan is read seconds a page: the bar moves within the file.
+        share = (len(reports) + done / total) / len(paths)
+        text = f"{len(reports) + 1}/{len(paths)}: {Path(path).name}, OCR page {done}/{total}"
+        bar.progress(min(share, 1.0), text=as_text(text))
+
+    ingestor = services.components.ingestor()
+    summary = ingestor.ingest(paths, collection, on_file=on_file, on_page=on_page)
     bar.progress(1.0, text=f"Done in {summary.seconds:.1f} s")
     return reports
 

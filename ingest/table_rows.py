@@ -1,0 +1,156 @@
+"""A PDF page's text lines with its ruled tables written as rows.
+
+pypdf reads a table as loose lines, cell by cell and line by line. Each line of pypdf's text is
+placed on the page (from where its pieces start) and the lines inside a table are replaced, where
+the table begins, by the table's rows: "加固项 | 建议加固 | 易用性影响 | …". All other lines stay
+exactly as pypdf read them.
+
+A table that runs on over the next page repeats its header row there (Word does so) and may
+carry the rest of a row cut by the page break: the repeated header is dropped, and the rest of
+the cut row is added to the row on the page before, so the chunker reads one table (and
+carries its header into the chunks of the next page).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.layout import join_wrapped
+from ingest.tables import Table, find_tables
+
+log = logging.getLogger(__name__)
+
+_RUNNING = 2  # lines of an unknown running header above a table that goes on
+_SAME_EDGES = 4.0  # points: a table as wide as the one before is its continuation
+
+
+@dataclass
+class Line:
+    """A line of a page: text, or a table row (with its cells and its table)."""
+
+    text: str
+    cells: list[str] | None = None
+    table: Table | None = None
+
+    @property
+    def row(self) -> bool:
+        return self.cells is not None
+
+
+def read_tables(path: Path, pages: list[int]) -> dict[int, list[Table]]:
+    """The tables of the 0-based ``pages``."""
+    import pypdfium2 as pdfium
+
+    found: dict[int, list[Table]] = {}
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except Exception as exc:  # pypdf could read it: the text is kept without table rows
+        log.warning("tables not read: %s", exc)
+        return found
+    try:
+        for index in pages:
+            try:
+                tables = find_tables(document[index])
+            except Exception as exc:  # one damaged page costs only its tables
+                log.warning("page %d: tables not read: %s", index + 1, exc)
+                continue
+            if tables:
+                found[index] = tables
+    finally:
+        document.close()
+    return found
+
+
+def row_text(cells: list[str]) -> str:
+    return " | ".join(cells).strip(" |")
+
+
+def page_lines(text: str, spans: list[tuple[str, float, float]], tables: list[Table]) -> list[Line]:
+    """The page's stripped lines; those inside a table replaced by the table's rows."""
+    if not tables or "".join(s for s, _, _ in spans) != text:
+        return [Line(line.strip()) for line in text.splitlines()]
+    lines = text.split("\n")  # as the spans are cut, so that both count the same lines
+    out: list[Line] = []
+    written: set[int] = set()
+    for line, owner in zip(lines, _owners(spans, tables), strict=True):
+        if owner is None:
+            out.append(Line(line.strip()))
+        elif owner not in written:
+            written.add(owner)
+            table = tables[owner]
+            out.extend(Line(row_text(cells), cells, table) for cells in table.rows if any(cells))
+    return out
+
+
+def join_pages(pages: list[list[Line]], running: Callable[[str], bool]) -> None:
+    """Join tables that run on over a page break, in place: a table that ends one page and
+    starts the next with the same header row (or the same width and the rest of a cut row)
+    loses the repeated header, the rest of the cut row goes to the row it belongs to, and the
+    lines before it (a running header that names the chapter, so it is not on enough pages
+    to be known as one, but is on more than one) are dropped, so that the rows of both pages
+    follow one another. Any other text above the table (a caption, a heading) means that it
+    is another table."""
+    seen_on: Counter[str] = Counter()
+    for page in pages:
+        seen_on.update({_shape(line.text) for line in page if not line.row})
+    for before, page in itertools.pairwise(pages):
+        tail = [line for line in before if line.text and not running(line.text)]
+        start = next((i for i, line in enumerate(page) if line.row), None)
+        if not tail or not tail[-1].row or start is None:
+            continue
+        last, first = tail[-1], page[start]
+        above = [line for line in page[:start] if line.text and not running(line.text)]
+        if len(above) > _RUNNING or any(seen_on[_shape(line.text)] < 2 for line in above):
+            continue  # text before the table: it does not go on from the page before
+        if last.table is None or first.table is None:
+            continue
+        repeated = first.cells == last.table.header
+        same = abs(first.table.left - last.table.left) + abs(first.table.right - last.table.right)
+        if not repeated and same > _SAME_EDGES:
+            continue
+        dropped = [id(line) for line in above] + ([id(first)] if repeated else [])
+        rest = next((line for line in page[start + repeated :] if line.text), None)
+        if rest is not None and rest.cells and last.cells and _cut(last.cells, rest.cells):
+            last.cells = [join_wrapped(a, b) for a, b in zip(last.cells, rest.cells, strict=True)]
+            last.text = row_text(last.cells)
+            dropped.append(id(rest))
+        page[:] = [line for line in page if id(line) not in dropped]
+
+
+def _shape(text: str) -> str:
+    """A line with its numbers masked: the running header of chapter 1 on pages 7 and 8."""
+    return re.sub(r"\d+", "#", " ".join(text.split()))
+
+
+def _cut(cells: list[str], rest: list[str]) -> bool:
+    """Whether ``rest`` is the part of the row ``cells`` cut off by the page break: it has no
+    key in its first column."""
+    return len(cells) == len(rest) and not rest[0] and any(rest)
+
+
+def _owners(spans: list[tuple[str, float, float]], tables: list[Table]) -> list[int | None]:
+    """For each line of the text, the table most of its characters lie in, or None."""
+    owners: list[int | None] = []
+    votes: Counter[int | None] = Counter()
+
+    def close() -> None:
+        owners.append(votes.most_common(1)[0][0] if votes else None)
+        votes.clear()
+
+    for piece, x, y in spans:
+        parts = piece.split("\n")
+        for number, part in enumerate(parts):
+            if number:
+                close()
+            weight = len(part.strip())
+            if weight:
+                inside = next((i for i, t in enumerate(tables) if t.holds(x, y)), None)
+                votes[inside] += weight
+    close()
+    return owners
