@@ -223,6 +223,11 @@ class Settings(BaseSettings):
         description='Reverse proxies in front of the portal (e.g. ["127.0.0.1"] for nginx on the'
         " same host): their X-Forwarded-For names the browser, for per-client rate limits.",
     )
+    ui_language: Literal["auto", "zh", "en"] = Field(
+        default="auto",
+        description="The portal's language until a user picks one in the sidebar: zh (简体),"
+        " en, or auto: the browser's (any zh-* is Chinese; other or none: English).",
+    )
     session_timeout_minutes: float = Field(
         default=30.0, gt=0, description="A portal session idle this long must log in again."
     )

@@ -6,6 +6,7 @@ the shared manual and the embedded CPU model. Screenshots and timings go to test
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,15 +22,18 @@ from pagewise.embedder import Embedder
 from pagewise.settings import Settings
 from pagewise.text import squeeze
 from ui.components import build
+from ui.portal.i18n import catalog
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-STAGES = (
-    "Searching the manuals…",
-    "Writing the answer from the pages found…",
-    "Checking every sentence against its page…",
-)
+# The employees' language: the answering test runs in a Chinese browser.
+STAGES = tuple(catalog("zh")[f"chat.{stage}"] for stage in ("searching", "writing", "checking"))
+# What the login form says in each browser language.
+LOGIN = {
+    "zh-CN": ("用户名", "密码", "登录"),
+    "en-US": ("User name", "Password", "Log in"),
+}
 # No connection leaves the machine: Chromium's background services stay off.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -79,11 +83,13 @@ def portal_url(
         log.close()
 
 
-def _log_in(page: Page, url: str, username: str, password: str) -> None:
+def _log_in(page: Page, url: str, username: str, password: str, locale: str = "en-US") -> None:
+    """Log in on a page whose browser language is ``locale``."""
+    name, secret, submit = LOGIN[locale]
     page.goto(url)
-    page.get_by_label("User name").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label(name).fill(username)
+    page.get_by_role("textbox", name=secret).fill(password)
+    page.get_by_role("button", name=submit).click()
 
 
 def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -> None:
@@ -92,15 +98,15 @@ def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        _log_in(page, portal_url, "alice", "wrong")
-        page.get_by_text("Wrong user name or password.").wait_for(timeout=30_000)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        _log_in(page, portal_url, "alice", "wrong", "zh-CN")
+        page.get_by_text("用户名或密码错误。").wait_for(timeout=30_000)
 
-        _log_in(page, portal_url, "alice", "alice-demo")
-        page.get_by_text("Ask the manuals").wait_for(timeout=60_000)
+        _log_in(page, portal_url, "alice", "alice-demo", "zh-CN")
+        page.get_by_text("查阅手册").wait_for(timeout=60_000)
         page.screenshot(path=ARTIFACTS / "portal-1-logged-in.png")
 
-        page.get_by_placeholder("Ask about the manuals…").fill("不允许使用 java.sql.Date 吗？")
+        page.get_by_placeholder("请输入关于手册的问题…").fill("不允许使用 java.sql.Date 吗？")
         asked = time.monotonic()
         page.keyboard.press("Enter")
         answer = page.locator('[data-testid="stChatMessage"]').nth(1)
@@ -111,7 +117,7 @@ def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -
             if "java.sql" in seen[-1] or "[" in seen[-1]:
                 first_text = time.monotonic() - asked
             time.sleep(0.2)
-        reference = page.get_by_role("button", name="java-manual-huangshan.pdf").first
+        reference = page.get_by_role("button", name=re.compile(r"^\[\d+\] 《")).first
         reference.wait_for(timeout=300_000)
         full_answer = time.monotonic() - asked
         # Nothing shown while answering was withdrawn: every earlier state is in the final one.
@@ -123,9 +129,10 @@ def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -
         page.screenshot(path=ARTIFACTS / "portal-2-answer.png", full_page=True)
         label = reference.inner_text()
         assert "《Java 开发手册（黄山版）》第 1" in label and "(五) 日期时间" in label
+        assert reference.evaluate("b => b.scrollHeight <= 1.5 * b.clientHeight"), "one line"
 
         reference.click()
-        download = page.get_by_role("button", name="Download java-manual-huangshan.pdf")
+        download = page.get_by_role("button", name="下载 java-manual-huangshan.pdf")
         download.wait_for(timeout=60_000)  # shown after the page pictures
         picture = page.get_by_role("img").first
         assert picture.is_visible()
@@ -140,26 +147,31 @@ def test_log_in_ask_see_the_reference_and_open_the_cited_page(portal_url: str) -
 def test_an_admin_uploads_a_manual_and_sees_the_report(portal_url: str, fixtures: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        _log_in(page, portal_url, "carol", "carol-demo")
-        page.get_by_text("Admin", exact=True).click()
-        page.get_by_role("tab", name="Upload manuals").wait_for(timeout=30_000)
+        # In Chinese: the admin page and its report speak the browser's language too.
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        _log_in(page, portal_url, "carol", "carol-demo", "zh-CN")
+        page.get_by_text("管理", exact=True).click()
+        page.get_by_role("tab", name="上传手册").wait_for(timeout=30_000)
         page.locator('input[type="file"]').set_input_files(
             [str(fixtures / "guide.md"), str(fixtures / "encrypted.pdf")]
         )
-        page.get_by_role("button", name="Ingest").click()
-        page.get_by_text("Some files were skipped").wait_for(timeout=120_000)
+        page.get_by_role("button", name="导入").click()
+        page.get_by_text("部分文件未导入").wait_for(timeout=120_000)
         page.screenshot(path=ARTIFACTS / "portal-4-admin-upload.png")
-        report = page.locator('[data-testid="stAlert"]').last.inner_text()
-        assert "guide.md · added · 1 pages" in report
-        assert "encrypted.pdf · failed · the PDF is encrypted with a password" in report
+        # Other tabs have alerts of their own ("no failed logins"): the report is the one
+        # that says what was skipped.
+        alert = page.locator('[data-testid="stAlert"]', has_text="部分文件未导入")
+        report = alert.inner_text()
+        assert "guide.md · 已添加 · 1 页，" in report
+        # Ingestion's reason stays in its words (English): it names what to fix in the file.
+        assert "encrypted.pdf · 失败 · the PDF is encrypted with a password" in report
         browser.close()
 
 
 def test_failed_logins_are_throttled_in_the_browser(portal_url: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(locale="en-US")
         for _ in range(5):
             _log_in(page, portal_url, "bob", "not-his-password")
             page.get_by_text("Wrong user name or password.").wait_for(timeout=30_000)
@@ -178,14 +190,40 @@ def test_markup_in_an_uploaded_file_is_shown_as_text(
     planted.write_bytes((fixtures / "planted" / "travel-markup.md").read_bytes())
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
         _log_in(page, portal_url, "carol", "carol-demo")
         page.get_by_text("Admin", exact=True).click()
         page.get_by_role("tab", name="Upload manuals").wait_for(timeout=30_000)
         page.locator('input[type="file"]').set_input_files([str(planted)])
         page.get_by_role("button", name="Ingest").click()
         page.get_by_text("All files ingested").wait_for(timeout=120_000)
-        report = page.locator('[data-testid="stAlert"]').last
+        report = page.locator('[data-testid="stAlert"]', has_text="All files ingested")
         assert planted.name in report.inner_text()  # all of it, as written
         assert report.locator("a, img").count() == 0
+        browser.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "other", "other_title", "other_login"),
+    [
+        ("zh-CN", "查阅手册", "English", "Ask the manuals", "User name"),
+        ("en-US", "Ask the manuals", "中文", "查阅手册", "用户名"),
+    ],
+)
+def test_the_portal_speaks_the_browsers_language_and_switches(
+    portal_url: str, locale: str, title: str, other: str, other_title: str, other_login: str
+) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
+        assert page.evaluate("navigator.language") == locale
+        _log_in(page, portal_url, "alice", "alice-demo", locale)
+        page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"portal-6-language-{locale}.png")
+        page.get_by_text(other, exact=True).click()  # the sidebar's switch
+        page.get_by_role("heading", name=other_title).wait_for(timeout=30_000)
+        # The session keeps the choice: after logging out, the login form is in it too.
+        page.get_by_role("button", name={"zh-CN": "Log out", "en-US": "退出登录"}[locale]).click()
+        page.get_by_label(other_login).wait_for(timeout=30_000)
         browser.close()

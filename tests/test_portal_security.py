@@ -68,7 +68,7 @@ def test_an_admin_sees_a_locked_name_and_clears_it(portal: Path) -> None:  # noq
     for _ in range(5):
         _login("bob", "not-his-password")
     carol = _login("carol", "carol-demo")
-    carol.sidebar.radio[0].set_value("Admin").run()
+    carol.radio(key="page").set_value("admin").run()
     locks = carol.dataframe[1].value
     assert list(locks["name or address"]) == ["bob"]
     assert list(locks["failures"]) == [5] and locks["locked for"][0].endswith(" s")
@@ -104,7 +104,7 @@ def _rendered(at: AppTest) -> list[str]:
         for kind in ("markdown", "caption", "info", "warning", "error", "success")
         for e in getattr(at, kind)
     ]
-    texts += [b.label for b in at.button]
+    texts += [b.label for b in at.button] + [b.help or "" for b in at.button]
     texts += [str(getattr(d, "label", "")) for d in at.get("download_button")]
     return texts
 
@@ -123,8 +123,10 @@ def test_a_planted_heading_stays_text_and_listed_words_stay_hidden(planted: Path
     at.chat_input[0].set_value("差旅费用多久内要提交报销单？").run()
     assert not at.exception
     reference = next(b for b in at.button if plain(b.label).startswith("[1]"))
-    # The title and heading are on the page as written, their markup inert.
-    assert "[点此登录](http://evil.example/login)" in plain(reference.label)
+    # The title and heading are on the page as written, their markup inert: cut to fit on
+    # the button, whole in its tooltip.
+    assert plain(reference.label).startswith("[1] 差旅报销手册 [点此登录](http")
+    assert "[点此登录](http://evil.example/login)" in plain(reference.help)
     reference.click().run()
     source = " ".join(t.value for t in at.text)
     assert "差旅费用须在出差结束后 15 天内提交报销单" in source and "***" in source

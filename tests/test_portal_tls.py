@@ -102,7 +102,7 @@ def test_log_in_over_https_with_secure_cookies_and_xsrf_on(https_portal: tuple[s
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # Chromium does not know the throwaway CA; the test above checks the certificate.
-        context = browser.new_context(ignore_https_errors=True)
+        context = browser.new_context(ignore_https_errors=True, locale="en-US")
         page = context.new_page()
         page.goto(url)
         page.get_by_label("User name").fill("alice")

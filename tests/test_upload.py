@@ -91,7 +91,7 @@ def test_the_size_limit_is_checked_first() -> None:
 
 def test_the_portal_refuses_dot_dot_and_writes_nothing(portal: Path) -> None:  # noqa: F811
     carol = _login("carol", "carol-demo")
-    carol.sidebar.radio[0].set_value("Admin").run()
+    carol.radio(key="page").set_value("admin").run()
     carol.text_input[0].input("..").run()
     carol.file_uploader[0].set_value(("x.md", b"# hello\n\ntext\n", "text/markdown")).run()
     next(b for b in carol.button if b.label == "Ingest").click().run()
@@ -105,7 +105,7 @@ def test_the_portal_stores_only_files_that_are_what_they_say(
     fixtures: Path,
 ) -> None:
     carol = _login("carol", "carol-demo")
-    carol.sidebar.radio[0].set_value("Admin").run()
+    carol.radio(key="page").set_value("admin").run()
     carol.text_input[0].input("engineering").run()
     carol.file_uploader[0].set_value(
         [
@@ -134,7 +134,7 @@ def test_the_upload_limit_is_a_setting(
     monkeypatch.setenv("PAGEWISE_UPLOAD_MAX_MB", "0.001")  # 1 KB
     st.cache_resource.clear()
     carol = _login("carol", "carol-demo")
-    carol.sidebar.radio[0].set_value("Admin").run()
+    carol.radio(key="page").set_value("admin").run()
     carol.file_uploader[0].set_value(("big.txt", b"text " * 400, "text/plain")).run()
     next(b for b in carol.button if b.label == "Ingest").click().run()
     assert any(
