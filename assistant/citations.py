@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.prompt import citation_label
+from assistant.prompt import citation_label, sheet_rows
 from assistant.retrieval import Passage
 from pagewise.text import squeeze
 
@@ -51,6 +51,7 @@ class Citation:
     doc_id: str
     chunk_id: str
     label: str
+    rows: str = ""  # a worksheet's row span, "3–9"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -61,6 +62,7 @@ class Citation:
             "page_end": self.page_end,
             "page_label": self.page_label,
             "section": self.section,
+            **({"rows": self.rows} if self.rows else {}),
         }
 
 
@@ -167,4 +169,5 @@ def make_citation(n: int, passage: Passage) -> Citation:
         doc_id=passage.doc_id,
         chunk_id=passage.chunk_id,
         label=citation_label(passage),
+        rows=sheet_rows(passage.text) if passage.kind == "xlsx" else "",
     )

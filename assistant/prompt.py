@@ -53,8 +53,10 @@ def citation_label(passage: Passage) -> str:
     if passage.kind == "pptx":
         where, printed = f"第 {span} 张幻灯片", ""
     elif passage.kind == "xlsx":
-        # A sheet is a page whose label is its name; the rows are in the passage text.
-        where, printed = f"工作表「{passage.page_label}」", ""
+        # A sheet is a page whose label is its name; its rows are numbered in the text.
+        rows = sheet_rows(passage.text)
+        where = f"工作表「{passage.page_label}」" + (f"第 {rows} 行" if rows else "")
+        printed = ""
     else:
         where = f"第 {span} 页"
         printed = (
@@ -65,6 +67,19 @@ def citation_label(passage: Passage) -> str:
     shown_section = passage.section if passage.section != passage.page_label else ""
     section = f" · {shown_section}" if shown_section else ""
     return f"《{passage.title}》{where}{printed}{section}"
+
+
+_SHEET_ROW = re.compile(r"^第 (\d+) 行：", re.MULTILINE)
+
+
+def sheet_rows(text: str) -> str:
+    """ "3–9" for a passage of a worksheet whose lines are its rows 3 to 9 (as ingest/sheets.py
+    writes them: "第 3 行：…"); "" when it holds no numbered row."""
+    numbers = [int(n) for n in _SHEET_ROW.findall(text)]
+    if not numbers:
+        return ""
+    first, last = min(numbers), max(numbers)
+    return f"{first}" if first == last else f"{first}–{last}"
 
 
 def defuse(text: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook
 from test_citations import passage
 
+from assistant.citations import make_citation
 from assistant.prompt import citation_label
 from ingest.model import BlockKind
 from ingest.readers import read_document
@@ -73,9 +74,12 @@ def test_citations_name_the_slide_or_the_sheet() -> None:
     slide = passage("文本", page=5, label="5", section="当今的软件供应链")
     slide = slide.__class__(**{**slide.__dict__, "kind": "pptx", "title": "ISO 5230"})
     assert citation_label(slide) == "《ISO 5230》第 5 张幻灯片 · 当今的软件供应链"
-    sheet = passage("第 3 行：类别: TX", page=2, label="政策", section="政策")
+    sheet = passage("第 3 行：类别: TX\n第 9 行：类别: RX", page=2, label="政策", section="政策")
     sheet = sheet.__class__(**{**sheet.__dict__, "kind": "xlsx", "title": "开源政策模板"})
-    assert citation_label(sheet) == "《开源政策模板》工作表「政策」"
+    assert citation_label(sheet) == "《开源政策模板》工作表「政策」第 3–9 行"
+    assert make_citation(1, sheet).rows == "3–9"
+    prose = sheet.__class__(**{**sheet.__dict__, "text": "说明文字"})
+    assert citation_label(prose) == "《开源政策模板》工作表「政策」"
 
 
 def test_decks_and_workbooks_are_ingested_and_found(components: Components) -> None:

@@ -149,6 +149,9 @@ def test_a_reference_names_title_page_and_section_in_each_language() -> None:
     assert reference(deck, Messages("en"), NOTHING_HIDDEN) == "Onboarding · slide 6–7 · Welcome"
     sheet = _citation("Budget", "政策", doc="b.xlsx", page_label="政策")
     assert reference(sheet, Messages("zh"), NOTHING_HIDDEN) == "《Budget》工作表「政策」"
+    rows = _citation("Budget", "政策", doc="b.xlsx", page_label="政策", rows="3–9")
+    assert reference(rows, Messages("zh"), NOTHING_HIDDEN) == "《Budget》工作表「政策」第 3–9 行"
+    assert reference(rows, Messages("en"), NOTHING_HIDDEN) == "Budget · sheet “政策”, rows 3–9"
 
 
 def test_a_long_title_and_section_are_cut_and_the_page_is_kept() -> None:

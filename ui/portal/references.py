@@ -48,7 +48,8 @@ def where(citation: Citation, msg: Messages) -> str:
     if kind == ".pptx":
         return msg("reference.slides", pages=pages)
     if kind == ".xlsx":  # a sheet is a page whose label is its name
-        return msg("reference.sheet", sheet=citation.page_label)
+        sheet = msg("reference.sheet", sheet=citation.page_label)
+        return sheet + (msg("reference.rows", rows=citation.rows) if citation.rows else "")
     printed = citation.page_label and citation.page_label != str(citation.page)
     return msg("reference.pages", pages=pages) + (
         msg("reference.printed", page_label=citation.page_label) if printed else ""
