@@ -48,6 +48,9 @@ def https_portal(
         PAGEWISE_LDAP_URL=dev_directory.ldaps_url,
         PAGEWISE_LDAP_CA_FILE=str(pki.ca_file),
         PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
+        # The audit key and checkpoint stay in the test's folder, never in the checkout.
+        PAGEWISE_AUDIT_KEY_FILE=str(data.parent / "audit.key"),
+        PAGEWISE_AUDIT_CHECKPOINT_FILE=str(data.parent / "audit-checkpoint.jsonl"),
         PAGEWISE_UI_TLS_CERT=str(pki.server.cert),
         PAGEWISE_UI_TLS_KEY=str(pki.server.key),
         PYTHONPATH=str(REPO),  # this checkout's code, wherever the package is installed from
