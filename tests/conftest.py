@@ -76,7 +76,13 @@ def java_index(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, shared_manual: Path
 ) -> Iterator[Components]:
     """The shared 55-page manual ingested once, for the search tests."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("java-index"))
+    root = tmp_path_factory.mktemp("java-index")
+    # Session-scoped: made before the per-test environment, so its secrets are named here.
+    settings = Settings(
+        data_dir=root,
+        audit_key_file=root.parent / "java-index-audit.key",
+        audit_checkpoint_file=root.parent / "java-index-checkpoint.jsonl",
+    )
     built = build(settings, embedder=embedder)
     summary = built.ingestor().ingest([shared_manual], "default")
     assert not summary.failed, summary.as_dict()

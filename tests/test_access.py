@@ -35,7 +35,13 @@ BOB = User("bob", ("finance",), ACCESS.collections_for(("finance",), False))
 def index(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, fixtures: Path
 ) -> Iterator[Components]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("access") / "data")
+    root = tmp_path_factory.mktemp("access")
+    # Module-scoped: made before the per-test environment, so its secrets are named here.
+    settings = Settings(
+        data_dir=root / "data",
+        audit_key_file=root / "audit.key",
+        audit_checkpoint_file=root / "audit-checkpoint.jsonl",
+    )
     components = build(settings, embedder=embedder)
     for collection, names in DEPARTMENTS.items():
         components.ingestor().ingest([fixtures / n for n in names], collection)
