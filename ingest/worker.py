@@ -6,7 +6,8 @@ file at a time over a pipe (JSON lines). A file that takes longer than ``parse_t
 its child killed (with anything it started) and is reported; a child that dies (a crash in a
 C library, the kernel's OOM killer) is reported the same way; the next file gets a new child.
 The child prints nothing to the pipe but its replies: a library's own output goes to its
-stderr, which is the worker log. The same seam can later serve a pool of such children.
+stderr, which is the worker log. A pool of such children reads several files at once
+(:mod:`ingest.pool`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ class ParseWorker:
         if "error" in reply:
             raise DocumentError(reply["error"])
         return _document(reply["document"])
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def kill(self) -> None:
+        """Kill the child (and what it started) from another thread: a read waiting on it
+        then ends as a crash, and :meth:`close` reaps it."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
     def close(self) -> None:
         if self._process is not None:

@@ -20,11 +20,22 @@ from ui.components import build
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--collection", "-c", help="Collection the documents belong to.")
 @click.option("--prune", is_flag=True, help="Remove documents whose file is gone.")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    help="Files read at once, each in a process (default: ingest_workers, else one per core).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.pass_obj
 @friendly_errors
 def ingest(
-    settings: Settings, paths: tuple[Path, ...], collection: str | None, prune: bool, as_json: bool
+    settings: Settings,
+    paths: tuple[Path, ...],
+    collection: str | None,
+    prune: bool,
+    workers: int | None,
+    as_json: bool,
 ) -> None:
     """Ingest manuals (PDF, DOCX, PPTX, XLSX, Markdown, text) from files and folders."""
     if not paths and not prune:
@@ -42,7 +53,7 @@ def ingest(
             bar.write(f"skipped {report.path}: {report.reason}", file=sys.stderr)
 
     with bar, build(settings) as components:
-        summary = components.ingestor().ingest(
+        summary = components.ingestor(workers).ingest(
             list(paths), collection or settings.collection, prune=prune, on_file=on_file
         )
     if as_json:
