@@ -18,6 +18,7 @@ from assistant.evaluation.scoring import (
     load_questions,
     summarize,
 )
+from assistant.record import QuestionRecord
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
 from ui.cli.identity import acting_user
@@ -41,11 +42,18 @@ def ask(
 ) -> None:
     """Answer QUESTION from the manuals, citing document and page for every claim."""
     user = acting_user(settings, username, collections)
+    text = " ".join(question)
     with build(settings) as components:
-        assistant = components.assistant(groups=user.groups)
+        try:
+            assistant = components.assistant(groups=user.groups)
+        except Exception as exc:
+            # Every question leaves a record, also one that failed before the assistant was
+            # ready (a model that would not load, a policy file that would not parse).
+            QuestionRecord(components.audit_log, text, user, settings.llm_backend).failed(exc)
+            raise
         if not as_json and sys.stderr.isatty():
             click.echo("Thinking…", err=True)
-        answer = assistant.ask(" ".join(question), user)
+        answer = assistant.ask(text, user)
     if as_json:
         print_json(answer.as_json())
     else:
