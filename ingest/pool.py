@@ -63,6 +63,7 @@ class ParsePool:
         self._all: list[ParseWorker] = []
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
 
     def read(self, path: Path) -> ParsedDocument:
         """One file, read by a child of the pool (the caller's thread waits for it)."""
@@ -99,6 +100,7 @@ class ParsePool:
         """Stop every child now (a Ctrl-C or an error in the writer): the threads waiting on
         them see them die, and no reader process outlives its batch."""
         with self._lock:
+            self._closed = True  # no new child from here on
             workers = list(self._all)
         for worker in workers:
             worker.kill()
@@ -110,6 +112,7 @@ class ParsePool:
         with self._lock:
             self._all.clear()
             self._idle.clear()
+            self._closed = False  # the pool may serve another batch
 
     def child_pids(self) -> list[int]:
         """The children running now."""
@@ -143,6 +146,8 @@ class ParsePool:
 
     def _checkout(self) -> ParseWorker:
         with self._lock:
+            if self._closed:
+                raise DocumentError("reading was stopped (the batch was interrupted)")
             if self._idle:
                 return self._idle.pop()
             worker = ParseWorker(self.limits, self.ocr, self.log_file)

@@ -20,6 +20,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 import zlib
@@ -45,6 +46,8 @@ class ParseWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._buffer = b""
+        self._spawning = threading.Lock()
+        self._killed = False
 
     def read(self, path: Path) -> ParsedDocument:
         """The parsed document, or DocumentError saying which limit it passed or why not."""
@@ -79,10 +82,12 @@ class ParseWorker:
     def kill(self) -> None:
         """Kill the child (and what it started) from another thread: a read waiting on it
         then ends as a crash, and :meth:`close` reaps it."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+        with self._spawning:  # a child being started now is killed too, and no new one starts
+            self._killed = True
+            process = self._process
+            if process is not None and process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
 
     def close(self) -> None:
         if self._process is not None:
@@ -98,6 +103,12 @@ class ParseWorker:
         self.close()
 
     def _started(self) -> subprocess.Popen[bytes]:
+        with self._spawning:
+            if self._killed:
+                raise DocumentError("reading was stopped (the batch was interrupted)")
+            return self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
         if self._stderr is None and self.log_file is not None:
