@@ -178,6 +178,7 @@ def _serve() -> None:
     """The child: read one request a line from stdin, answer one JSON line on the pipe."""
     from ingest.readers import read_document
 
+    _die_with_parent()
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints from libraries go to the log
     logging.basicConfig(
@@ -210,6 +211,20 @@ def _serve() -> None:
         # ASCII escapes: a lone surrogate from a damaged text layer still travels.
         replies.write(json.dumps(reply).encode("ascii") + b"\n")
         replies.flush()
+
+
+def _die_with_parent() -> None:
+    """A reader whose parent is killed (SIGKILL, the OOM killer) stops at once instead of
+    reading its file to the end for nobody. Linux only; elsewhere it ends at its next read of
+    the closed pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 if __name__ == "__main__":

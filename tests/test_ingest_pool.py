@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,3 +181,47 @@ def test_ctrl_c_with_workers_leaves_no_half_document_and_no_reader(
     assert summary.count("added") + summary.count("unchanged") == 5
     _assert_consistent(components, store)
     components.close()
+
+
+def test_a_reader_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(hostile.pdf_slow_to_read(100_000))
+    script = (
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        "from ingest.limits import FileLimits\n"
+        "from ingest.pool import ParsePool\n"
+        "pool = ParsePool(1, FileLimits())\n"
+        "threading.Thread(target=pool.read, args=(Path(sys.argv[1]),), daemon=True).start()\n"
+        "threading.Event().wait()\n"
+    )
+    repo = str(Path(__file__).resolve().parent.parent)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(slow)], cwd=repo, env={**os.environ, "PYTHONPATH": repo}
+    )
+    deadline = time.monotonic() + 60
+    while not (children := _children(parent.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert children, "the reader never started"
+    parent.kill()  # SIGKILL: no finally, no Ctrl-C handling
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(map(_alive, children)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_alive, children))
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    found = []
+    for task in tasks.iterdir() if tasks.exists() else []:
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended, unreaped
