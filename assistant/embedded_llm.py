@@ -7,12 +7,14 @@ the ``xllamacpp`` binding. Nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib
 import json
 import os
 import queue
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -45,9 +47,14 @@ DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
 
 
 def assemble(model: PackagedModel, cache_dir: Path) -> Path:
-    """Join the model's parts into one GGUF under ``cache_dir`` (once), verified by SHA-256."""
+    """Join the model's parts into one GGUF under ``cache_dir`` (once), verified by SHA-256.
+
+    Safe when several processes start together on a fresh data dir (four ``pagewise ask``, or
+    portal workers): one joins the parts under a lock while the others wait for it, and the
+    file is written under a name of its own and renamed into place, so no process ever sees or
+    clobbers another's half-written copy."""
     target = cache_dir / f"{model.name}.gguf"
-    if target.is_file() and target.stat().st_size == model.size:
+    if _complete(target, model):
         return target
     try:
         parts = [Path(importlib.import_module(p).get_part_path()) for p in model.packages]
@@ -57,22 +64,40 @@ def assemble(model: PackagedModel, cache_dir: Path) -> Path:
             " run `make install`"
         ) from exc
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    digest = hashlib.sha256()
-    with partial.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 22), b""):
-                    digest.update(block)
-                    out.write(block)
-    if digest.hexdigest() != model.sha256:
-        partial.unlink()
-        raise LLMError(
-            f"the parts of the embedded model {model.name} do not add up to the expected file"
-            " (checksum mismatch): reinstall them with `make install`"
-        )
-    partial.replace(target)  # atomic: a crash never leaves a half-written model in place
+    lock_fd = os.open(cache_dir / f"{model.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)  # another process may be joining it right now
+        if _complete(target, model):
+            return target
+        _join(parts, model, target)
+    finally:
+        os.close(lock_fd)  # closing releases the lock
     return target
+
+
+def _complete(target: Path, model: PackagedModel) -> bool:
+    return target.is_file() and target.stat().st_size == model.size
+
+
+def _join(parts: Sequence[Path], model: PackagedModel, target: Path) -> None:
+    fd, name = tempfile.mkstemp(prefix=f"{model.name}.", suffix=".partial", dir=target.parent)
+    partial = Path(name)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 22), b""):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != model.sha256:
+            raise LLMError(
+                f"the parts of the embedded model {model.name} do not add up to the expected"
+                " file (checksum mismatch): reinstall them with `make install`"
+            )
+        partial.replace(target)  # atomic: a crash never leaves a half-written model in place
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class EmbeddedLLM:

@@ -1,6 +1,7 @@
 """Ingestion speed: pages/s and chunks/s, peak memory, and the time of a no-op re-run.
 
     .venv/bin/python bench/ingest.py [--shared PATH] [--pages 500] [--per-format]
+        [--workers 1 2] [--scanned PATH --scanned-pages 20] [--big 2000] [--only NAME]
 
 Scenarios, each in a fresh process and a fresh data dir:
   shared      the 55-page shared manual (../shared/docs/java-manual-huangshan.pdf)
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -49,7 +51,25 @@ def build_synthetic(source: Path, folder: Path, pages: int, per_file: int = 50) 
     return files
 
 
-def run_scenario(paths: list[Path]) -> dict[str, float]:
+def cut_pages(source: Path, folder: Path, pages: int, per_file: int) -> list[Path]:
+    """``pages`` pages of ``source`` (its pages again from the first when it has fewer) in
+    files of ``per_file`` pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(source)
+    files = []
+    for start in range(0, pages, per_file):
+        writer = PdfWriter()
+        for index in range(start, min(start + per_file, pages)):
+            writer.add_page(reader.pages[index % len(reader.pages)])
+        path = folder / f"{source.stem}-{start + 1:04d}.pdf"
+        with path.open("wb") as handle:
+            writer.write(handle)
+        files.append(path)
+    return files
+
+
+def run_scenario(paths: list[Path], workers: int) -> dict[str, float]:
     """Runs inside a child process so that peak memory belongs to this scenario alone."""
     from pagewise.settings import Settings
     from ui.components import build
@@ -58,8 +78,8 @@ def run_scenario(paths: list[Path]) -> dict[str, float]:
     started = time.perf_counter()
     components = build(Settings(data_dir=data_dir))
     load_seconds = time.perf_counter() - started
-    first = components.ingestor().ingest(paths, "bench")
-    again = components.ingestor().ingest(paths, "bench")
+    first = components.ingestor(workers).ingest(paths, "bench")
+    again = components.ingestor(workers).ingest(paths, "bench")
     components.close()
     assert not first.failed and again.count("unchanged") == len(paths)
     return {
@@ -72,7 +92,19 @@ def run_scenario(paths: list[Path]) -> dict[str, float]:
         "noop_seconds": again.seconds,
         "load_seconds": load_seconds,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # The largest reader child (the kernel keeps the maximum over reaped children).
+        "child_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "workers": workers,
+        # CPU seconds of this process and its reader children: the work done, whatever the
+        # share of a busy machine it got.
+        "cpu_seconds": _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN),
+        "reader_cpu_seconds": _cpu(resource.RUSAGE_CHILDREN),
     }
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -80,43 +112,80 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--per-format", action="store_true", help="Also each shared document.")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="Files read at once.")
+    parser.add_argument("--scanned", type=Path, help="A scanned PDF to read by OCR.")
+    parser.add_argument("--scanned-pages", type=int, default=20)
+    parser.add_argument("--big", type=int, help="Also one PDF of this many pages.")
+    parser.add_argument("--only", help="Run only the scenarios whose name contains this.")
     parser.add_argument("--child", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(run_scenario(args.child)))
+        print(json.dumps(run_scenario(args.child, args.workers[0])))
         return
 
     with tempfile.TemporaryDirectory() as tmp:
-        synthetic = build_synthetic(args.shared, Path(tmp), args.pages)
+        folder = Path(tmp)
+        synthetic = build_synthetic(args.shared, folder, args.pages)
         scenarios = {"shared manual": [args.shared], f"synthetic {args.pages} pages": synthetic}
         if args.per_format:
             for path in sorted(args.shared.parent.iterdir()):
                 if path != args.shared and path.is_file():
                     scenarios[path.name] = [path]
+        if args.scanned:
+            n = args.scanned_pages
+            (folder / "one").mkdir()
+            (folder / "cut").mkdir()
+            scenarios[f"scanned {n} p, 1 file (OCR)"] = cut_pages(
+                args.scanned, folder / "one", n, n
+            )
+            scenarios[f"scanned {n} p, 1-p files (OCR)"] = cut_pages(
+                args.scanned, folder / "cut", n, 1
+            )
+        if args.big:
+            (folder / "big").mkdir()
+            scenarios[f"one PDF of {args.big} pages"] = build_synthetic(
+                args.shared, folder / "big", args.big, per_file=args.big
+            )
+        if args.only:
+            scenarios = {k: v for k, v in scenarios.items() if args.only in k}
         rows = []
         for name, paths in scenarios.items():
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", *map(str, paths)],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            rows.append((name, json.loads(out.strip().splitlines()[-1])))
+            for workers in args.workers:
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--workers",
+                        str(workers),
+                        "--child",
+                        *map(str, paths),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                rows.append((name, json.loads(out.strip().splitlines()[-1])))
+                print(f"{name} workers={workers}: {rows[-1][1]}", file=sys.stderr, flush=True)
 
-    print(f"machine: {describe()}")
+    print(f"machine: {describe()}; load average before: {LOAD}, after: {os.getloadavg()}")
     header = (
-        f"{'scenario':<36} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
-        f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'peak MiB':>9}"
+        f"{'scenario':<32} {'wkrs':>4} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
+        f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'peak MiB':>9} {'reader MiB':>10}"
     )
     print(header)
     print("-" * len(header))
     for name, r in rows:
         print(
-            f"{name:<36} {r['files']:>5.0f} {r['pages']:>6.0f} {r['chunks']:>6.0f} "
-            f"{r['seconds']:>9.1f} {r['pages_per_s']:>8.2f} {r['chunks_per_s']:>8.2f} "
-            f"{r['noop_seconds']:>8.2f} {r['peak_rss_mib']:>9.0f}"
+            f"{name:<32} {r['workers']:>4.0f} {r['files']:>5.0f} {r['pages']:>6.0f} "
+            f"{r['chunks']:>6.0f} {r['seconds']:>9.1f} {r['pages_per_s']:>8.2f} "
+            f"{r['chunks_per_s']:>8.2f} {r['noop_seconds']:>8.2f} {r['cpu_seconds']:>7.0f} "
+            f"{r['reader_cpu_seconds']:>12.0f} "
+            f"{r['peak_rss_mib']:>9.0f} "
+            f"{r['child_peak_rss_mib']:>10.0f}"
         )
 
+
+LOAD = os.getloadavg()
 
 if __name__ == "__main__":
     main()

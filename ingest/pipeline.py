@@ -17,8 +17,8 @@ from pathlib import Path
 from ingest.chunking import chunk_blocks
 from ingest.limits import FileLimits
 from ingest.model import Chunk, ParsedDocument
+from ingest.pool import Parsed, ParsePool
 from ingest.readers import SUPPORTED_SUFFIXES, unsupported_reason
-from ingest.worker import ParseWorker
 from pagewise.catalog import Catalog, DocumentRecord
 from pagewise.embedder import Embedder
 from pagewise.errors import DocumentError
@@ -77,9 +77,25 @@ Progress = Callable[[FileReport], None]
 PageProgress = Callable[[str, int, int], None]
 
 
+@dataclass(frozen=True)
+class _Job:
+    """A file to read and write: what was known of it before reading."""
+
+    path: Path
+    collection: str
+    doc_id: str
+    content_hash: str
+    replaces: bool  # the catalog holds an older version of it
+
+
+def _by_name(on_page: PageProgress) -> Callable[[Path, int, int], None]:
+    return lambda path, done, total: on_page(str(path), done, total)
+
+
 class Ingestor:
-    """Ingests files into one store; all collaborators are passed in. Each file is read in a
-    child process under ``limits`` (:mod:`ingest.worker`), one child per batch."""
+    """Ingests files into one store; all collaborators are passed in. Files are read in child
+    processes under ``limits`` (:mod:`ingest.worker`), ``workers`` at a time (:mod:`ingest.pool`);
+    the store and the catalog are written by the calling thread alone."""
 
     def __init__(
         self,
@@ -92,6 +108,7 @@ class Ingestor:
         ocr: str = "auto",
         limits: FileLimits | None = None,
         worker_log: Path | None = None,
+        workers: int = 1,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -100,7 +117,7 @@ class Ingestor:
         self.chunk_overlap = chunk_overlap
         self.batch_size = batch_size
         self.ocr = ocr
-        self.worker = ParseWorker(limits or FileLimits(), ocr, worker_log)
+        self.pool = ParsePool(workers, limits or FileLimits(), ocr, worker_log)
         self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
         if ocr != "auto":  # documents read before OCR settings existed were read as "auto"
             self.signature += f"|ocr={ocr}"
@@ -132,13 +149,17 @@ class Ingestor:
             if on_file:
                 on_file(report)
         try:
-            for path in files:
-                report = self.ingest_file(path, collection, on_page)
+            # Files are read by the pool, several at once; each is then chunked, embedded
+            # and written here, one document at a time, in the order of the files.
+            plans = (self._plan(path, collection) for path in files)
+            pages = None if on_page is None else _by_name(on_page)
+            for parsed in self.pool.map(plans, pages):
+                report = self._finish(parsed)
                 summary.files.append(report)
                 if on_file:
                     on_file(report)
         finally:
-            self.worker.close()  # no reader process outlives its batch
+            self.pool.close()  # no reader process outlives its batch, Ctrl-C or not
         if prune:
             for report in self.prune(collection):
                 summary.files.append(report)
@@ -150,11 +171,22 @@ class Ingestor:
     def ingest_file(
         self, path: Path, collection: str, on_page: PageProgress | None = None
     ) -> FileReport:
+        job, readable = self._plan(path, collection)
+        if readable is None:
+            return self._finish(Parsed(job))
+        pages = None if on_page is None else partial(on_page, str(path))
+        try:
+            return self._finish(Parsed(job, document=self.pool.read(readable, pages)))
+        except Exception as exc:
+            return self._finish(Parsed(job, error=exc))
+
+    def _plan(self, path: Path, collection: str) -> tuple[_Job | FileReport, Path | None]:
+        """What to do with ``path``: a report when it needs no reading, else a job to read."""
         shown = str(path)
         try:
             content_hash = file_hash(path)
         except OSError as exc:
-            return FileReport(shown, "failed", reason=f"cannot read the file: {exc.strerror}")
+            return FileReport(shown, "failed", reason=f"cannot read the file: {exc.strerror}"), None
         doc_id = document_id(collection, path)
         existing = self.catalog.get(doc_id)
         if (
@@ -163,37 +195,48 @@ class Ingestor:
             and existing.content_hash == content_hash
             and existing.signature == self.signature
         ):
-            return FileReport(shown, "unchanged", existing.pages, existing.chunks)
+            return FileReport(shown, "unchanged", existing.pages, existing.chunks), None
+        return _Job(path, collection, doc_id, content_hash, existing is not None), path
+
+    def _finish(self, parsed: Parsed[_Job | FileReport]) -> FileReport:
+        job = parsed.job
+        if isinstance(job, FileReport):
+            return job
+        shown = str(job.path)
         try:
-            pages = None if on_page is None else partial(on_page, shown)
-            parsed = self.worker.read(path, pages)
+            if parsed.error is not None:
+                raise parsed.error
+            assert parsed.document is not None
+            document = parsed.document
             chunks = chunk_blocks(
-                parsed.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
+                document.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
             )
             if not chunks:
                 raise DocumentError("no text to index")
         except DocumentError as exc:
             return FileReport(shown, "failed", reason=str(exc))
         except Exception as exc:  # a reader bug on one file must not stop the batch
-            log.exception("unexpected error reading %s", path)
+            log.error("unexpected error reading %s", job.path, exc_info=exc)
             return FileReport(shown, "failed", reason=f"could not be read: {exc}")
 
         record = DocumentRecord(
-            doc_id=doc_id,
-            collection=collection,
-            path=str(path.resolve()),
-            title=parsed.title,
-            kind=parsed.kind,
-            content_hash=content_hash,
+            doc_id=job.doc_id,
+            collection=job.collection,
+            path=str(job.path.resolve()),
+            title=document.title,
+            kind=document.kind,
+            content_hash=job.content_hash,
             signature=self.signature,
-            pages=parsed.page_count,
+            pages=document.page_count,
             chunks=len(chunks),
             status="pending",
             ingested_at=time.time(),
         )
-        self._write(record, parsed, chunks)
-        status = "updated" if existing else "added"
-        return FileReport(shown, status, parsed.page_count, len(chunks), warnings=parsed.warnings)
+        self._write(record, document, chunks)
+        status = "updated" if job.replaces else "added"
+        return FileReport(
+            shown, status, document.page_count, len(chunks), warnings=document.warnings
+        )
 
     def _write(self, record: DocumentRecord, parsed: ParsedDocument, chunks: list[Chunk]) -> None:
         self.catalog.begin(record)

@@ -6,7 +6,8 @@ file at a time over a pipe (JSON lines). A file that takes longer than ``parse_t
 its child killed (with anything it started) and is reported; a child that dies (a crash in a
 C library, the kernel's OOM killer) is reported the same way; the next file gets a new child.
 The child prints nothing to the pipe but its replies: a library's own output goes to its
-stderr, which is the worker log. The same seam can later serve a pool of such children.
+stderr, which is the worker log. A pool of such children reads several files at once
+(:mod:`ingest.pool`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 import zlib
@@ -45,6 +47,8 @@ class ParseWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._buffer = b""
+        self._spawning = threading.Lock()
+        self._killed = False
 
     def read(self, path: Path, on_page: PageProgress | None = None) -> ParsedDocument:
         """The parsed document, or DocumentError saying which limit it passed or why not;
@@ -76,6 +80,21 @@ class ParseWorker:
             raise DocumentError(reply["error"])
         return _document(reply["document"])
 
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def kill(self) -> None:
+        """Kill the child (and what it started) from another thread: a read waiting on it
+        then ends as a crash, and :meth:`close` reaps it."""
+        with self._spawning:  # a child being started now is killed too, and no new one starts
+            self._killed = True
+            process = self._process
+            if process is not None and process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+
     def close(self) -> None:
         if self._process is not None:
             self._stop()
@@ -90,6 +109,12 @@ class ParseWorker:
         self.close()
 
     def _started(self) -> subprocess.Popen[bytes]:
+        with self._spawning:
+            if self._killed:
+                raise DocumentError("reading was stopped (the batch was interrupted)")
+            return self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
         if self._stderr is None and self.log_file is not None:
@@ -159,6 +184,7 @@ def _serve() -> None:
     """The child: read one request a line from stdin, answer one JSON line on the pipe."""
     from ingest.readers import read_document
 
+    _die_with_parent()
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints from libraries go to the log
     logging.basicConfig(
@@ -196,6 +222,20 @@ def _serve() -> None:
         # ASCII escapes: a lone surrogate from a damaged text layer still travels.
         replies.write(json.dumps(reply).encode("ascii") + b"\n")
         replies.flush()
+
+
+def _die_with_parent() -> None:
+    """A reader whose parent is killed (SIGKILL, the OOM killer) stops at once instead of
+    reading its file to the end for nobody. Linux only; elsewhere it ends at its next read of
+    the closed pipe."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 if __name__ == "__main__":

@@ -261,6 +261,12 @@ class Settings(BaseSettings):
         description="Seconds one file may take to read (OCR included: about 150 scanned pages"
         " on 2 cores); then its reader is stopped and the file reported.",
     )
+    ingest_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Files read (parsed, OCR'd) at once, each in a process of its own; unset:"
+        " one per CPU core. Writing to the index stays one document at a time.",
+    )
 
     # Audit log (relative paths: from the working directory, where pagewise.toml is)
     audit_key_file: Path = Field(

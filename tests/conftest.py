@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 
 import pytest
 from pki import Pki, make_pki
+from servers import free_port, wait_until_up
 
 from assistant.llm import LLM
 from pagewise.embedder import Embedder, UseEmbedder
@@ -114,3 +117,30 @@ def dev_directory(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterato
     )
     yield server
     server.stop()
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    """A real Chroma server (`chroma run`) on loopback; yields its port."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            chroma,
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 30, "Chroma")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,43 +1,13 @@
 """The same ingestion and search against a Chroma server instead of the embedded store."""
 
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import free_port, wait_until_up
+from servers import free_port
 
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
 from ui.components import build
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            chroma,
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 30, "Chroma")
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_ingest_and_search_through_a_chroma_server(

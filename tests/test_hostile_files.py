@@ -142,7 +142,9 @@ def test_files_over_a_limit_are_reported_before_parsing_and_a_slow_one_is_stoppe
     assert "2001 pages, over the limit of 2000" in reports["pages.pdf"].reason
     assert "the file is 101 MB, over the limit of 100 MB" in reports["huge.pdf"].reason
     assert "took longer than 3 s (parse_timeout): stopped" in reports["slow.pdf"].reason
-    assert 3.0 <= took[str(folder / "slow.pdf")] < 8.0
+    # Files are read ahead of the writer (ingest.pool): its read began before the file before
+    # it was reported, so only the bound above is measured here.
+    assert took[str(folder / "slow.pdf")] < 8.0
     # pypdf inflates no stream past 75 MB: the bomb's page is empty, the other one is read.
     assert reports["flate-bomb.pdf"].status == "added"
     assert reports["flate-bomb.pdf"].warnings == ["1 page(s) without text: 2"]

@@ -106,14 +106,20 @@ class _InterruptingEmbedder:
 
 
 def test_interrupted_ingest_leaves_no_half_document_and_rerun_finishes(
-    settings: Settings, embedder: Embedder, shared_manual: Path, fixtures: Path
+    settings: Settings, embedder: Embedder, shared_manual: Path, fixtures: Path, tmp_path: Path
 ) -> None:
+    # Files are ingested in path order: the small manual first wherever the checkout lies.
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    small = Path(shutil.copy(fixtures / "manual.pdf", tmp_path / "1"))
+    shared_manual = Path(shutil.copy(shared_manual, tmp_path / "2"))
     interrupting = _InterruptingEmbedder(embedder, interrupt_at=4)
     components = build(settings, embedder=interrupting)
-    ingestor = components.ingestor()
+    ingestor = components.ingestor(workers=2)
     ingestor.batch_size = 16
     with pytest.raises(KeyboardInterrupt):
-        ingestor.ingest([fixtures / "manual.pdf", shared_manual], "default")
+        ingestor.ingest([small, shared_manual], "default")
+    assert ingestor.pool.child_pids() == []  # the readers were stopped with the batch
     # The first manual is fully in; the interrupted one is invisible to search.
     assert [Path(d.path).name for d in components.catalog.documents()] == ["manual.pdf"]
     hits = components.retriever().search("常量命名", k=10)
@@ -121,7 +127,7 @@ def test_interrupted_ingest_leaves_no_half_document_and_rerun_finishes(
     components.close()
 
     fresh = build(settings, embedder=embedder)
-    summary = fresh.ingestor().ingest([fixtures / "manual.pdf", shared_manual], "default")
+    summary = fresh.ingestor().ingest([small, shared_manual], "default")
     assert [f.status for f in summary.files] == ["unchanged", "added"]
     assert fresh.catalog.pending_ids() == []
     assert _store_count(fresh) == _catalog_chunks(fresh)

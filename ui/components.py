@@ -14,6 +14,7 @@ from assistant.llm import LLM
 from assistant.retrieval import Retriever
 from ingest.limits import FileLimits
 from ingest.pipeline import Ingestor
+from ingest.pool import default_workers
 from pagewise.audit.checkpoint import Checkpoints
 from pagewise.audit.key import load_key
 from pagewise.audit.log import AuditLog
@@ -35,7 +36,8 @@ class Components:
     store: Store
     embedder: Embedder
 
-    def ingestor(self) -> Ingestor:
+    def ingestor(self, workers: int | None = None) -> Ingestor:
+        """``workers``: files read at once; default the setting, else one per core."""
         return Ingestor(
             self.catalog,
             self.store,
@@ -46,6 +48,7 @@ class Components:
             ocr=self.settings.ocr,
             limits=FileLimits.from_settings(self.settings),
             worker_log=self.settings.log_dir / "ingest-worker.log",
+            workers=workers or self.settings.ingest_workers or default_workers(),
         )
 
     def retriever(self) -> Retriever:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -18,11 +19,15 @@ from assistant.evaluation.scoring import (
     load_questions,
     summarize,
 )
+from assistant.record import QuestionRecord
+from pagewise.errors import PagewiseError
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
 from ui.cli.identity import acting_user
 from ui.cli.output import print_answer, print_json, print_scores
 from ui.components import Components, build
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -41,15 +46,31 @@ def ask(
 ) -> None:
     """Answer QUESTION from the manuals, citing document and page for every claim."""
     user = acting_user(settings, username, collections)
+    text = " ".join(question)
     with build(settings) as components:
-        assistant = components.assistant(groups=user.groups)
+        try:
+            assistant = components.assistant(groups=user.groups)
+        except Exception as exc:
+            # Every question leaves a record, also one that failed before the assistant was
+            # ready (a model that would not load, a policy file that would not parse).
+            _audit_failure(components, text, user, exc)
+            raise
         if not as_json and sys.stderr.isatty():
             click.echo("Thinking…", err=True)
-        answer = assistant.ask(" ".join(question), user)
+        answer = assistant.ask(text, user)
     if as_json:
         print_json(answer.as_json())
     else:
         print_answer(answer)
+
+
+def _audit_failure(components: Components, question: str, user: User, exc: Exception) -> None:
+    try:
+        audit = components.audit_log
+    except PagewiseError:  # no audit log to write to: the question's own error is what counts
+        log.exception("the audit record of a failed question was not written")
+        return
+    QuestionRecord(audit, question, user, components.settings.llm_backend).failed(exc)
 
 
 class _AssistantPipeline:

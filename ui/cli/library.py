@@ -45,11 +45,22 @@ class IngestProgress:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--collection", "-c", help="Collection the documents belong to.")
 @click.option("--prune", is_flag=True, help="Remove documents whose file is gone.")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    help="Files read at once, each in a process (default: ingest_workers, else one per core).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.pass_obj
 @friendly_errors
 def ingest(
-    settings: Settings, paths: tuple[Path, ...], collection: str | None, prune: bool, as_json: bool
+    settings: Settings,
+    paths: tuple[Path, ...],
+    collection: str | None,
+    prune: bool,
+    workers: int | None,
+    as_json: bool,
 ) -> None:
     """Ingest manuals (PDF, DOCX, PPTX, XLSX, Markdown, text) from files and folders."""
     if not paths and not prune:
@@ -58,7 +69,7 @@ def ingest(
     bar = tqdm(unit="file", desc="Ingesting", disable=None, file=sys.stderr, dynamic_ncols=True)
     progress = IngestProgress(bar)
     with bar, build(settings) as components:
-        summary = components.ingestor().ingest(
+        summary = components.ingestor(workers).ingest(
             list(paths),
             collection,
             prune=prune,
