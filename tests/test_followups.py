@@ -3,6 +3,7 @@ standalone question), what the rewriting call reads, which replies are used, and
 rewritten question is searched, answered, shown on the answer and audited."""
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -186,3 +187,21 @@ def test_rewriting_can_be_turned_off(tmp_path: Path, embedder: Embedder) -> None
     with build(settings, embedder=embedder) as components:
         assistant = components.assistant(llm=ScriptedLLM("x"), audited=False)
         assert assistant.standalone("那 toArray 呢？", HISTORY) == "那 toArray 呢？"
+
+
+def test_a_listed_word_brought_in_by_the_rewrite_is_refused_before_retrieval(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "policies", policies)
+    (policies / "sensitive_words.txt").write_text("内部机密\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", policies_dir=policies)
+    llm = RoutedLLM("不该回答 [1]。", {INSTRUCTIONS["zh"][:12]: "内部机密文件多久更换一次？"})
+    with build(settings, embedder=embedder) as components:
+        history = [Turn("文件多久更换一次？", "每 90 天 [1]。")]
+        answer = components.assistant(llm=llm).ask("那它呢？", User("u"), history)
+    assert answer.refused and answer.passages == []
+    assert answer.answer == (policies / "sensitive_refusal.txt").read_text().strip()
+    assert len(llm.calls) == 1  # the rewrite; neither the translation nor an answer
+    (record,) = AuditLog(tmp_path / "data" / "audit").recent()
+    assert record["event"] == "sensitive_refused"
