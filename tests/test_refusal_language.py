@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from llm_doubles import ScriptedLLM
+from openai_server import serve
 from test_citations import PASSAGES
+from test_cli import run
 
 from assistant.answer import Assistant, User
 from assistant.citations import check_citations
@@ -133,3 +135,22 @@ def test_an_uncited_english_answer_becomes_the_english_refusal(manual_index: Com
     assistant, _ = _assistant(manual_index, "Passwords are changed every 90 days.")
     answer = assistant.ask("How often must passwords be changed?", User("u"))
     assert answer.refused and answer.answer == REFUSAL_EN
+
+
+def test_pagewise_ask_prints_the_refusal_in_the_questions_language(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    workdir = tmp_path
+    (workdir / "manuals").mkdir()
+    shutil.copy(fixtures / "manual.pdf", workdir / "manuals")
+    run("ingest", "manuals", cwd=workdir)
+    with serve(ScriptedLLM(REFUSAL)) as url:
+        env = {
+            "PAGEWISE_LLM_BACKEND": "openai",
+            "PAGEWISE_LLM_BASE_URL": url,
+            "PAGEWISE_LLM_MODEL": "scripted",
+        }
+        english = run("ask", "How often must passwords be changed?", cwd=workdir, env=env)
+        chinese = run("ask", "食堂几点开门？", cwd=workdir, env=env)
+    assert english.returncode == 0 and chinese.returncode == 0, english.stderr + chinese.stderr
+    assert (english.stdout.strip(), chinese.stdout.strip()) == (REFUSAL_EN, REFUSAL)
