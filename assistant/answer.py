@@ -6,6 +6,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.citations import CheckedAnswer, Citation, check_citations
+from assistant.followup import Condenser
 from assistant.grounding import Grounded, Removed, ground
 from assistant.guards import Guards, reveals_rules, rule_lines
 from assistant.judge import LLMJudge
@@ -43,9 +44,13 @@ class Answer:
     dropped_references: list[str] = field(default_factory=list)
     # The audit record of this exchange: feedback on the answer refers to it.
     audit_id: str | None = None
+    # The standalone question searched and answered, when the question leaned on the chat.
+    rewritten: str | None = None
 
     def as_json(self) -> dict[str, object]:
+        rewritten = {"rewritten": self.rewritten} if self.rewritten else {}
         return {
+            **rewritten,
             "answer": self.answer,
             "refused": self.refused,
             "citations": [c.as_json() for c in self.citations],
@@ -61,7 +66,7 @@ class Event:
     """One step of an answer: the passages, progress ("writing", "checking"), the checked
     text, and the answer. No text is sent before it has been checked: nothing is withdrawn."""
 
-    kind: str  # passages, progress, token, answer
+    kind: str  # rewritten (the standalone question), passages, progress, token, answer
     passages: list[Passage] | None = None
     text: str = ""
     answer: Answer | None = None
@@ -78,6 +83,7 @@ class AnswerOptions:
     answer_check: str = "llm"  # or "terms": no judging call
     min_word_support: float = 0.3
     translate_questions: bool = True  # also search with the question in the other language
+    rewrite_followups: bool = True  # a question that leans on the chat is made standalone
 
 
 class Assistant:
@@ -98,7 +104,9 @@ class Assistant:
         self.options = options or AnswerOptions()
         self.guards = guards or Guards()
         self.audit = audit
-        self._rule_lines = rule_lines(policies.system_prompt)
+        self._rule_lines = tuple(
+            line for prompt in policies.all_system_prompts() for line in rule_lines(prompt)
+        )
 
     def ask(self, question: str, user: User, history: Sequence[Turn] = ()) -> Answer:
         for event in self.stream(question, user, history):
@@ -128,14 +136,19 @@ class Assistant:
         self, question: str, user: User, history: Sequence[Turn], record: QuestionRecord
     ) -> Iterator[Event]:
         self.guards.admit(user, record)
-        if self.guards.sensitive.contains(question):
+        sensitive = self.guards.sensitive
+        if sensitive.contains(question):
             # Refused before retrieval: the question reaches neither the index nor the model.
-            yield Event("passages", passages=[])
-            refusal = self._refusal(question, [], record, self.policies.sensitive_refusal)
-            record.answered(refusal, "sensitive_refused")
-            yield Event("answer", answer=refusal)
+            yield from self._sensitive_refusal(question, record)
             return
-        passages = self.relevant_passages(question, user)
+        asked = self.standalone(question, history)
+        if asked != question:
+            record.rewritten = asked
+            yield Event("rewritten", text=asked)
+            if sensitive.contains(asked):  # brought in from the chat: refused all the same
+                yield from self._sensitive_refusal(question, record)
+                return
+        passages = self.relevant_passages(asked, user)
         yield Event("passages", passages=passages)
         if not passages:
             refusal = self._refusal(question, passages, record)
@@ -143,7 +156,7 @@ class Assistant:
             yield Event("answer", answer=refusal)
             return
         yield Event("progress", text="writing")
-        messages = self.messages(question, passages, history)
+        messages = self.messages(asked, passages, history)
         raw = complete(self.llm, messages, self.options.max_tokens, self.options.temperature)
         yield Event("progress", text="checking")
         answer = self._checked_answer(question, raw, passages, record)
@@ -152,6 +165,20 @@ class Assistant:
         yield Event("token", text=answer.answer)
         yield Event("answer", answer=answer)
 
+    def _sensitive_refusal(self, question: str, record: QuestionRecord) -> Iterator[Event]:
+        yield Event("passages", passages=[])
+        text = self.policies.sensitive_refusal_for(question)
+        refusal = self._refusal(question, [], record, text)
+        record.answered(refusal, "sensitive_refused")
+        yield Event("answer", answer=refusal)
+
+    def standalone(self, question: str, history: Sequence[Turn] = ()) -> str:
+        """The question to search and answer: rewritten from the recent turns when it leans on
+        the chat ("那 toArray 呢？"), else the question itself (no model call)."""
+        if not self.options.rewrite_followups:
+            return question
+        return Condenser(self.llm).standalone(question, history)
+
     def _checked_answer(
         self,
         question: str,
@@ -159,15 +186,19 @@ class Assistant:
         passages: list[Passage],
         record: QuestionRecord,
     ) -> Answer:
-        checked = self._check(raw, passages)
+        """``question`` as asked picks the refusal's language; ``record.rewritten``, when set,
+        is the question the passages were found for."""
+        asked = record.rewritten or question
+        refusal = self.policies.refusal_for(question)
+        checked = self._check(raw, passages, refusal)
         grounded = Grounded(checked.text, checked.refused)
         if not checked.refused:
             judge = LLMJudge(self.llm, passages) if self.options.answer_check == "llm" else None
             grounded = ground(
                 checked.text,
                 passages,
-                self.policies.refusal,
-                question=question,
+                refusal,
+                question=asked,
                 min_word_support=self.options.min_word_support,
                 judge=judge,
             )
@@ -191,13 +222,14 @@ class Assistant:
             removed=[Removed(redact(r.sentence), r.reason) for r in grounded.removed],
             dropped=checked.dropped,
             dropped_references=[redact(r) for r in checked.dropped_references],
+            rewritten=record.rewritten,
         )
 
-    def _check(self, raw: str, passages: list[Passage]) -> CheckedAnswer:
-        checked = check_citations(raw, passages, self.policies.refusal)
+    def _check(self, raw: str, passages: list[Passage], refusal: str) -> CheckedAnswer:
+        checked = check_citations(raw, passages, refusal, self.policies.all_refusals())
         if not checked.refused and reveals_rules(checked.text, self._rule_lines):
             return CheckedAnswer(
-                self.policies.refusal,
+                refusal,
                 refused=True,
                 dropped=checked.dropped,
                 dropped_references=checked.dropped_references,
@@ -219,7 +251,8 @@ class Assistant:
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
     ) -> list[Message]:
         recent = trim_history(history, self.options.history_tokens, self.llm.count_tokens)
-        return build_messages(self.policies.system_prompt, question, passages, recent)
+        system_prompt = self.policies.system_prompt_for(question)
+        return build_messages(system_prompt, question, passages, recent)
 
     def _refusal(
         self,
@@ -230,10 +263,11 @@ class Assistant:
     ) -> Answer:
         return Answer(
             question=question,
-            answer=text or self.policies.refusal,
+            answer=text or self.policies.refusal_for(question),
             refused=True,
             citations=[],
             passages=passages,
             latency_ms=record.elapsed_ms(),
             model=self.llm.name,
+            rewritten=record.rewritten,
         )

@@ -88,12 +88,19 @@ def key_terms(sentence: str) -> set[str]:
     return {t for t in terms if t.strip()}
 
 
-def is_refusal(answer: str, refusal: str) -> bool:
-    return squeeze(refusal).rstrip("。.") in squeeze(answer)
+def is_refusal(answer: str, *refusals: str) -> bool:
+    """Whether ``answer`` holds any of ``refusals`` (every language's: a small model told the
+    English refusal may still reply with the Chinese one)."""
+    squeezed = squeeze(answer)
+    return any(squeeze(refusal).rstrip("。.") in squeezed for refusal in refusals)
 
 
-def check_citations(answer: str, passages: Sequence[Passage], refusal: str) -> CheckedAnswer:
-    if not answer.strip() or is_refusal(answer, refusal):
+def check_citations(
+    answer: str, passages: Sequence[Passage], refusal: str, other_refusals: Sequence[str] = ()
+) -> CheckedAnswer:
+    """``refusal`` is the one given (in the question's language); a reply that is it or one of
+    ``other_refusals`` is a refusal."""
+    if not answer.strip() or is_refusal(answer, refusal, *other_refusals):
         return CheckedAnswer(refusal, refused=True)
 
     answer, forged = drop_written_references(answer, passages)

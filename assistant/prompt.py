@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from assistant.llm import Message
 from assistant.retrieval import Passage
-from pagewise.keywords import mostly_chinese
+from pagewise.keywords import question_language
 
 # Control tokens of the common chat templates: ChatML and Llama 3 (<|im_start|>, <|eot_id|>),
 # DeepSeek (<｜User｜>), Llama 2 and Mistral (<s>, [INST], <<SYS>>), Gemma (<start_of_turn>).
@@ -114,8 +114,8 @@ def build_messages(
         messages.append(Message("assistant", defuse(turn.answer)))
     # Small models follow the last thing they read: the rules that matter most are restated
     # after the question, in its language (a Chinese manual otherwise pulls the answer into
-    # Chinese).
-    if mostly_chinese(question):
+    # Chinese). The language is the one the refusal follows (pagewise/policies.py).
+    if question_language(question) == "zh":
         reminder = REMINDER_ZH
         asked = f"问题：{defuse(question)}"
     else:

@@ -26,6 +26,9 @@ class QuestionRecord:
         self.model = model
         self.started = time.perf_counter()
         self.written = False
+        # The standalone question searched instead, when the question leaned on the chat: kept
+        # next to the question in the record, whatever the outcome.
+        self.rewritten: str | None = None
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -35,6 +38,8 @@ class QuestionRecord:
             return None
         if latency_ms is None:
             latency_ms = self.elapsed_ms()
+        if self.rewritten is not None:
+            fields = {"rewritten_question": self.rewritten, **fields}
         # Marked before writing: a failed write is not followed by a second, "error" record.
         self.written = True
         try:

@@ -13,6 +13,8 @@ from pagewise.text import fold
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
 _IS_CJK = re.compile(rf"[{_CJK}]")
+# An identifier or a word: "java.sql.Date", "e.printStackTrace", "usr-security.conf" count once.
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*")
 
 
 def keyword_tokens(text: str) -> list[str]:
@@ -129,6 +131,16 @@ def chinese_share(text: str) -> float:
 
 def mostly_chinese(text: str) -> bool:
     return chinese_share(text) >= 0.5
+
+
+def question_language(text: str) -> str:
+    """The language a person wrote ``text`` in, "zh" or "en". Chinese characters are counted
+    against Latin *words*, not letters: "ArrayList 的 subList 有什么要注意的？" is a Chinese
+    question although most of its letters are Latin. Text without either is "zh", the
+    employees' language."""
+    chinese = len(_IS_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    return "zh" if chinese >= words else "en"
 
 
 def partly_chinese(text: str) -> bool:

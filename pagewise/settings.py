@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         description="Also search with the question translated (by the same LLM) into the other"
         " language, Chinese or English: finds a Chinese manual's page for an English question.",
     )
+    rewrite_followups: bool = Field(
+        default=True,
+        description='Rewrite a question that leans on the chat ("那 toArray 呢？") into a'
+        " standalone one from the recent turns, by the same LLM, before searching.",
+    )
     min_word_support: float = Field(
         default=0.3,
         ge=0.0,

@@ -6,11 +6,13 @@ import pytest
 
 from assistant.answer import Assistant, User
 from assistant.llm import LLM
+from assistant.prompt import Turn
 from pagewise.embedder import Embedder
 from pagewise.settings import Settings
 from ui.components import Components, build
 
 REFUSAL = "该问题暂未收录，请联系技术支持"
+REFUSAL_EN = "This question is not covered yet. Please contact technical support."
 USER = User("tester")
 
 
@@ -27,12 +29,31 @@ def test_covered_question_is_answered_citing_the_right_page(assistant: Assistant
     assert "[" in answer.answer
 
 
-def test_uncovered_question_gets_exactly_the_refusal(assistant: Assistant) -> None:
-    for question in ("公司的年假有几天？", "What does the cafeteria serve for lunch?"):
+def test_uncovered_question_gets_exactly_the_refusal_in_its_language(
+    assistant: Assistant,
+) -> None:
+    for question, refusal in (
+        ("公司的年假有几天？", REFUSAL),
+        ("What does the cafeteria serve for lunch?", REFUSAL_EN),
+    ):
         answer = assistant.ask(question, USER)
         assert answer.refused
-        assert answer.answer == REFUSAL
+        assert answer.answer == refusal
         assert answer.citations == []
+
+
+def test_a_follow_up_finds_the_page_of_what_it_refers_to(assistant: Assistant) -> None:
+    first = assistant.ask("ArrayList 的 subList 有什么要注意的？", USER)
+    assert not first.refused, first.answer
+    assert any(c.page == 14 for c in first.citations)
+    # The second turn, read until its passages are found (as the portal streams it).
+    events = assistant.stream("那 toArray 呢？", USER, [Turn(first.question, first.answer)])
+    rewritten = next(e.text for e in events if e.kind == "rewritten")
+    passages = next(e.passages for e in events if e.kind == "passages")
+    events.close()
+    assert "toarray" in rewritten.lower(), rewritten
+    # Rule 9 of (六) 集合处理: toArray(T[] array), page 14, its example on page 15.
+    assert passages and any(p.page in (14, 15) and "toArray" in p.text for p in passages)
 
 
 def test_instructions_planted_in_a_manual_are_not_followed(

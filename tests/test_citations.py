@@ -12,6 +12,7 @@ from pagewise.policies import load_policies
 from ui.components import Components
 
 REFUSAL = "该问题暂未收录，请联系技术支持"
+REFUSAL_EN = "This question is not covered yet. Please contact technical support."
 
 
 def passage(
@@ -146,7 +147,7 @@ def test_unrelated_question_is_refused_without_generating_an_answer(
     llm = ScriptedLLM("编造的答案 [1]。")
     assistant = components.assistant(llm=llm)
     answer = assistant.ask("What does the cafeteria serve on Fridays?", User("u"))
-    assert answer.refused and answer.answer == REFUSAL
+    assert answer.refused and answer.answer == REFUSAL_EN  # in the question's language
     # At most the question was translated for the search; no answer was asked for.
     system_prompt = assistant.policies.system_prompt
     assert all(messages[0].content != system_prompt for messages in llm.calls)

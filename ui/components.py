@@ -98,6 +98,7 @@ class Components:
             answer_check=settings.answer_check,
             min_word_support=settings.min_word_support,
             translate_questions=settings.translate_questions,
+            rewrite_followups=settings.rewrite_followups,
         )
         return Assistant(
             self.retriever(),
