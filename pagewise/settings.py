@@ -339,9 +339,7 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"pagewise.toml is not valid TOML: {exc}. Fix the file and retry."
-        ) from exc
+        raise ConfigError(f"pagewise.toml is not valid TOML: {exc}. Fix it and retry.") from exc
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"

@@ -37,7 +37,7 @@ def show_chat(services: Services, user: User, msg: Messages) -> None:
     for index, exchange in enumerate(history):
         with st.chat_message("user"):
             st.text(exchange.question)
-            _show_rewritten(services, exchange.answer)
+            _show_rewritten(services, exchange.answer, msg)
         with st.chat_message("assistant"):
             _show_answer(services, user, exchange, index, msg)
 
@@ -52,15 +52,11 @@ def show_chat(services: Services, user: User, msg: Messages) -> None:
             st.rerun()
 
 
-# The follow-up's standalone question, in small print under it (issue 14); its label is the one
-# text of this caption for the interface language's catalog.
-REWRITTEN_LABEL = {"zh": "理解为", "en": "Searched as"}
-
-
-def _show_rewritten(services: Services, answer: Answer) -> None:
+def _show_rewritten(services: Services, answer: Answer, msg: Messages) -> None:
+    """A follow-up's standalone question, in small print under it."""
     if answer.rewritten:
-        label = REWRITTEN_LABEL["en"]
-        st.caption(one_line(f"→ {label}: {answer.rewritten}", services.sensitive))
+        shown = msg("chat.rewritten", question=answer.rewritten)
+        st.caption(one_line(f"→ {shown}", services.sensitive))
 
 
 def _answer(
