@@ -17,6 +17,7 @@ from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import MIN_CHARS_FOR_TEXT_LAYER, PageProgress, page_ranges, read_pictures
 from ingest.table_rows import Line, join_pages, page_lines, read_tables
+from ingest.toc import is_contents_title
 from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
 
@@ -312,7 +313,12 @@ def _biggest_text(reader: PdfReader) -> str:
     sizes = sorted(size for size, _ in pieces)
     largest, median = sizes[-1], sizes[len(sizes) // 2]
     title = " ".join(text for size, text in pieces if size == largest).strip()
-    if largest < 1.2 * median or not 2 <= len(title) <= 120 or _is_folio(title):
+    if (
+        largest < 1.2 * median
+        or not 2 <= len(title) <= 120
+        or _is_folio(title)
+        or is_contents_title(title)
+    ):
         return ""
     return title
 
