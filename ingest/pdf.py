@@ -56,7 +56,7 @@ def read_pdf(
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
         raise DocumentError("the PDF has no pages")
-    warnings = read_pictures(path, texts, ocr, on_page) if ocr != "off" else []
+    warnings, boxes = read_pictures(path, texts, ocr, on_page) if ocr != "off" else ([], [])
     if sum(len(t.strip()) for t in texts) < MIN_CHARS_FOR_TEXT_LAYER:
         if ocr == "off":
             raise DocumentError(
@@ -97,6 +97,7 @@ def read_pdf(
         page_count=len(pages),
         blocks=blocks,
         warnings=warnings,
+        boxes=boxes,
     )
 
 
