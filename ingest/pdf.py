@@ -233,14 +233,13 @@ def _page_blocks(
     lines = [line.text for line in read]
     rows = {number for number, line in enumerate(read) if line.row}
     if not has_outline:
+        top = next((text.strip() for text in lines if text.strip()), "")
 
         def set_like_a_heading(line: str) -> int | None:
             level = detect_heading(line)
-            return (
-                level
-                if level is not None and typography.looks_like_heading(line) is not False
-                else None
-            )
+            if level is None:  # an unnumbered title ("Introduction") opening the page
+                return 1 if line == top and typography.displayed(line) else None
+            return level if typography.looks_like_heading(line) is not False else None
 
         return lines_to_blocks(lines, page, label, set_like_a_heading, rows)
 

@@ -74,7 +74,9 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> ParsedDocument:
 
 
 def test_contents_lines_are_not_headings_and_the_real_headings_are(guide: ParsedDocument) -> None:
+    # The contents page's own title opens its section; its entries open none.
     assert _headings(guide) == [
+        (1, "Contents"),
         (2, "1 Getting started"),
         (2, "1.1 Installing"),
         (2, "1.2 Configuring"),
@@ -116,7 +118,9 @@ def test_numbered_lines_ending_in_a_number_outside_a_contents_page_stay_headings
 def test_the_2007_manuals_contents_pages_give_no_headings() -> None:
     parsed = read_document(SHARED / "edumips64-manual-2007-en.pdf")
     headings = _headings(parsed)
-    assert not [text for page, text in headings if page <= 4]  # contents, list of tables
+    front = [text for page, text in headings if page <= 4]  # cover, contents, list of tables
+    assert front == ["EduMIPS64 User Manual", "Contents", "List of Tables"]
+    assert (6, "Introduction") in headings  # an unnumbered chapter, set large at the top
     assert (7, "1.1 Sections") in headings and (25, "3.1 The menu bar") in headings
     entries = {b.text for b in parsed.blocks if b.page == 2}
     assert "1 Source ﬁles format 7" in entries  # kept as text
@@ -126,3 +130,5 @@ def test_a_chapters_listing_of_its_sections_is_not_a_second_heading() -> None:
     headings = [text for _, text in _headings(read_document(SHARED / "openeuler-hardening-zh.pdf"))]
     assert headings.count("1.1 加固目的") == 1 and "1.1  加固目的" not in headings
     assert "3 安全加固工具" in headings and "3.1 加固操作" in headings
+    # Labels set large inside a page ("实现", "说明") are not unnumbered chapter titles.
+    assert "实现" not in headings and "说明" not in headings
