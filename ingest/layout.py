@@ -7,6 +7,7 @@ from collections.abc import Callable, Container, Iterable
 
 from ingest.headings import detect_heading
 from ingest.model import Block, BlockKind
+from ingest.toc import toc_lines
 
 # A line that starts a rule, list item or labelled note starts a new block.
 _ITEM_START = re.compile(
@@ -51,7 +52,10 @@ def lines_to_blocks(
     rows: Container[int] = (),
 ) -> list[Block]:
     """Group one page's lines into blocks; ``heading_level`` decides which lines are headings,
-    and the lines numbered in ``rows`` (0-based) are table rows, each a block of its own."""
+    and the lines numbered in ``rows`` (0-based) are table rows, each a block of its own.
+    Lines of a table of contents are never headings (:mod:`ingest.toc`): they stay as text."""
+    lines = list(lines)
+    listed = toc_lines(lines)
     blocks: list[Block] = []
     current: list[str] = []
 
@@ -71,6 +75,12 @@ def lines_to_blocks(
         if number in rows:
             flush()
             blocks.append(Block(BlockKind.TABLE_ROW, line, page, page_label))
+            continue
+        if number in listed:
+            # An entry of its own, never shown to ``heading_level``: an outline's matcher
+            # takes each title once, and the real heading further on must get it.
+            flush()
+            blocks.append(Block(BlockKind.TEXT, line, page, page_label))
             continue
         level = heading_level(line)
         if level is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pagewise.pageboxes import TextBox
+
 
 class BlockKind(StrEnum):
     HEADING = "heading"
@@ -32,6 +34,7 @@ class ParsedDocument:
     page_count: int
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
+    boxes: list[TextBox] = field(default_factory=list)  # where OCR read text on scanned pages
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from pagewise.pageboxes import TextBox
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ PageProgress = Callable[[int, int], None]  # pages read by OCR so far, pages to 
 class OcrPage:
     lines: list[str]
     confidence: float  # mean recognition score of the page's lines, 0–1
+    # Each text box RapidOCR read, in PDF points, for the portal's page picture.
+    boxes: list[TextBox] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +64,27 @@ def ocr_pdf_page(path: Path, index: int) -> OcrPage:
         return OcrPage([], 0.0)
     lines = _reading_order(list(result.boxes), list(result.txts))
     scores = [float(s) for s in result.scores]
-    return OcrPage(lines, sum(scores) / len(scores))
+    boxes = [
+        _in_points(index + 1, text, box, image.shape[0])
+        for box, text in zip(result.boxes, result.txts, strict=True)
+        if text.strip()
+    ]
+    return OcrPage(lines, sum(scores) / len(scores), boxes)
+
+
+def _in_points(page: int, text: str, box: Any, height: int) -> TextBox:
+    """A box of pixels of the page's picture (origin top left, RENDER_SCALE pixels a point)
+    as the rectangle around it in PDF points (origin bottom left)."""
+    xs = [float(point[0]) for point in box]
+    ys = [float(point[1]) for point in box]
+    return TextBox(
+        page=page,
+        text=text,
+        left=min(xs) / RENDER_SCALE,
+        bottom=(height - max(ys)) / RENDER_SCALE,
+        right=max(xs) / RENDER_SCALE,
+        top=(height - min(ys)) / RENDER_SCALE,
+    )
 
 
 def _reading_order(boxes: list[Any], texts: list[str]) -> list[str]:
@@ -84,11 +108,13 @@ def _reading_order(boxes: list[Any], texts: list[str]) -> list[str]:
 
 def read_pictures(
     path: Path, texts: list[str], ocr: str, on_page: PageProgress | None = None
-) -> list[str]:
+) -> tuple[list[str], list[TextBox]]:
     """Replace the text of pages without a usable text layer (every page, with "always") by
-    what OCR reads on their picture; warnings name those pages and any poorly read one.
-    ``on_page(done, total)`` follows each page, as one takes seconds."""
+    what OCR reads on their picture; warnings name those pages and any poorly read one, and the
+    boxes say where each piece of text was read. ``on_page(done, total)`` follows each page,
+    as one takes seconds."""
     read, doubtful = [], []
+    boxes: list[TextBox] = []
     pictures = [
         index
         for index, text in enumerate(texts)
@@ -104,13 +130,14 @@ def read_pictures(
             on_page(done, len(pictures))
         if page.lines:
             texts[index] = "\n".join(page.lines)
+            boxes.extend(page.boxes)
             read.append(index + 1)
             if page.confidence < LOW_CONFIDENCE:
                 doubtful.append(f"{index + 1} ({page.confidence:.2f})")
     warnings = [f"{len(read)} page(s) read by OCR: {page_ranges(read)}"] if read else []
     if doubtful:
         warnings.append(f"OCR confidence low on page(s) {', '.join(doubtful)}: check the scan")
-    return warnings
+    return warnings, boxes
 
 
 def page_ranges(numbers: list[int]) -> str:

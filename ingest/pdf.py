@@ -17,6 +17,7 @@ from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import MIN_CHARS_FOR_TEXT_LAYER, PageProgress, page_ranges, read_pictures
 from ingest.table_rows import Line, join_pages, page_lines, read_tables
+from ingest.toc import is_contents_title
 from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
 
@@ -55,7 +56,7 @@ def read_pdf(
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
         raise DocumentError("the PDF has no pages")
-    warnings = read_pictures(path, texts, ocr, on_page) if ocr != "off" else []
+    warnings, boxes = read_pictures(path, texts, ocr, on_page) if ocr != "off" else ([], [])
     if sum(len(t.strip()) for t in texts) < MIN_CHARS_FOR_TEXT_LAYER:
         if ocr == "off":
             raise DocumentError(
@@ -96,6 +97,7 @@ def read_pdf(
         page_count=len(pages),
         blocks=blocks,
         warnings=warnings,
+        boxes=boxes,
     )
 
 
@@ -231,14 +233,13 @@ def _page_blocks(
     lines = [line.text for line in read]
     rows = {number for number, line in enumerate(read) if line.row}
     if not has_outline:
+        top = next((text.strip() for text in lines if text.strip()), "")
 
         def set_like_a_heading(line: str) -> int | None:
             level = detect_heading(line)
-            return (
-                level
-                if level is not None and typography.looks_like_heading(line) is not False
-                else None
-            )
+            if level is None:  # an unnumbered title ("Introduction") opening the page
+                return 1 if line == top and typography.displayed(line) else None
+            return level if typography.looks_like_heading(line) is not False else None
 
         return lines_to_blocks(lines, page, label, set_like_a_heading, rows)
 
@@ -312,7 +313,12 @@ def _biggest_text(reader: PdfReader) -> str:
     sizes = sorted(size for size, _ in pieces)
     largest, median = sizes[-1], sizes[len(sizes) // 2]
     title = " ".join(text for size, text in pieces if size == largest).strip()
-    if largest < 1.2 * median or not 2 <= len(title) <= 120 or _is_folio(title):
+    if (
+        largest < 1.2 * median
+        or not 2 <= len(title) <= 120
+        or _is_folio(title)
+        or is_contents_title(title)
+    ):
         return ""
     return title
 

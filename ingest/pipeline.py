@@ -22,12 +22,14 @@ from ingest.readers import SUPPORTED_SUFFIXES, unsupported_reason
 from pagewise.catalog import Catalog, DocumentRecord
 from pagewise.embedder import Embedder
 from pagewise.errors import DocumentError
+from pagewise.pageboxes import PageBoxes
 from pagewise.store import Store
 
 log = logging.getLogger(__name__)
 
-# 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows
-PIPELINE_VERSION = "3"
+# 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows;
+# 4: contents lines are not headings, OCR boxes kept for the page picture
+PIPELINE_VERSION = "4"
 
 
 @dataclass
@@ -95,7 +97,8 @@ def _by_name(on_page: PageProgress) -> Callable[[Path, int, int], None]:
 class Ingestor:
     """Ingests files into one store; all collaborators are passed in. Files are read in child
     processes under ``limits`` (:mod:`ingest.worker`), ``workers`` at a time (:mod:`ingest.pool`);
-    the store and the catalog are written by the calling thread alone."""
+    the store and the catalog are written by the calling thread alone. With ``page_boxes``,
+    where OCR read each scanned page's text is kept beside the chunks."""
 
     def __init__(
         self,
@@ -109,6 +112,7 @@ class Ingestor:
         limits: FileLimits | None = None,
         worker_log: Path | None = None,
         workers: int = 1,
+        page_boxes: PageBoxes | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -118,6 +122,7 @@ class Ingestor:
         self.batch_size = batch_size
         self.ocr = ocr
         self.pool = ParsePool(workers, limits or FileLimits(), ocr, worker_log)
+        self.page_boxes = page_boxes
         self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
         if ocr != "auto":  # documents read before OCR settings existed were read as "auto"
             self.signature += f"|ocr={ocr}"
@@ -126,8 +131,7 @@ class Ingestor:
         """Undo documents left half-written by an interrupted run."""
         pending = self.catalog.pending_ids()
         for doc_id in pending:
-            self.store.delete_document(doc_id)
-            self.catalog.remove(doc_id)
+            self.delete(doc_id)
         if pending:
             log.info("removed %d document(s) left half-written by an interrupted run", len(pending))
         return len(pending)
@@ -254,6 +258,8 @@ class Ingestor:
         terms = [
             (chunk_id, f"{c.section}\n{c.text}") for chunk_id, c in zip(ids, chunks, strict=True)
         ]
+        if self.page_boxes is not None:  # before complete: a crash here leaves it pending
+            self.page_boxes.write(record.doc_id, parsed.boxes)
         self.catalog.complete(record.doc_id, parsed.page_count, terms, record.collection)
 
     def prune(self, collection: str) -> list[FileReport]:
@@ -261,13 +267,14 @@ class Ingestor:
         reports = []
         for record in self.catalog.documents(collection, status=None):
             if not Path(record.path).is_file():
-                self.store.delete_document(record.doc_id)
-                self.catalog.remove(record.doc_id)
+                self.delete(record.doc_id)
                 reports.append(FileReport(record.path, "removed", record.pages, record.chunks))
         return reports
 
     def delete(self, doc_id: str) -> None:
         self.store.delete_document(doc_id)
+        if self.page_boxes is not None:
+            self.page_boxes.delete(doc_id)
         self.catalog.remove(doc_id)
 
 

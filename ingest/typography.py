@@ -50,6 +50,22 @@ class PageType:
         body = self.body
         return any(bold or (body and size >= body * LARGER) for size, bold in mine)
 
+    def displayed(self, line: str) -> bool:
+        """Whether ``line`` is a short title (a word first, no sentence punctuation) set
+        far larger than the body in all its pieces, as a chapter without a number is."""
+        return _displayed(self, line)
+
+
+DISPLAYED = 1.6  # a chapter's unnumbered title is set this much larger than the body
+_TITLE_LIKE = re.compile(r"^[^\W\d_][^。，,；;：:！？!?、.]{1,38}$")
+
+
+def _displayed(page: PageType, line: str) -> bool:
+    squeezed = "".join(line.split())
+    mine = [size for size, _, text in page.pieces if "".join(text.split()) in squeezed]
+    body = page.body
+    return bool(mine and body and _TITLE_LIKE.match(line.strip()) and min(mine) >= body * DISPLAYED)
+
 
 def read_page(page: PageObject) -> tuple[str, PageType]:
     """The page's text, and how its pieces are set."""

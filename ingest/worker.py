@@ -33,6 +33,7 @@ from ingest.limits import FileLimits, check_file, check_pages
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import PageProgress
 from pagewise.errors import DocumentError
+from pagewise.pageboxes import TextBox
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,8 @@ class ParseWorker:
 
 def _document(data: dict[str, Any]) -> ParsedDocument:
     blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
-    return ParsedDocument(**data, blocks=blocks)
+    boxes = [TextBox(**box) for box in data.pop("boxes", [])]  # OCR boxes of scanned pages
+    return ParsedDocument(**data, blocks=blocks, boxes=boxes)
 
 
 def _serve() -> None:

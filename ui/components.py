@@ -22,6 +22,7 @@ from pagewise.audit.masking import load_audit_policy
 from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
 from pagewise.errors import ConfigError, PagewiseError
+from pagewise.pageboxes import PageBoxes
 from pagewise.policies import load_policies
 from pagewise.ratelimit import RateLimiter, load_rate_limits, rate_limit_db
 from pagewise.sensitive import load_sensitive_words
@@ -49,7 +50,13 @@ class Components:
             limits=FileLimits.from_settings(self.settings),
             worker_log=self.settings.log_dir / "ingest-worker.log",
             workers=workers or self.settings.ingest_workers or default_workers(),
+            page_boxes=self.page_boxes,
         )
+
+    @property
+    def page_boxes(self) -> PageBoxes:
+        """Where OCR read the text of scanned pages (for the portal's page picture)."""
+        return PageBoxes.under(self.settings.data_dir)
 
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.catalog, self.embedder)

@@ -137,8 +137,10 @@ def _show_source(services: Services, exchange: Exchange, n: int, msg: Messages) 
         path = Path(passage.path)
         if path.suffix.lower() == ".pdf" and path.is_file():
             for page in range(passage.page, passage.page_end + 1):
-                # Listed words on the page's picture are blacked out like those in its text.
-                picture = render_page(path, page, passage.text, sensitive.find)
+                # Listed words on the page's picture are blacked out like those in its text;
+                # a scanned page is searched in the boxes OCR read it in.
+                scanned = services.components.page_boxes.read(passage.doc_id, page)
+                picture = render_page(path, page, passage.text, sensitive.find, scanned)
                 st.image(picture, caption=msg("reference.page", page=page))
         if path.is_file():
             st.download_button(
