@@ -6,7 +6,8 @@ all the question's words and bigrams held most of the table. So each collection 
 table (a search reads only the tables the user may see, no row of another collection is
 touched), and a search takes the question's terms rarest first while the rows holding them stay
 within KEYWORD_ROW_BUDGET: the rare terms carry nearly all of BM25's weight, and the common ones
-("什么", "the") are what the budget cuts. Small indexes (below the budget) keep every term.
+("什么", "the") are what the budget cuts. Small indexes (below the budget) keep every term that
+occurs in them.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def ensure_table(db: sqlite3.Connection, collection: str) -> str:
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
         f"terms, chunk_id UNINDEXED, doc_id UNINDEXED, {_TOKENIZE})"
     )
-    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name}_vocab USING fts5vocab({name}, 'row')")
     return name
 
 
@@ -68,22 +68,31 @@ def insert(
 
 
 def rarest_terms(db: sqlite3.Connection, collection: str, tokens: Sequence[str]) -> list[str]:
-    """``tokens`` rarest first, as many as fit in KEYWORD_ROW_BUDGET rows (at least one)."""
-    vocab = table_name(collection) + "_vocab"
+    """``tokens`` rarest first, as many as fit in KEYWORD_ROW_BUDGET rows; none when even the
+    rarest is in more rows than that (the vector search then answers alone)."""
+    name = table_name(collection)
     counts: dict[str, int] = {}
     for token in tokens:
-        row = db.execute(f"SELECT doc FROM {vocab} WHERE term = ?", (token,)).fetchone()
-        # A token the index spells differently (the tokenizer folds accents) counts as rare:
-        # it is kept, and costs at most what it matches.
-        counts[token] = int(row[0]) if row else 0
+        # Counted up to the budget only: an exact count (fts5vocab) reads the term's whole
+        # posting list, which for "the" or "什么" is most of the table.
+        row = db.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {name} WHERE {name} MATCH ? LIMIT ?)",
+            (_phrase(token), KEYWORD_ROW_BUDGET + 1),
+        ).fetchone()
+        if row[0]:
+            counts[token] = int(row[0])
     chosen: list[str] = []
     total = 0
-    for token in sorted(tokens, key=lambda t: (counts[t], t)):
-        if chosen and total + counts[token] > KEYWORD_ROW_BUDGET:
+    for token in sorted(counts, key=lambda t: (counts[t], t)):
+        if total + counts[token] > KEYWORD_ROW_BUDGET:
             break
         chosen.append(token)
         total += counts[token]
     return chosen
+
+
+def _phrase(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
 
 
 def search(
@@ -94,7 +103,9 @@ def search(
         return []
     name = table_name(collection)
     terms = rarest_terms(db, collection, tokens)
-    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    if not terms:
+        return []
+    match = " OR ".join(_phrase(t) for t in terms)
     # Ranked by rowid and score first, so only the winners' columns are read.
     best = db.execute(
         f"SELECT rowid, -bm25({name}) AS score FROM {name} WHERE {name} MATCH ?"
@@ -129,5 +140,4 @@ def move_single_table(db: sqlite3.Connection) -> None:
             " SELECT terms, chunk_id, doc_id FROM chunk_terms WHERE collection = ?",
             (collection,),
         )
-    db.execute("DROP TABLE IF EXISTS chunk_terms_vocab")
     db.execute("DROP TABLE chunk_terms")
