@@ -265,6 +265,7 @@ def main() -> None:
     files = sorted(args.questions.glob("*.jsonl")) if args.questions.is_dir() else [args.questions]
     questions = [json.loads(line)["q"] for f in files for line in f.read_text().splitlines()]
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="pagewise-scale-"))
+    data.mkdir(parents=True, exist_ok=True)
     server: subprocess.Popen[bytes] | None = None
     settings = Settings(data_dir=data)
     if args.server:
