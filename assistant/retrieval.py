@@ -89,7 +89,9 @@ class Retriever:
 
         by_id: dict[str, StoredChunk] = {c.chunk_id: c for c in vector_hits}
         missing = [cid for cid in fused if cid not in by_id]
-        by_id.update({c.chunk_id: c for c in self.store.get(missing, query=query)})
+        # Keyword hits are fetched from the collections the user may see, never from others.
+        found = self.store.get(missing, query=query, collections=collections)
+        by_id.update({c.chunk_id: c for c in found})
 
         ranked = sorted(
             (cid for cid in fused if cid in by_id), key=lambda cid: fused[cid], reverse=True

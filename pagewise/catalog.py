@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pagewise import keyword_tables
 from pagewise.errors import ConfigError, StoreError
 from pagewise.keywords import keyword_tokens
 
@@ -48,10 +49,6 @@ CREATE TABLE IF NOT EXISTS documents (
     ingested_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_collection ON documents (collection, status);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
-    terms, chunk_id UNINDEXED, doc_id UNINDEXED, collection UNINDEXED,
-    tokenize = "unicode61 tokenchars '_.'"
-);
 """
 
 
@@ -88,10 +85,12 @@ class Catalog:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._lock = threading.RLock()
+            with self._transaction() as db:
+                keyword_tables.move_single_table(db)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog at {path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._db.close()
@@ -135,7 +134,7 @@ class Catalog:
     def begin(self, record: DocumentRecord) -> None:
         """Mark a document as being (re)written: its old keyword entries go at once."""
         with self._transaction() as db:
-            db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (record.doc_id,))
+            self._delete_terms(db, record.doc_id, record.collection)
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES "
                 "(:doc_id, :collection, :path, :title, :kind, :content_hash, :signature,"
@@ -148,12 +147,11 @@ class Catalog:
     ) -> None:
         """Add the keyword entries and mark the document complete, in one transaction."""
         with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO chunk_terms (terms, chunk_id, doc_id, collection) VALUES (?, ?, ?, ?)",
-                [
-                    (" ".join(keyword_tokens(text)), chunk_id, doc_id, collection)
-                    for chunk_id, text in chunk_terms
-                ],
+            keyword_tables.insert(
+                db,
+                collection,
+                doc_id,
+                [(chunk_id, " ".join(keyword_tokens(text))) for chunk_id, text in chunk_terms],
             )
             db.execute(
                 "UPDATE documents SET status = 'complete', pages = ?, chunks = ?, ingested_at = ?"
@@ -163,28 +161,38 @@ class Catalog:
 
     def remove(self, doc_id: str) -> None:
         with self._transaction() as db:
-            db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
+            self._delete_terms(db, doc_id)
             db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    @staticmethod
+    def _delete_terms(db: sqlite3.Connection, doc_id: str, collection: str | None = None) -> None:
+        rows = db.execute("SELECT collection FROM documents WHERE doc_id = ?", (doc_id,))
+        for name in {r[0] for r in rows} | ({collection} if collection else set()):
+            keyword_tables.delete_document(db, name, doc_id)
 
     def keyword_search(
         self, question: str, limit: int, collections: Sequence[str] | None = None
     ) -> list[KeywordHit]:
+        """The best chunks by BM25, read only from the keyword tables of ``collections``
+        (None: all), merged by score."""
         tokens = sorted(set(keyword_tokens(question)))
-        if not tokens:
+        if not tokens or (collections is not None and not collections):
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-        query = (
-            "SELECT chunk_id, doc_id, -bm25(chunk_terms) AS score FROM chunk_terms"
-            " WHERE chunk_terms MATCH ?"
-            " AND doc_id IN (SELECT doc_id FROM documents WHERE status = 'complete')"
-        )
-        args: list[object] = [match]
-        if collections is not None:
-            if not collections:
-                return []
-            query += f" AND collection IN ({','.join('?' * len(collections))})"
-            args.extend(collections)
-        query += " ORDER BY score DESC LIMIT ?"
-        args.append(limit)
-        rows = self._rows(query, args)
-        return [KeywordHit(r["chunk_id"], r["doc_id"], float(r["score"])) for r in rows]
+        with self._lock:
+            names = (
+                keyword_tables.collections_with_tables(self._db)
+                if collections is None
+                else list(dict.fromkeys(collections))
+            )
+            pending = set(self.pending_ids())
+            # A pending document has no keyword rows (begin() deletes them, complete() adds
+            # them with the status); dropping its hits stays as a guard.
+            fetch = limit + 20 if pending else limit
+            hits = [
+                KeywordHit(chunk_id, doc_id, score)
+                for name in names
+                for chunk_id, doc_id, score in keyword_tables.search(self._db, name, tokens, fetch)
+                if doc_id not in pending
+            ]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:limit]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -44,41 +46,57 @@ class Store(Protocol):
     ) -> list[StoredChunk]: ...
 
     def get(
-        self, ids: Sequence[str], query: Sequence[float] | None = None
+        self,
+        ids: Sequence[str],
+        query: Sequence[float] | None = None,
+        collections: Sequence[str] | None = None,
     ) -> list[StoredChunk]: ...
 
     def count(self) -> int: ...
 
 
 def _collection_name(embedder_name: str) -> str:
-    # One Chroma collection per embedding model, so vectors of different models never mix.
+    # Chroma collections are per embedding model, so vectors of different models never mix.
     slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", embedder_name).strip("-_").lower()[:40]
     return f"pagewise-{slug or 'default'}"
 
 
+# Chroma filters before its HNSW search by scanning metadata: with a collection filter a query
+# at a million chunks took 2 s instead of 3 ms (issue 15). So each access collection has its own
+# Chroma collection, every query runs unfiltered in the collections the user may see, and the
+# results are merged by distance; a chunk of any other collection is never read.
+# Documents being written (pending) are dropped after the query: over-fetching this many more
+# keeps k results unless a pending document fills the top, and then the query is repeated with
+# Chroma's filter.
+PENDING_MARGIN = 20
+_MIGRATE_BATCH = 2000
+
+
 class ChromaStore:
-    """Chunks with their metadata in ChromaDB; cosine distance; telemetry off."""
+    """Chunks with their metadata in ChromaDB, one Chroma collection per access collection;
+    cosine distance; telemetry off."""
 
     def __init__(self, settings: Settings, embedder_name: str) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
+        self._embedder = embedder_name
+        self._base = _collection_name(embedder_name)
+        self._handles: dict[str, Any] = {}
+        self._lock = threading.Lock()
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
             if settings.chroma_host:
-                client: Any = chromadb.HttpClient(
+                self._client: Any = chromadb.HttpClient(
                     host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
                 )
             else:
                 settings.chroma_path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(
+                self._client = chromadb.PersistentClient(
                     path=str(settings.chroma_path), settings=chroma_settings
                 )
-            self._collection = client.get_or_create_collection(
-                _collection_name(embedder_name),
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embedder": embedder_name},
-            )
+            self._client.heartbeat()
+            self._move_single_collection()
         except Exception as exc:
             where = (
                 f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
@@ -87,6 +105,76 @@ class ChromaStore:
             )
             raise StoreError(f"cannot open {where}: {exc}") from exc
 
+    def _chroma_name(self, collection: str) -> str:
+        # Access collection names may hold any letter; Chroma's allow only ASCII (3-63 chars).
+        return f"{self._base}-{hashlib.sha256(collection.encode()).hexdigest()[:12]}"
+
+    def _open(self, collection: str, create: bool = False) -> Any | None:
+        with self._lock:
+            handle = self._handles.get(collection)
+        if handle is not None:
+            return handle
+        from chromadb.errors import NotFoundError
+
+        name = self._chroma_name(collection)
+        if create:
+            handle = self._client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                metadata={
+                    "hnsw:space": "cosine",
+                    "embedder": self._embedder,
+                    "pagewise_collection": collection,
+                },
+            )
+        else:
+            try:
+                handle = self._client.get_collection(name, embedding_function=None)
+            except (NotFoundError, ValueError):
+                return None  # nothing was ever stored in that collection
+        with self._lock:
+            self._handles[collection] = handle
+        return handle
+
+    def _collections(self) -> list[str]:
+        """Every access collection with chunks of this embedder (asked each time: another
+        process may have added one)."""
+        names = []
+        for listed in self._client.list_collections():
+            meta = listed.metadata or {}
+            if meta.get("embedder") == self._embedder and "pagewise_collection" in meta:
+                names.append(str(meta["pagewise_collection"]))
+        return sorted(names)
+
+    def _handles_for(self, collections: Sequence[str] | None) -> list[Any]:
+        names = self._collections() if collections is None else dict.fromkeys(collections)
+        return [h for h in (self._open(c) for c in names) if h is not None]
+
+    def _move_single_collection(self) -> None:
+        """Data dirs written before the per-collection layout kept every chunk in one Chroma
+        collection: move its chunks (vectors included, nothing is re-read) once, then drop it."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            old = self._client.get_collection(self._base, embedding_function=None)
+        except (NotFoundError, ValueError):
+            return
+        total = int(old.count())
+        log.warning(
+            "moving %d chunks into one Chroma collection per access collection (once; nothing"
+            " is re-read or re-embedded)",
+            total,
+        )
+        for offset in range(0, total, _MIGRATE_BATCH):
+            got = old.get(
+                limit=_MIGRATE_BATCH,
+                offset=offset,
+                include=["embeddings", "documents", "metadatas"],
+            )
+            self.add(got["ids"], got["embeddings"], got["documents"], got["metadatas"])
+        self._client.delete_collection(self._base)
+        log.warning("moved %d chunks; the single collection %s is gone", total, self._base)
+
     def add(
         self,
         ids: Sequence[str],
@@ -94,15 +182,22 @@ class ChromaStore:
         texts: Sequence[str],
         metadatas: Sequence[Metadata],
     ) -> None:
-        self._collection.upsert(
-            ids=list(ids),
-            embeddings=[list(e) for e in embeddings],
-            documents=list(texts),
-            metadatas=[dict(m) for m in metadatas],
-        )
+        groups: dict[str, list[int]] = {}
+        for i, meta in enumerate(metadatas):
+            if "collection" not in meta:
+                raise StoreError(f"chunk {ids[i]} has no collection: it could not be protected")
+            groups.setdefault(str(meta["collection"]), []).append(i)
+        for collection, rows in groups.items():
+            self._open(collection, create=True).upsert(  # type: ignore[union-attr]
+                ids=[ids[i] for i in rows],
+                embeddings=[list(embeddings[i]) for i in rows],
+                documents=[texts[i] for i in rows],
+                metadatas=[dict(metadatas[i]) for i in rows],
+            )
 
     def delete_document(self, doc_id: str) -> None:
-        self._collection.delete(where={"doc_id": doc_id})
+        for handle in self._handles_for(None):
+            handle.delete(where={"doc_id": doc_id})
 
     def query(
         self,
@@ -111,57 +206,70 @@ class ChromaStore:
         collections: Sequence[str] | None = None,
         exclude_docs: Sequence[str] = (),
     ) -> list[StoredChunk]:
-        if collections is not None and not collections:
-            return []
-        clauses: list[dict[str, Any]] = []
-        if collections is not None:
-            clauses.append({"collection": {"$in": list(collections)}})
-        if exclude_docs:
-            clauses.append({"doc_id": {"$nin": list(exclude_docs)}})
-        where: dict[str, Any] | None = (
-            None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
-        )
-        result = self._collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            StoredChunk(chunk_id, text or "", dict(meta or {}), 1.0 - float(distance))
-            for chunk_id, text, meta, distance in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
-        ]
+        excluded = set(exclude_docs)
+        fetch = k + PENDING_MARGIN if excluded else k
+        found: list[StoredChunk] = []
+        for handle in self._handles_for(collections):
+            hits = _query(handle, embedding, fetch, None)
+            kept = [c for c in hits if c.metadata.get("doc_id") not in excluded]
+            if len(kept) < k and len(hits) == fetch:  # pending chunks filled the top
+                kept = _query(handle, embedding, k, {"doc_id": {"$nin": sorted(excluded)}})
+            found.extend(kept)
+        found.sort(key=lambda c: c.similarity or 0.0, reverse=True)
+        return found[:k]
 
-    def get(self, ids: Sequence[str], query: Sequence[float] | None = None) -> list[StoredChunk]:
+    def get(
+        self,
+        ids: Sequence[str],
+        query: Sequence[float] | None = None,
+        collections: Sequence[str] | None = None,
+    ) -> list[StoredChunk]:
+        """The chunks ``ids`` that are in ``collections`` (None: any); others are not read."""
         if not ids:
             return []
         include = ["documents", "metadatas"] + (["embeddings"] if query is not None else [])
-        result = self._collection.get(ids=list(ids), include=include)
-        embeddings = result.get("embeddings")
         found: list[StoredChunk] = []
-        for i, chunk_id in enumerate(result["ids"]):
-            similarity = None
-            if query is not None and embeddings is not None:
-                similarity = _cosine(query, embeddings[i])
-            found.append(
-                StoredChunk(
-                    chunk_id,
-                    result["documents"][i] or "",
-                    dict(result["metadatas"][i] or {}),
-                    similarity,
+        for handle in self._handles_for(collections):
+            result = handle.get(ids=list(ids), include=include)
+            embeddings = result.get("embeddings")
+            for i, chunk_id in enumerate(result["ids"]):
+                similarity = None
+                if query is not None and embeddings is not None:
+                    similarity = _cosine(query, embeddings[i])
+                found.append(
+                    StoredChunk(
+                        chunk_id,
+                        result["documents"][i] or "",
+                        dict(result["metadatas"][i] or {}),
+                        similarity,
+                    )
                 )
-            )
         order = {chunk_id: i for i, chunk_id in enumerate(ids)}
         return sorted(found, key=lambda c: order[c.chunk_id])
 
     def count(self) -> int:
-        return int(self._collection.count())
+        return sum(int(h.count()) for h in self._handles_for(None))
+
+
+def _query(
+    handle: Any, embedding: Sequence[float], k: int, where: dict[str, Any] | None
+) -> list[StoredChunk]:
+    result = handle.query(
+        query_embeddings=[list(embedding)],
+        n_results=k,
+        where=where,
+        include=["documents", "metadatas", "distances"],
+    )
+    return [
+        StoredChunk(chunk_id, text or "", dict(meta or {}), 1.0 - float(distance))
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        )
+    ]
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
