@@ -50,8 +50,13 @@ class _RecordingStore:
     def query(self, *args: Any, **kwargs: Any) -> list[StoredChunk]:
         return self.inner.query(*args, **kwargs)
 
-    def get(self, ids: Sequence[str], query: Sequence[float] | None = None) -> list[StoredChunk]:
-        return self.inner.get(ids, query)
+    def get(
+        self,
+        ids: Sequence[str],
+        query: Sequence[float] | None = None,
+        collections: Sequence[str] | None = None,
+    ) -> list[StoredChunk]:
+        return self.inner.get(ids, query, collections)
 
     def count(self) -> int:
         return self.inner.count()
