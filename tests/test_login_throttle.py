@@ -39,6 +39,9 @@ class Clock:
         return self.now
 
 
+KEY = bytes(range(32))  # the audit log's signing key in these tests
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -46,7 +49,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def audit(tmp_path: Path) -> AuditLog:
-    return AuditLog(tmp_path / "audit")
+    return AuditLog(tmp_path / "audit", key=KEY)
 
 
 @pytest.fixture
@@ -248,6 +251,9 @@ def test_the_cli_lists_and_clears_a_lock(dev_directory: Any, tmp_path: Path) -> 
     import sys
 
     data = tmp_path / "data"
+    key_file = tmp_path / "cli-audit.key"
+    key_file.write_text(KEY.hex())
+    key_file.chmod(0o600)
     guard = LoginGuard(LdapAuthenticator(url=dev_directory.url), data, POLICY)
     _fail(guard, "bob", 5, client="10.0.0.8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
@@ -256,6 +262,8 @@ def test_the_cli_lists_and_clears_a_lock(dev_directory: Any, tmp_path: Path) -> 
         "PAGEWISE_DATA_DIR": str(data),
         "PAGEWISE_POLICIES_DIR": str(REPO / "policies"),
         "PAGEWISE_LDAP_URL": dev_directory.url,
+        "PAGEWISE_AUDIT_KEY_FILE": str(key_file),
+        "PAGEWISE_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoint.jsonl"),
     }
 
     def pagewise(*args: str) -> str:
@@ -277,6 +285,6 @@ def test_the_cli_lists_and_clears_a_lock(dev_directory: Any, tmp_path: Path) -> 
     assert "bob" not in pagewise("list")
     assert guard.login("bob", "bob-demo").username == "bob"
     cleared = next(
-        r for r in AuditLog(data / "audit").recent() if r["event"] == "login_lock_cleared"
+        r for r in AuditLog(data / "audit", key=KEY).recent() if r["event"] == "login_lock_cleared"
     )
     assert (cleared["user"], cleared["cleared"]) == ("cli", ["bob"])

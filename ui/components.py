@@ -65,15 +65,7 @@ class Components:
     def audit_log(self) -> AuditLog:
         """The audit log under the data dir, one per process: the assistant and the portal's
         logins and admin actions append to the same chain."""
-        settings = self.settings
-        return AuditLog(
-            settings.data_dir / "audit",
-            load_audit_policy(settings.policies_dir).masks,
-            key=load_key(settings.audit_key_file, data_dir=settings.data_dir),
-            checkpoints=audit_checkpoints(settings),
-            checkpoint_records=settings.audit_checkpoint_records,
-            checkpoint_seconds=settings.audit_checkpoint_seconds,
-        )
+        return open_audit_log(self.settings)
 
     def assistant(
         self,
@@ -206,3 +198,15 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(logging.INFO)
     # pypdf reports every quirk of a damaged file as a warning; keep them in the log only.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """The audit log of ``settings``, signed with its key and anchored by its checkpoints."""
+    return AuditLog(
+        settings.data_dir / "audit",
+        load_audit_policy(settings.policies_dir).masks,
+        key=load_key(settings.audit_key_file, data_dir=settings.data_dir),
+        checkpoints=audit_checkpoints(settings),
+        checkpoint_records=settings.audit_checkpoint_records,
+        checkpoint_seconds=settings.audit_checkpoint_seconds,
+    )

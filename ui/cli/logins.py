@@ -18,12 +18,11 @@ if TYPE_CHECKING:
 
 def _guard(settings: Settings) -> LoginGuard:
     # The directory client is loaded only here: listing and clearing never contact it.
-    from pagewise.audit.log import AuditLog
-    from pagewise.audit.masking import load_audit_policy
     from pagewise.auth import LdapAuthenticator
     from pagewise.logins import LoginGuard, load_login_policy
+    from ui.components import open_audit_log
 
-    audit = AuditLog(settings.data_dir / "audit", load_audit_policy(settings.policies_dir).masks)
+    audit = open_audit_log(settings)
     return LoginGuard(
         LdapAuthenticator.from_settings(settings),
         settings.data_dir,
