@@ -15,10 +15,8 @@ from assistant.retrieval import Retriever
 from ingest.limits import FileLimits
 from ingest.pipeline import Ingestor
 from ingest.pool import default_workers
-from pagewise.audit.checkpoint import Checkpoints
-from pagewise.audit.key import load_key
+from pagewise.audit.configured import open_audit_log
 from pagewise.audit.log import AuditLog
-from pagewise.audit.masking import load_audit_policy
 from pagewise.catalog import Catalog
 from pagewise.embedder import Embedder, make_embedder
 from pagewise.errors import ConfigError, PagewiseError
@@ -123,11 +121,6 @@ class Components:
         self.close()
 
 
-def audit_checkpoints(settings: Settings) -> Checkpoints:
-    """Where the audit chain's head is kept outside the data dir."""
-    return Checkpoints(settings.audit_checkpoint_file, settings.audit_syslog)
-
-
 def lora_adapter(settings: Settings, groups: Sequence[str]) -> str | None:
     """The department adapter that answers a member of ``groups``: a LoRA module that
     `serve-llm` serves under one of the user's group names (vllm backend only)."""
@@ -198,15 +191,3 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(logging.INFO)
     # pypdf reports every quirk of a damaged file as a warning; keep them in the log only.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-
-
-def open_audit_log(settings: Settings) -> AuditLog:
-    """The audit log of ``settings``, signed with its key and anchored by its checkpoints."""
-    return AuditLog(
-        settings.data_dir / "audit",
-        load_audit_policy(settings.policies_dir).masks,
-        key=load_key(settings.audit_key_file, data_dir=settings.data_dir),
-        checkpoints=audit_checkpoints(settings),
-        checkpoint_records=settings.audit_checkpoint_records,
-        checkpoint_seconds=settings.audit_checkpoint_seconds,
-    )

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 def _guard(settings: Settings) -> LoginGuard:
     # The directory client is loaded only here: listing and clearing never contact it.
+    from pagewise.audit.configured import open_audit_log
     from pagewise.auth import LdapAuthenticator
     from pagewise.logins import LoginGuard, load_login_policy
-    from ui.components import open_audit_log
 
     audit = open_audit_log(settings)
     return LoginGuard(

@@ -12,13 +12,13 @@ from pathlib import Path
 import click
 
 from pagewise.audit.checkpoint import parse_head
+from pagewise.audit.configured import audit_checkpoints
 from pagewise.audit.export import day_range, export, write_export
 from pagewise.audit.key import load_key
 from pagewise.audit.verify import verify
 from pagewise.errors import ConfigError
 from pagewise.settings import Settings
 from ui.cli.errors import friendly_errors
-from ui.components import audit_checkpoints
 
 PORTAL_APP = Path(__file__).resolve().parent.parent / "portal" / "app.py"
 
