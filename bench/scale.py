@@ -269,7 +269,9 @@ def main() -> None:
     server: subprocess.Popen[bytes] | None = None
     settings = Settings(data_dir=data)
     if args.server:
-        server, port = start_server(data / "chroma-server")
+        # The server serves the same folder the embedded store writes, so one build of a
+        # million chunks (hours) is measured both ways.
+        server, port = start_server(Settings(data_dir=data).chroma_path)
         settings = Settings(data_dir=data, chroma_host="127.0.0.1", chroma_port=port)
     try:
         embedder = CachedEmbedder(make_embedder(settings.embedder), questions)
