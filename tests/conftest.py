@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from pki import Pki, make_pki
+from scanned import ScanIndex, ingest_scan
 from servers import free_port, wait_until_up
 
 from assistant.llm import LLM
@@ -91,6 +92,14 @@ def java_index(
     assert not summary.failed, summary.as_dict()
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def scan_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[ScanIndex]:
+    """The scanned guide read by OCR and ingested once, for every test of OCR (seconds a page)."""
+    index = ingest_scan(tmp_path_factory.mktemp("scan-index"), embedder)
+    yield index
+    index.components.close()
 
 
 @pytest.fixture(scope="session")
