@@ -68,7 +68,10 @@ def read_tables(path: Path, pages: list[int]) -> dict[int, list[Table]]:
 
 
 def row_text(cells: list[str]) -> str:
-    return " | ".join(cells).strip(" |")
+    """The row as one line. Empty cells before its last value are kept ("| 3 | x": nothing in
+    the first column), so that each value stays under its header; those after it are dropped."""
+    last = max((i for i, cell in enumerate(cells) if cell), default=-1)
+    return " | ".join(cells[: last + 1]).strip()
 
 
 def page_lines(text: str, spans: list[tuple[str, float, float]], tables: list[Table]) -> list[Line]:

@@ -57,15 +57,20 @@ class _Char:
 
 
 def find_tables(page: Any) -> list[Table]:
-    """The ruled tables of a pypdfium2 page, top to bottom, each with its rows of cells."""
+    """The ruled tables of a pypdfium2 page, top to bottom, each with its rows of cells; those
+    ruled only across are read by :mod:`ingest.open_tables`."""
+    from ingest.open_tables import open_frames, read_open
+
     horizontals, verticals = _rules(page)
-    if len(horizontals) < 3 or len(verticals) < 3:
+    if len(horizontals) < 2:
         return []
-    groups = _connected(horizontals, verticals)
-    if not groups:
+    groups = _connected(horizontals, verticals) if len(verticals) >= 3 else []
+    frames = open_frames(horizontals, verticals)  # tables ruled only across
+    if not groups and not frames:
         return []
     chars = _chars(page)
     tables = [t for hs, vs in groups if (t := _read(hs, vs, chars)) is not None]
+    tables += [t for frame in frames if (t := read_open(frame, chars)) is not None]
     return sorted(tables, key=lambda t: -t.top)
 
 
