@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ingest.tables import _TOUCH, Rule, Table, _cell_text, _Char, _crosses, _positions
 
 _EXTENT = 3.0  # rules that start and end this close belong to one table
+_MAX_RULES = 400  # more horizontal rules on a page: a drawing, not tables ruled only across
 _HEADER_MAX = 60.0  # at most this far (points) from the top rule to the rule under the header
 _PITCH = 1.4  # a gap this many times the table's line pitch ends it (the caption below)
 _COLUMN_GAP = 1.1  # a column gap is wider than this many times the letters' median height
@@ -39,6 +40,8 @@ def open_frames(hs: list[Rule], vs: list[Rule]) -> list[Frame]:
     """Pairs of rules of one extent, close enough to hold a header between them, that no
     vertical rule crosses (a ruled table, a framed code listing). Found from the rules alone, so
     a page whose only rules are its running header's and footer's costs nothing more."""
+    if len(hs) > _MAX_RULES:  # a page of drawn lines, not of text: not worth the pairing
+        return []
     free = sorted((h for h in hs if not any(_crosses(h, v) for v in vs)), key=lambda h: h.start)
     groups: list[list[Rule]] = []
     for rule in free:
