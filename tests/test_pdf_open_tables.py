@@ -5,6 +5,7 @@ page break and into every chunk. A row's empty leading cells are kept, so values
 their headers."""
 
 import ctypes
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -15,8 +16,6 @@ from ingest.chunking import chunk_blocks
 from ingest.model import BlockKind, ParsedDocument
 from ingest.readers import read_document
 from ingest.table_rows import row_text
-
-DOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
 
 Cell = tuple[str, float]  # text, x of its left edge
 Drawn = tuple[str, float, float] | tuple[str, float, float, float]  # text or rule, y, x, (x end)
@@ -31,8 +30,8 @@ def texts(parsed: ParsedDocument, page: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def manual_2007() -> ParsedDocument:
-    return read_document(DOCS / "edumips64-manual-2007-en.pdf", ocr="off")
+def manual_2007(shared_doc: Callable[[str], ParsedDocument]) -> ParsedDocument:
+    return shared_doc("edumips64-manual-2007-en.pdf")
 
 
 def test_a_table_ruled_only_across_is_read_as_rows_under_its_header(
@@ -63,10 +62,12 @@ def test_the_caption_under_a_table_ruled_only_across_stays_text(
     )
 
 
-def test_rules_around_a_chapter_title_or_a_page_are_not_a_table() -> None:
+def test_rules_around_a_chapter_title_or_a_page_are_not_a_table(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
     # The Sphinx manual draws rules over and under "CHAPTER ONE", under every running header
     # and over every footer, and frames its code listings: only its three ruled tables are rows.
-    parsed = read_document(DOCS / "edumips64-doc-sphinx-en.pdf", ocr="off")
+    parsed = shared_doc("edumips64-doc-sphinx-en.pdf")
     pages = {b.page for b in parsed.blocks if b.kind is BlockKind.TABLE_ROW}
     assert pages == {7, 8, 9}
 
@@ -79,9 +80,11 @@ def test_a_rows_empty_leading_cells_are_kept_and_its_empty_last_cells_dropped() 
     assert row_text(["", ""]) == ""
 
 
-def test_a_ruled_tables_empty_first_column_keeps_its_place() -> None:
+def test_a_ruled_tables_empty_first_column_keeps_its_place(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
     # The notice symbols of the openEuler guide are pictures: their column reads empty.
-    parsed = read_document(DOCS / "openeuler-hardening-zh.pdf", ocr="off")
+    parsed = shared_doc("openeuler-hardening-zh.pdf")
     assert rows(parsed, 5)[0] == "符号 | 说明"
     assert rows(parsed, 5)[1].startswith("| 用于传递设备或环境安全警示信息。")
 

@@ -3,6 +3,7 @@ of a wrapped cell joined, a table that runs on over a page joined to its first p
 over the rows on both sides of the break made whole), so that the chunker keeps rows whole and
 carries the header row into the next chunk."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,12 @@ from ingest.readers import read_document
 from ingest.table_rows import Line, join_pages
 from ingest.tables import Table
 
-DOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
 HEADER_1_1 = "加固项 | 建议加固 | 易用性影响 | openEuler 默认是否设置了该加固项"
 
 
 @pytest.fixture(scope="module")
-def hardening() -> ParsedDocument:
-    return read_document(DOCS / "openeuler-hardening-zh.pdf", ocr="off")
+def hardening(shared_doc: Callable[[str], ParsedDocument]) -> ParsedDocument:
+    return shared_doc("openeuler-hardening-zh.pdf")
 
 
 def rows(parsed: ParsedDocument, page: int | None = None) -> list[str]:
@@ -151,9 +151,11 @@ def test_text_around_tables_is_read_as_before(hardening: ParsedDocument) -> None
     assert "表2-5 pam_pwquality.so配置项说明" in page_27
 
 
-def test_rows_without_rules_between_them_are_split_at_their_lines() -> None:
+def test_rows_without_rules_between_them_are_split_at_their_lines(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
     # Sphinx (LaTeX) rules a table's header off, not its rows.
-    parsed = read_document(DOCS / "edumips64-doc-sphinx-en.pdf", ocr="off")
+    parsed = shared_doc("edumips64-doc-sphinx-en.pdf")
     assert "Double Word | .word or .word64 | 64" in rows(parsed, 7)
     assert rows(parsed, 9)[:3] == ["Register | Alias", "0 | zero", "1 | at"]
 
