@@ -61,7 +61,7 @@ class _Char:
 def find_tables(page: Any) -> list[Table]:
     """The ruled tables of a pypdfium2 page, top to bottom, each with its rows of cells; those
     ruled only across are read by :mod:`ingest.open_tables`."""
-    from ingest.open_tables import open_frames, read_open
+    from ingest.open_tables import open_frames, read_open  # it builds on this module
 
     horizontals, verticals = _rules(page)
     if len(horizontals) < 2:
