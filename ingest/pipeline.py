@@ -28,8 +28,9 @@ from pagewise.store import Store
 log = logging.getLogger(__name__)
 
 # 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows;
-# 4: contents lines are not headings, OCR boxes kept for the page picture
-PIPELINE_VERSION = "4"
+# 4: contents lines are not headings, OCR boxes kept for the page picture; 5: tables ruled only
+# across read as rows, a row's leading empty cells kept, merged cells cut by a page joined
+PIPELINE_VERSION = "5"
 
 
 @dataclass

@@ -68,7 +68,10 @@ def read_tables(path: Path, pages: list[int]) -> dict[int, list[Table]]:
 
 
 def row_text(cells: list[str]) -> str:
-    return " | ".join(cells).strip(" |")
+    """The row as one line. Empty cells before its last value are kept ("| 3 | x": nothing in
+    the first column), so that each value stays under its header; those after it are dropped."""
+    last = max((i for i, cell in enumerate(cells) if cell), default=-1)
+    return " | ".join(cells[: last + 1]).strip()
 
 
 def page_lines(text: str, spans: list[tuple[str, float, float]], tables: list[Table]) -> list[Line]:
@@ -94,8 +97,9 @@ def join_pages(pages: list[list[Line]], running: Callable[[str], bool]) -> None:
     loses the repeated header, the rest of the cut row goes to the row it belongs to, and the
     lines before it (a running header that names the chapter, so it is not on enough pages
     to be known as one, but is on more than one) are dropped, so that the rows of both pages
-    follow one another. Any other text above the table (a caption, a heading) means that it
-    is another table."""
+    follow one another; a cell that looks merged over the rows on both sides of the break
+    (:attr:`Table.runs_on`) is joined and stands whole in them. Any other text above the table
+    (a caption, a heading) means that it is another table."""
     seen_on: Counter[str] = Counter()
     for page in pages:
         seen_on.update({_shape(line.text) for line in page if not line.row})
@@ -120,7 +124,29 @@ def join_pages(pages: list[list[Line]], running: Callable[[str], bool]) -> None:
             last.cells = [join_wrapped(a, b) for a, b in zip(last.cells, rest.cells, strict=True)]
             last.text = row_text(last.cells)
             dropped.append(id(rest))
+        elif rest is not None and rest.cells and last.cells and len(rest.cells) == len(last.cells):
+            for column in last.table.runs_on:
+                _join_merged(tail, page[start + repeated :], column)
         page[:] = [line for line in page if id(line) not in dropped]
+
+
+def _join_merged(before: list[Line], after: list[Line], column: int) -> None:
+    """A cell merged over the last rows of one page and the first rows of the next, cut by the
+    page break: its two parts joined, and the whole text put in each of those rows."""
+    tail = list(itertools.takewhile(lambda line: line.row, reversed(before)))
+    head = list(itertools.takewhile(lambda line: line.row, after))
+    if not tail or not head or not tail[0].cells or not head[0].cells:
+        return
+    first, second = tail[0].cells[column], head[0].cells[column]
+    if not second:
+        return
+    whole = join_wrapped(first, second)
+    for rows, part in ((tail, first), (head, second)):
+        for line in rows:
+            if not line.cells or line.cells[column] != part:
+                break  # the rows the merged cell stands in are next to the page break
+            line.cells = [whole if i == column else cell for i, cell in enumerate(line.cells)]
+            line.text = row_text(line.cells)
 
 
 def _shape(text: str) -> str:

@@ -20,6 +20,7 @@ _THIN = 2.0  # a rule is at most this thick (points)
 _TOUCH = 2.0  # rules whose ends lie this close meet
 _MIN_CELL = 3.0  # narrower bands are the gap of a double rule, not a cell
 _CELL_PADDING = 6.0  # text stays this far from a cell's right border (Word: 5.4 pt)
+_SENTENCE_ENDS = "。.！!？?；;：:）)"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Table:
     top: float
     rows: list[list[str]]  # cells, top to bottom
     header: list[str]  # the first row as printed, kept when a repeat of it is dropped
+    runs_on: frozenset[int] = frozenset()  # last row's cells that may go on over the page
 
     def holds(self, x: float, y: float) -> bool:
         return (
@@ -57,15 +59,20 @@ class _Char:
 
 
 def find_tables(page: Any) -> list[Table]:
-    """The ruled tables of a pypdfium2 page, top to bottom, each with its rows of cells."""
+    """The ruled tables of a pypdfium2 page, top to bottom, each with its rows of cells; those
+    ruled only across are read by :mod:`ingest.open_tables`."""
+    from ingest.open_tables import open_frames, read_open  # it builds on this module
+
     horizontals, verticals = _rules(page)
-    if len(horizontals) < 3 or len(verticals) < 3:
+    if len(horizontals) < 2:
         return []
-    groups = _connected(horizontals, verticals)
-    if not groups:
+    groups = _connected(horizontals, verticals) if len(verticals) >= 3 else []
+    frames = open_frames(horizontals, verticals)  # tables ruled only across
+    if not groups and not frames:
         return []
     chars = _chars(page)
     tables = [t for hs, vs in groups if (t := _read(hs, vs, chars)) is not None]
+    tables += [t for frame in frames if (t := read_open(frame, chars)) is not None]
     return sorted(tables, key=lambda t: -t.top)
 
 
@@ -219,7 +226,24 @@ def _read(hs: list[Rule], vs: list[Rule], chars: list[_Char]) -> Table | None:
                 rows.append(cells)
     if len(rows) < 2 or max(len(b.columns) for b in bands) < 2:
         return None
-    return Table(left, ys[-1], right, ys[0], rows, rows[0])
+    return Table(left, ys[-1], right, ys[0], rows, rows[0], _runs_on(bands[-1], inside, rows[-1]))
+
+
+def _runs_on(band: _Band, chars: list[_Char], cells: list[str]) -> frozenset[int]:
+    """The last row's cells that look cut by the page break (merged with the next row's, which
+    Word carries on over the page): as many lines as the tallest other cell, which sets the
+    row's height, at least two, and no sentence end; never the key in the first column."""
+    if band.lines or len(cells) != len(band.columns):
+        return frozenset()
+    strip = [c for c in chars if band.bottom <= c.y <= band.top and not c.text.isspace()]
+    lines = [len({c.line for c in strip if a <= c.x <= b}) for a, b in band.columns]
+    return frozenset(
+        j
+        for j in range(1, len(cells))
+        if lines[j] >= 2
+        and lines[j] == max(lines[:j] + lines[j + 1 :])
+        and cells[j][-1] not in _SENTENCE_ENDS
+    )
 
 
 def _merged(

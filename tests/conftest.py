@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pki import Pki, make_pki
+from scanned import ScanIndex, ingest_scan
 from servers import free_port, wait_until_up
 
 from assistant.llm import LLM
+from ingest.model import ParsedDocument
+from ingest.readers import read_document
 from pagewise.embedder import Embedder, UseEmbedder
 from pagewise.settings import Settings
 from ui.components import Components, build
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
-SHARED_MANUAL = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
+SHARED_DOCS = REPO.parent / "shared" / "docs"
+SHARED_MANUAL = SHARED_DOCS / "java-manual-huangshan.pdf"
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +37,19 @@ def fixtures() -> Path:
 def shared_manual() -> Path:
     assert SHARED_MANUAL.is_file(), f"the shared manual is missing at {SHARED_MANUAL}"
     return SHARED_MANUAL
+
+
+@pytest.fixture(scope="session")
+def shared_doc() -> Callable[[str], ParsedDocument]:
+    """A document of ../shared/docs by name, read once for the whole run (several modules look
+    at the same manuals). Its text layer only: these text PDFs have no scanned page, and a blank
+    page would otherwise be read by OCR each time. Tests only look at what it gives."""
+
+    @functools.cache
+    def read(name: str) -> ParsedDocument:
+        return read_document(SHARED_DOCS / name, ocr="off")
+
+    return read
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +109,14 @@ def java_index(
     assert not summary.failed, summary.as_dict()
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def scan_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[ScanIndex]:
+    """The scanned guide read by OCR and ingested once, for every test of OCR (seconds a page)."""
+    index = ingest_scan(tmp_path_factory.mktemp("scan-index"), embedder)
+    yield index
+    index.components.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,40 +1,25 @@
 """Scanned pages are read by OCR (RapidOCR, models from its wheel) and found like text pages."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from scanned import QUESTION, SCANNED, ReaderOutput, ScanIndex
 
 from assistant.evaluation.scoring import load_questions
 from ingest.model import ParsedDocument
 from ingest.readers import read_document
 from pagewise.errors import DocumentError
 from pagewise.text import squeeze
-from ui.components import Components
-
-SCANNED = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "docs"
-    / ("openeuler-hardening-zh-scanned.pdf")
-)
-
-
-@dataclass
-class _Read:
-    parsed: ParsedDocument
-    progress: list[tuple[int, int]]  # what the reader said after each OCR'd page
 
 
 @pytest.fixture(scope="module")
-def read() -> _Read:
-    progress: list[tuple[int, int]] = []
-    parsed = read_document(SCANNED, on_page=lambda done, total: progress.append((done, total)))
-    return _Read(parsed, progress)
+def read(scan_index: ScanIndex) -> ReaderOutput:
+    """What the reader child gave the ingestor (the scan is read once, in conftest)."""
+    return scan_index.read
 
 
 @pytest.fixture(scope="module")
-def scanned(read: _Read) -> ParsedDocument:
+def scanned(read: ReaderOutput) -> ParsedDocument:
     return read.parsed
 
 
@@ -48,7 +33,7 @@ def test_a_scanned_page_is_read_with_its_known_lines(scanned: ParsedDocument) ->
     assert "permitrootlogin" in page_three
 
 
-def test_each_page_read_by_ocr_is_reported_as_it_is_read(read: _Read) -> None:
+def test_each_page_read_by_ocr_is_reported_as_it_is_read(read: ReaderOutput) -> None:
     assert read.progress == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
 
 
@@ -62,15 +47,11 @@ def test_a_picture_without_text_is_reported(fixtures: Path) -> None:
         read_document(fixtures / "scanned.pdf")
 
 
-def test_scanned_pages_are_found_by_search(components: Components) -> None:
-    pages: list[tuple[str, int, int]] = []
-    summary = components.ingestor().ingest(
-        [SCANNED], "default", on_page=lambda path, done, total: pages.append((path, done, total))
-    )
-    assert not summary.failed
+def test_scanned_pages_are_found_by_search(scan_index: ScanIndex) -> None:
+    assert not scan_index.summary.failed
     # The ingestion's progress follows the scan page by page, before the file is done.
-    assert pages == [(str(SCANNED), done, 5) for done in range(1, 6)]
-    found = components.retriever().search("口令连续输错几次后账户会被锁定？", 3, None)
+    assert scan_index.pages == [(str(SCANNED), done, 5) for done in range(1, 6)]
+    found = scan_index.components.retriever().search(QUESTION, 3, None)
     assert any(p.doc == SCANNED.name and p.page == 2 for p in found)
 
 

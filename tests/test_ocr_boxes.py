@@ -3,28 +3,24 @@ are blacked out where OCR read them, from the boxes kept at ingestion (the page 
 layer to search); the boxes live and die with their document."""
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from scanned import QUESTION, SCANNED, ScanIndex
 
 from assistant.retrieval import Passage
 from ingest.ocr import _engine
 from ingest.pipeline import document_id
 from pagewise.catalog import DocumentRecord
-from pagewise.embedder import Embedder
 from pagewise.pageboxes import PageBoxes, TextBox
 from pagewise.sensitive import SensitiveWords
-from pagewise.settings import Settings
 from pagewise.text import squeeze
-from ui.components import Components, build
+from ui.components import Components
 from ui.portal.pages import RENDER_SCALE, ocr_hidden_boxes, ocr_passage_boxes, render_page
 
-SCANNED = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
-SCANNED = SCANNED / "openeuler-hardening-zh-scanned.pdf"
 LOCKED = "账户将被锁定60秒"  # on page 2 of the scan, in a wrapped table cell
 
 
@@ -36,16 +32,12 @@ class _Index:
 
 
 @pytest.fixture(scope="module")
-def scan_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[_Index]:
-    """The scan ingested once (OCR takes seconds a page)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("scan-index"), ocr="auto")
-    components = build(settings, embedder=embedder)
-    summary = components.ingestor().ingest([SCANNED], "default")
-    assert not summary.failed, summary.as_dict()
-    found = components.retriever().search("口令连续输错几次后账户会被锁定？", 5, None)
+def scan(scan_index: ScanIndex) -> _Index:
+    """The scan as ingested once for the run (OCR takes seconds a page), and the passage that
+    holds LOCKED."""
+    found = scan_index.components.retriever().search(QUESTION, 5, None)
     passage = next(p for p in found if p.page == 2 and squeeze(LOCKED) in squeeze(p.text))
-    yield _Index(components, passage.doc_id, passage)
-    components.close()
+    return _Index(scan_index.components, passage.doc_id, passage)
 
 
 def _picture(png: bytes) -> np.ndarray:
@@ -59,25 +51,25 @@ def _crop(png: bytes, box: tuple[float, float, float, float], height: float) -> 
     return _picture(png)[rows, int(left) : int(right) + 1]
 
 
-def test_the_boxes_of_every_scanned_page_are_kept_in_page_points(scan_index: _Index) -> None:
-    boxes = scan_index.components.page_boxes
+def test_the_boxes_of_every_scanned_page_are_kept_in_page_points(scan: _Index) -> None:
+    boxes = scan.components.page_boxes
     for page in range(1, 6):
-        read = boxes.read(scan_index.doc_id, page)
+        read = boxes.read(scan.doc_id, page)
         assert len(read) > 10 and all(b.page == page for b in read)
         # An A4 page is 595 x 842 points.
         assert all(0 <= b.left < b.right <= 596 and 0 <= b.bottom < b.top <= 843 for b in read)
-    assert any(squeeze(LOCKED) in squeeze(b.text) for b in boxes.read(scan_index.doc_id, 2))
+    assert any(squeeze(LOCKED) in squeeze(b.text) for b in boxes.read(scan.doc_id, 2))
 
 
-def test_the_cited_passage_is_highlighted_where_its_text_is(scan_index: _Index) -> None:
-    boxes = scan_index.components.page_boxes.read(scan_index.doc_id, 2)
-    marked = ocr_passage_boxes(boxes, scan_index.passage.text)
+def test_the_cited_passage_is_highlighted_where_its_text_is(scan: _Index) -> None:
+    boxes = scan.components.page_boxes.read(scan.doc_id, 2)
+    marked = ocr_passage_boxes(boxes, scan.passage.text)
     locked = next(b for b in boxes if squeeze(LOCKED) in squeeze(b.text))
     assert (locked.left, locked.bottom, locked.right, locked.top) in marked
     # Lines far from the passage (the page's first lines) are not marked.
     assert len(marked) < len(boxes)
 
-    png = render_page(SCANNED, 2, scan_index.passage.text, None, boxes)
+    png = render_page(SCANNED, 2, scan.passage.text, None, boxes)
     plain = render_page(SCANNED, 2, "", None, boxes)
     height = 842.4
     spot = (locked.left, locked.bottom, locked.right, locked.top)
@@ -90,12 +82,12 @@ def test_the_cited_passage_is_highlighted_where_its_text_is(scan_index: _Index) 
     assert "锁定" in read
 
 
-def test_a_scanned_page_without_the_boxes_is_shown_plain(scan_index: _Index) -> None:
-    assert render_page(SCANNED, 2, scan_index.passage.text) == render_page(SCANNED, 2, "")
+def test_a_scanned_page_without_the_boxes_is_shown_plain(scan: _Index) -> None:
+    assert render_page(SCANNED, 2, scan.passage.text) == render_page(SCANNED, 2, "")
 
 
-def test_listed_words_are_blacked_out_on_a_scanned_page(scan_index: _Index) -> None:
-    boxes = scan_index.components.page_boxes.read(scan_index.doc_id, 2)
+def test_listed_words_are_blacked_out_on_a_scanned_page(scan: _Index) -> None:
+    boxes = scan.components.page_boxes.read(scan.doc_id, 2)
     hide = SensitiveWords(["锁定"]).find
     hidden = ocr_hidden_boxes(boxes, hide)
     locked = next(b for b in boxes if squeeze(LOCKED) in squeeze(b.text))

@@ -1,21 +1,15 @@
 """Sections of a PDF without an outline come from lines that look like headings (larger or bold
 type), not from table cells or wrapped sentences that happen to start with a number."""
 
-from pathlib import Path
+from collections.abc import Callable
 
-from ingest.model import BlockKind
-from ingest.readers import read_document
-
-HARDENING = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "docs"
-    / ("openeuler-hardening-zh.pdf")
-)
+from ingest.model import BlockKind, ParsedDocument
 
 
-def test_headings_are_set_like_headings_and_table_cells_are_not() -> None:
-    parsed = read_document(HARDENING)
+def test_headings_are_set_like_headings_and_table_cells_are_not(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
+    parsed = shared_doc("openeuler-hardening-zh.pdf")
     headings = [b.text for b in parsed.blocks if b.kind is BlockKind.HEADING]
     for real in ("2.1.1 加固 SSH 服务", "2.5.6 登录失败超过三次后锁定", "3 安全加固工具"):
         assert real in headings

@@ -1,7 +1,9 @@
 """Ruled tables in PDFs are read as rows: one line per row, its cells joined with " | ", the lines
-of a wrapped cell joined, a table that runs on over a page joined to its first page, so that the
-chunker keeps rows whole and carries the header row into the next chunk."""
+of a wrapped cell joined, a table that runs on over a page joined to its first page (a cell merged
+over the rows on both sides of the break made whole), so that the chunker keeps rows whole and
+carries the header row into the next chunk."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,13 +14,12 @@ from ingest.readers import read_document
 from ingest.table_rows import Line, join_pages
 from ingest.tables import Table
 
-DOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
 HEADER_1_1 = "加固项 | 建议加固 | 易用性影响 | openEuler 默认是否设置了该加固项"
 
 
 @pytest.fixture(scope="module")
-def hardening() -> ParsedDocument:
-    return read_document(DOCS / "openeuler-hardening-zh.pdf", ocr="off")
+def hardening(shared_doc: Callable[[str], ParsedDocument]) -> ParsedDocument:
+    return shared_doc("openeuler-hardening-zh.pdf")
 
 
 def rows(parsed: ParsedDocument, page: int | None = None) -> list[str]:
@@ -81,6 +82,64 @@ def test_a_cell_merged_over_rows_stands_whole_in_each_of_them(
     assert all("使用该特定源 IP 地址的数据包是否通过接口获取其响应" in row for row in rp_filter)
 
 
+def test_a_cell_merged_over_rows_on_both_sides_of_a_page_break_stands_whole_in_each(
+    hardening: ParsedDocument,
+) -> None:
+    # Table 2-3: one description for the all and default settings, cut by the page break.
+    source_route = (
+        "accept_source_route 指允许数据包的发送者指定数据包的发送路径，以及返回给发送者的"
+        "数据包所走的路径。加固策略为禁用该特性。 | 0 | 是"
+    )
+    assert f"net.ipv4.conf.all.accept_source_route | {source_route}" in rows(hardening, 20)
+    assert f"net.ipv4.conf.default.accept_source_route | {source_route}" in rows(hardening, 21)
+    secure = "设置系统是接收来自任何主机的ICMP 重定向消息还是从默认网关列表中的网关处接收 ICMP"
+    assert any(
+        row.startswith(f"net.ipv4.conf.all.secure_redirects | {secure}")
+        for row in rows(hardening, 21)
+    )
+    assert rows(hardening, 22)[0].startswith(f"net.ipv4.conf.default.secure_redirects | {secure}")
+
+
+def test_rows_that_end_a_page_without_a_merged_cell_keep_their_own_text(
+    hardening: ParsedDocument,
+) -> None:
+    assert rows(hardening, 11)[-1] == (
+        "ClientAliveCountMax | 设置超时次数。服务器发出请求后，客户端没有响应的次数达到一定值，"
+        "连接自动断开 | 0 | 否"
+    )
+    assert (
+        rows(hardening, 12)[0]
+        == "Banner | 指定登录 SSH 前后显示的提示信息的文件 | /etc/issue.net | 是"
+    )
+    assert rows(hardening, 13)[0].startswith("LoginGraceTime | 限制用户必须在指定的时限内认证成功")
+    assert rows(hardening, 27)[-1] == "retry=3 | 每次修改最多可以尝试 3 次"
+
+
+def test_a_merged_cell_cut_by_the_page_break_is_joined_over_all_the_rows_it_stands_in() -> None:
+    header = ["key", "description", "value"]
+    table = Table(100, 100, 500, 700, [header], header, runs_on=frozenset({1}))
+    next_part = _table(header)
+    before = [
+        _row(header, table),
+        _row(["a", "shared first half", "1"], table),
+        _row(["b", "shared first half", "2"], table),
+    ]
+    page = [
+        _row(header, next_part),
+        _row(["c", "and second half", "3"], next_part),
+        _row(["d", "and second half", "4"], next_part),
+        _row(["e", "its own", "5"], next_part),
+    ]
+    join_pages([before, page], lambda line: False)
+    whole = "shared first half and second half"
+    assert [line.text for line in before[1:]] == [f"a | {whole} | 1", f"b | {whole} | 2"]
+    assert [line.text for line in page] == [
+        f"c | {whole} | 3",
+        f"d | {whole} | 4",
+        "e | its own | 5",
+    ]
+
+
 def test_text_around_tables_is_read_as_before(hardening: ParsedDocument) -> None:
     texts = [b.text for b in hardening.blocks if b.kind is BlockKind.TEXT]
     assert "表1-1 加固影响说明" in texts  # the caption, no longer glued to the first cells
@@ -92,9 +151,11 @@ def test_text_around_tables_is_read_as_before(hardening: ParsedDocument) -> None
     assert "表2-5 pam_pwquality.so配置项说明" in page_27
 
 
-def test_rows_without_rules_between_them_are_split_at_their_lines() -> None:
+def test_rows_without_rules_between_them_are_split_at_their_lines(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
     # Sphinx (LaTeX) rules a table's header off, not its rows.
-    parsed = read_document(DOCS / "edumips64-doc-sphinx-en.pdf", ocr="off")
+    parsed = shared_doc("edumips64-doc-sphinx-en.pdf")
     assert "Double Word | .word or .word64 | 64" in rows(parsed, 7)
     assert rows(parsed, 9)[:3] == ["Register | Alias", "0 | zero", "1 | at"]
 

@@ -1,13 +1,11 @@
 """Document titles from the real shared manuals: metadata unless it names a file or a tool's
 default, else the cover's largest text; never a folio or the first heading."""
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from ingest.readers import read_document
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
+from ingest.model import ParsedDocument
 
 
 @pytest.mark.parametrize(
@@ -19,5 +17,7 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
         ("openchain-iso5230-overview-zh.pptx", "ISO/IEC 5230开源许可合规性"),
     ],
 )
-def test_the_title_is_the_manuals_own(name: str, title: str) -> None:
-    assert read_document(SHARED / name).title == title
+def test_the_title_is_the_manuals_own(
+    name: str, title: str, shared_doc: Callable[[str], ParsedDocument]
+) -> None:
+    assert shared_doc(name).title == title

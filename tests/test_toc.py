@@ -3,6 +3,7 @@ own listing of its sections) are kept as text, never made section headings; the 
 point at still are."""
 
 import ctypes
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -13,8 +14,6 @@ from ingest.layout import lines_to_blocks
 from ingest.model import BlockKind, ParsedDocument
 from ingest.readers import read_document
 from ingest.toc import toc_lines
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "docs"
 
 Line = tuple[str, float, bool]  # text, size in points, bold
 
@@ -115,8 +114,10 @@ def test_numbered_lines_ending_in_a_number_outside_a_contents_page_stay_headings
     assert toc_lines(lines) == set()
 
 
-def test_the_2007_manuals_contents_pages_give_no_headings() -> None:
-    parsed = read_document(SHARED / "edumips64-manual-2007-en.pdf")
+def test_the_2007_manuals_contents_pages_give_no_headings(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
+    parsed = shared_doc("edumips64-manual-2007-en.pdf")
     headings = _headings(parsed)
     front = [text for page, text in headings if page <= 4]  # cover, contents, list of tables
     assert front == ["EduMIPS64 User Manual", "Contents", "List of Tables"]
@@ -126,8 +127,10 @@ def test_the_2007_manuals_contents_pages_give_no_headings() -> None:
     assert "1 Source ﬁles format 7" in entries  # kept as text
 
 
-def test_a_chapters_listing_of_its_sections_is_not_a_second_heading() -> None:
-    headings = [text for _, text in _headings(read_document(SHARED / "openeuler-hardening-zh.pdf"))]
+def test_a_chapters_listing_of_its_sections_is_not_a_second_heading(
+    shared_doc: Callable[[str], ParsedDocument],
+) -> None:
+    headings = [text for _, text in _headings(shared_doc("openeuler-hardening-zh.pdf"))]
     assert headings.count("1.1 加固目的") == 1 and "1.1  加固目的" not in headings
     assert "3 安全加固工具" in headings and "3.1 加固操作" in headings
     # Labels set large inside a page ("实现", "说明") are not unnumbered chapter titles.
