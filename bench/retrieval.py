@@ -11,6 +11,12 @@ or section, among the top passages) and the mean search latency; with several do
 hit@3 per document too. --shared takes files and folders. --per-document puts each document in
 a collection of its own and searches each question in its document's collection only, so the
 same questions asked of two versions of a manual (a scan and its text) score each on its own.
+
+--data-dir keeps the ingested index between runs (a scan's OCR takes minutes on 2 cores): it
+is a folder per pipeline version and embedder under the given path, and the ingestor reads
+again only the files whose content or pipeline signature changed. --misses shows, for every
+question not answered at rank 1, where the right passage ranks in each method and what stands
+above it.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from assistant.evaluation.scoring import Question, first_hit, load_questions  # noqa: E402
 from assistant.retrieval import Passage, Retriever, _passage  # noqa: E402
-from ingest.pipeline import collect_files  # noqa: E402
+from ingest.pipeline import PIPELINE_VERSION, collect_files  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
 from ui.components import build  # noqa: E402
 
@@ -75,6 +81,42 @@ def evaluate(  # type: ignore[no-untyped-def]
     return hit1 / n, hit3 / n, rr / n, ms
 
 
+def data_dir(cache: Path | None, settings: Settings) -> Path:
+    """A fresh temporary folder, or the cached index of this pipeline version and embedder."""
+    if cache is None:
+        return Path(tempfile.mkdtemp(prefix="pagewise-bench-"))
+    embedder = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in settings.embedder)
+    return cache / f"v{PIPELINE_VERSION}-{embedder}"
+
+
+def rank_of(passages: Sequence[Passage], question: Question) -> str:
+    rank = first_hit(passages, question)
+    return str(rank) if rank else "-"
+
+
+def show_misses(
+    retriever: Retriever, questions: Sequence[Question], per_document: bool, depth: int = 20
+) -> None:
+    """For each question not answered at rank 1: the right passage's rank (within ``depth``)
+    in the hybrid, vector and keyword rankings, and the hybrid top 3."""
+    print(f"\nquestions not at rank 1 (rank within {depth}: hybrid / vector / keyword)")
+    for q in questions:
+        within = [collection_of(q.doc or "")] if per_document else None
+        top = hybrid(retriever, q.q, depth, within)
+        if first_hit(top[:1], q):
+            continue
+        ranks = " / ".join(
+            rank_of(method(retriever, q.q, depth, within), q)
+            for method in (hybrid, vector_only, keyword_only)
+        )
+        want = q.pages or q.section
+        print(f"- [{ranks}] {q.doc} {want}: {q.q}")
+        for p in top[:3]:
+            where = f"p{p.page}" if p.page == p.page_end else f"p{p.page}-{p.page_end}"
+            text = " ".join(p.text.split())[:70]
+            print(f"    {p.doc[:22]} {where} «{p.section[:30]}» {text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, nargs="+", default=[DEFAULT_SHARED])
@@ -82,9 +124,16 @@ def main() -> None:
     parser.add_argument(
         "--per-document", action="store_true", help="Search each question in its document only."
     )
+    parser.add_argument(
+        "--data-dir", type=Path, help="Keep the index here between runs (per pipeline version)."
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="Show where the right passage ranks when not 1st."
+    )
     args = parser.parse_args()
     questions = [q for q in load_questions(args.questions) if q.answerable]
-    components = build(Settings(data_dir=Path(tempfile.mkdtemp(prefix="pagewise-bench-"))))
+    settings = Settings()
+    components = build(settings.model_copy(update={"data_dir": data_dir(args.data_dir, settings)}))
     ingestor = components.ingestor()
     if args.per_document:
         files, _ = collect_files(args.shared)
@@ -108,11 +157,13 @@ def main() -> None:
         print(f"{name:<14} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f} {ms:>9.1f}")
     documents = sorted({q.doc or "" for q in questions})
     if len(documents) > 1:
-        print(f"\n{'document (hybrid)':<40} {'questions':>9} {'hit@3':>6}")
+        print(f"\n{'document (hybrid)':<40} {'questions':>9} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
         for doc in documents:
             mine = [q for q in questions if (q.doc or "") == doc]
-            hit3 = evaluate(retriever, hybrid, mine, args.per_document)[1]
-            print(f"{doc:<40} {len(mine):>9} {hit3:>6.3f}")
+            h1, h3, mrr, _ = evaluate(retriever, hybrid, mine, args.per_document)
+            print(f"{doc:<40} {len(mine):>9} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f}")
+    if args.misses:
+        show_misses(retriever, questions, args.per_document)
     components.close()
 
 
