@@ -45,7 +45,7 @@ def chunk_blocks(
     for block in blocks:
         if block.kind is BlockKind.HEADING:
             chunker.open_section(block.text, block.level)
-        else:
+        elif block.kind is not BlockKind.CONTENTS:  # a contents entry answers nothing
             chunker.add_block(block)
     chunker.flush(carry_overlap=False)
     return chunker.chunks

@@ -12,6 +12,9 @@ class BlockKind(StrEnum):
     HEADING = "heading"
     TEXT = "text"
     TABLE_ROW = "table_row"
+    # An entry of a table of contents: kept with the page's text, never indexed (it names
+    # every section and answers nothing, so it outranked the sections it points to).
+    CONTENTS = "contents"
 
 
 @dataclass(frozen=True)
