@@ -28,8 +28,9 @@ from pagewise.store import Store
 log = logging.getLogger(__name__)
 
 # 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows;
-# 4: contents lines are not headings, OCR boxes kept for the page picture
-PIPELINE_VERSION = "4"
+# 4: contents lines are not headings, OCR boxes kept for the page picture; 5: contents lines
+# not indexed, Markdown read without its markup (HTML tables as rows), a section per slide
+PIPELINE_VERSION = "5"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from test_citations import passage
 
 from assistant.citations import make_citation
 from assistant.prompt import citation_label
+from ingest.chunking import chunk_blocks
 from ingest.model import BlockKind
 from ingest.readers import read_document
 from pagewise.errors import DocumentError
@@ -29,6 +30,16 @@ def test_a_slide_is_a_page_its_title_the_section_and_its_notes_included() -> Non
     # Line breaks inside a paragraph (vertical tabs) split into lines; slide numbers are left out.
     assert all("\x0b" not in b.text for b in deck.blocks)
     assert not any(b.text == "2" for b in deck.blocks if b.page == 2)
+
+
+def test_every_slide_opens_its_own_section_so_no_passage_runs_onto_the_next() -> None:
+    deck = read_document(DECK)
+    # Slide 3 has no title: its text is under an unnamed section, not under slide 2's title.
+    assert [b.text for b in deck.blocks if b.page == 3 and b.kind is BlockKind.HEADING] == [""]
+    chunks = chunk_blocks(deck.blocks, len, max_tokens=400, overlap_tokens=30)
+    assert all(c.page == c.page_end for c in chunks)
+    standard = next(c for c in chunks if "ISO/IEC 5230:2020" in c.text)
+    assert standard.page == 3 and standard.section == ""
 
 
 def test_a_sheet_is_a_page_and_each_row_carries_its_column_headers() -> None:
