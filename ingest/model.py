@@ -26,6 +26,9 @@ class Block:
     page: int  # physical, 1-based
     page_label: str | None = None
     level: int = 1  # heading depth, 1 = top
+    # A table row that names its columns itself (a sheet's ``第 3 行：类别: TX | …``): no
+    # header row is repeated before it in a chunk, it would only say the same again.
+    labelled: bool = False
 
 
 @dataclass

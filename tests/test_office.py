@@ -73,6 +73,39 @@ def test_merged_cells_are_expanded_and_empty_rows_and_columns_dropped(tmp_path: 
     ]
 
 
+def test_tables_stacked_in_a_sheet_each_have_their_own_header(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([None, "步骤", "解释"])
+    sheet.append([1, "确定使用场景", "你用代码做什么？"])  # numbered under an unnamed column
+    sheet.append([])  # an empty row ends the table
+    sheet.append(["代码筛选器", "（未列出的组合提交审核）"])  # a caption over the next table
+    sheet.append(["使用场景", "许可证", "修改", "结果"])
+    sheet.append(["嵌入式设备", "Copyleft（弱）", "否", "允许"])
+    path = tmp_path / "stacked.xlsx"
+    workbook.save(path)
+    rows = [b.text for b in read_document(path).blocks if b.kind is BlockKind.TABLE_ROW]
+    assert rows == [
+        "步骤 | 解释",
+        "第 2 行：1 | 步骤: 确定使用场景 | 解释: 你用代码做什么？",
+        "代码筛选器 | （未列出的组合提交审核）",
+        "使用场景 | 许可证 | 修改 | 结果",
+        "第 6 行：使用场景: 嵌入式设备 | 许可证: Copyleft（弱） | 修改: 否 | 结果: 允许",
+    ]
+
+
+def test_sheet_chunks_do_not_repeat_the_header_row_their_rows_already_name() -> None:
+    book = read_document(WORKBOOK)
+    chunks = chunk_blocks(book.blocks, len, max_tokens=300, overlap_tokens=0)
+    roles = [c for c in chunks if c.section == "1_-_角色"]
+    assert len(roles) > 3
+    assert sum(c.text.startswith("角色代码 | 姓名") for c in roles) == 1
+    screener = next(c for c in chunks if c.page == 5 and "第 54 行" in c.text)
+    assert "第 54 行：使用场景: 分发（嵌入式设备） | 来源可接受性: >8 | 许可证: Copyleft（弱）" in (
+        screener.text
+    )
+
+
 def test_a_broken_office_file_is_reported_not_crashed(tmp_path: Path) -> None:
     for name in ("broken.pptx", "broken.xlsx"):
         path = tmp_path / name
