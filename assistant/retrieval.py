@@ -16,8 +16,13 @@ from pagewise.store import Store, StoredChunk
 RRF_K = 60
 # Questions naming an exact identifier (error code A0201, java.sql.Date, MAX_COUNT) are better
 # served by the keyword index than by meaning: a search for the identifiers alone is fused in
-# as a third ranking, with double weight.
-_IDENTIFIER = re.compile(r"\b(?=[A-Za-z_.]*\d|[A-Za-z]*[._][A-Za-z])[A-Za-z0-9_.]{3,}\b")
+# as a third ranking, with double weight. An identifier has a letter: a bare number ("ISO
+# 5230", "0.63") is a quantity or part of a name, and doubling it let every passage that
+# mentions it (a spreadsheet column headed "ISO/IEC 5230:2020" names it in every row) crowd
+# out the passage on the question's subject.
+_IDENTIFIER = re.compile(
+    r"\b(?=[0-9_.]*[A-Za-z])(?=[A-Za-z_.]*\d|[A-Za-z]*[._][A-Za-z])[A-Za-z0-9_.]{3,}\b"
+)
 IDENTIFIER_KEYWORD_WEIGHT = 2.0
 
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from assistant.evaluation.scoring import load_questions, score_retrieval
+from assistant.retrieval import _IDENTIFIER
 from ui.components import Components
 
 
@@ -36,3 +37,10 @@ def test_development_questions_hit_the_right_page_in_the_top_three(
     assert score.questions == 40
     # Measured 0.975 (39/40) when written; a drop below 0.9 is a regression.
     assert score.hit_at_3 >= 0.9, score.misses
+
+
+def test_identifiers_searched_exactly_are_names_not_bare_numbers() -> None:
+    found = _IDENTIFIER.findall(
+        "A0201 java.sql.Date MAX_COUNT net.ipv4.tcp_syncookies ISO 5230 0.63"
+    )
+    assert found == ["A0201", "java.sql.Date", "MAX_COUNT", "net.ipv4.tcp_syncookies"]
