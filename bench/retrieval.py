@@ -16,12 +16,15 @@ same questions asked of two versions of a manual (a scan and its text) score eac
 is a folder per pipeline version and embedder under the given path, and the ingestor reads
 again only the files whose content or pipeline signature changed. --misses shows, for every
 question not answered at rank 1, where the right passage ranks in each method and what stands
-above it.
+above it. --translate adds the assistant's own search: the question and its translation into
+the other language by the configured LLM, fused (as assistant.answer does before its relevance
+guard); translations are kept in a file under --data-dir, so the LLM runs once a question.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -33,9 +36,10 @@ sys.path.insert(0, str(REPO))
 
 from assistant.evaluation.scoring import Question, first_hit, load_questions  # noqa: E402
 from assistant.retrieval import Passage, Retriever, _passage  # noqa: E402
+from assistant.translation import Translator, fuse  # noqa: E402
 from ingest.pipeline import PIPELINE_VERSION, collect_files  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
-from ui.components import build  # noqa: E402
+from ui.components import build, make_llm  # noqa: E402
 
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
 DEFAULT_QUESTIONS = REPO / "tests" / "fixtures" / "java-manual-questions.jsonl"
@@ -56,6 +60,46 @@ def keyword_only(retriever: Retriever, question: str, k: int, within: Collection
 
 def hybrid(retriever: Retriever, question: str, k: int, within: Collections) -> list[Passage]:
     return retriever.search(question, k, within)
+
+
+class Translated:
+    """The assistant's search: the question, and its translation into the other language by
+    the configured LLM, each searched and the two rankings fused."""
+
+    def __init__(self, settings: Settings, file: Path | None) -> None:
+        self.settings = settings
+        self.file = file
+        self.known: dict[str, str] = (
+            json.loads(file.read_text(encoding="utf-8")) if file and file.is_file() else {}
+        )
+        self.translator: Translator | None = None
+
+    def translation(self, question: str) -> str:
+        if question not in self.known:
+            if self.translator is None:
+                self.translator = Translator(make_llm(self.settings))
+            self.known[question] = self.translator.translate(question)
+            if self.file:
+                text = json.dumps(self.known, ensure_ascii=False, indent=1)
+                self.file.write_text(text, encoding="utf-8")
+        return self.known[question]
+
+    def __call__(
+        self, retriever: Retriever, question: str, k: int, within: Collections
+    ) -> list[Passage]:
+        found = retriever.search(question, k, within)
+        other = self.translation(question)
+        if other:
+            found = fuse([found, retriever.search(other, k, within)], k)
+        return found
+
+
+def translated(cache: Path | None, settings: Settings) -> Translated:
+    """Translations by this LLM, kept in ``cache`` (the data dir's root) when there is one."""
+    folder = cache or Path(tempfile.mkdtemp(prefix="pagewise-bench-llm-"))
+    model = "".join(ch if ch.isalnum() else "_" for ch in settings.llm_model or "default")
+    llm_settings = settings.model_copy(update={"data_dir": folder})
+    return Translated(llm_settings, folder / f"translations-{settings.llm_backend}-{model}.json")
 
 
 def collection_of(document: str) -> str:
@@ -130,6 +174,9 @@ def main() -> None:
     parser.add_argument(
         "--misses", action="store_true", help="Show where the right passage ranks when not 1st."
     )
+    parser.add_argument(
+        "--translate", action="store_true", help="Also search the LLM's translation, fused."
+    )
     args = parser.parse_args()
     questions = [q for q in load_questions(args.questions) if q.answerable]
     settings = Settings()
@@ -148,20 +195,27 @@ def main() -> None:
     scope = " (each in its own document)" if args.per_document else ""
     print(f"{len(questions)} answerable questions on {names}{scope}")
     print(f"{'method':<14} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'ms/query':>9}")
-    for name, method in (
+    methods: list[tuple[str, object]] = [
         ("hybrid", hybrid),
         ("vector only", vector_only),
         ("keyword only", keyword_only),
-    ):
+    ]
+    if args.translate:
+        methods.append(("+translation", translated(args.data_dir, settings)))
+    for name, method in methods:
         h1, h3, mrr, ms = evaluate(retriever, method, questions, args.per_document)
         print(f"{name:<14} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f} {ms:>9.1f}")
     documents = sorted({q.doc or "" for q in questions})
     if len(documents) > 1:
-        print(f"\n{'document (hybrid)':<40} {'questions':>9} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
-        for doc in documents:
-            mine = [q for q in questions if (q.doc or "") == doc]
-            h1, h3, mrr, _ = evaluate(retriever, hybrid, mine, args.per_document)
-            print(f"{doc:<40} {len(mine):>9} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f}")
+        for name, method in methods[:1] + methods[3:]:
+            print(
+                f"\n{'document (' + name + ')':<40} {'questions':>9} {'hit@1':>6} {'hit@3':>6}"
+                f" {'MRR':>6}"
+            )
+            for doc in documents:
+                mine = [q for q in questions if (q.doc or "") == doc]
+                h1, h3, mrr, _ = evaluate(retriever, method, mine, args.per_document)
+                print(f"{doc:<40} {len(mine):>9} {h1:>6.3f} {h3:>6.3f} {mrr:>6.3f}")
     if args.misses:
         show_misses(retriever, questions, args.per_document)
     components.close()
