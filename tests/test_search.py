@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from assistant.evaluation.scoring import load_questions, score_retrieval
-from assistant.retrieval import _IDENTIFIER
+from assistant.retrieval import identifiers
 from ui.components import Components
 
 
@@ -40,7 +40,16 @@ def test_development_questions_hit_the_right_page_in_the_top_three(
 
 
 def test_identifiers_searched_exactly_are_names_not_bare_numbers() -> None:
-    found = _IDENTIFIER.findall(
-        "A0201 java.sql.Date MAX_COUNT net.ipv4.tcp_syncookies ISO 5230 0.63"
+    question = (
+        "A0201 java.sql.Date MAX_COUNT net.ipv4.tcp_syncookies ISO 5230 0.63 AGPL-3.0"
+        " usr-security.conf is-enabled e.printStackTrace() 的版本"
     )
-    assert found == ["A0201", "java.sql.Date", "MAX_COUNT", "net.ipv4.tcp_syncookies"]
+    assert identifiers(question) == [
+        "A0201",
+        "java.sql.Date",
+        "MAX_COUNT",
+        "net.ipv4.tcp_syncookies",
+        "AGPL-3.0",
+        "usr-security.conf",
+        "e.printStackTrace",
+    ]
