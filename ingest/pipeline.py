@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows;
 # 4: contents lines are not headings, OCR boxes kept for the page picture; 5: contents lines
-# not indexed, Markdown read without its markup (HTML tables as rows), a section per slide
+# not indexed, Markdown read without its markup (HTML tables as rows), a section per slide,
+# sheet tables stacked, chunks embedded and indexed under their heading path
 PIPELINE_VERSION = "5"
 
 
@@ -256,9 +257,7 @@ class Ingestor:
                 [c.text for c in batch],
                 [chunk_metadata(record, parsed, c) for c in batch],
             )
-        terms = [
-            (chunk_id, f"{c.section}\n{c.text}") for chunk_id, c in zip(ids, chunks, strict=True)
-        ]
+        terms = [(chunk_id, embedding_text(c)) for chunk_id, c in zip(ids, chunks, strict=True)]
         if self.page_boxes is not None:  # before complete: a crash here leaves it pending
             self.page_boxes.write(record.doc_id, parsed.boxes)
         self.catalog.complete(record.doc_id, parsed.page_count, terms, record.collection)
@@ -280,8 +279,10 @@ class Ingestor:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    # The section title gives short passages the context a question usually names.
-    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+    """What is embedded and keyword-indexed: the chunk under its heading path ("管理服务 >
+    管理系统服务 > 显示服务状态"). The headings give short passages the context a question
+    usually names; the path adds the chapter a bare sub-heading leaves out."""
+    return f"{chunk.section_path}\n{chunk.text}" if chunk.section_path else chunk.text
 
 
 def chunk_metadata(
