@@ -279,9 +279,8 @@ class Ingestor:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What is embedded and keyword-indexed: the chunk under its heading path ("管理服务 >
-    管理系统服务 > 显示服务状态"). The headings give short passages the context a question
-    usually names; the path adds the chapter a bare sub-heading leaves out."""
+    # Embedded and keyword-indexed under its heading path ("管理服务 > 管理系统服务"):
+    # the context a question names, with the chapter a bare sub-heading leaves out.
     return f"{chunk.section_path}\n{chunk.text}" if chunk.section_path else chunk.text
 
 
