@@ -182,8 +182,15 @@ def main() -> None:
     settings = Settings()
     components = build(settings.model_copy(update={"data_dir": data_dir(args.data_dir, settings)}))
     ingestor = components.ingestor()
+    files, _ = collect_files(args.shared)
+    placed = {(collection_of(f.name) if args.per_document else "default", f) for f in files}
+    # A cached index may hold documents of an earlier run (other files, or the other mode):
+    # they go, so only this run's documents are searched.
+    wanted = {(collection, str(f.resolve())) for collection, f in placed}
+    for record in components.catalog.documents(status=None):
+        if (record.collection, record.path) not in wanted:
+            ingestor.delete(record.doc_id)
     if args.per_document:
-        files, _ = collect_files(args.shared)
         reports = [ingestor.ingest([f], collection_of(f.name)).files[0] for f in files]
     else:
         reports = ingestor.ingest(args.shared, "default").files
