@@ -14,10 +14,28 @@ from pagewise.store import Store, StoredChunk
 # Reciprocal-rank fusion constant; 60 is the value from the original RRF paper and works
 # without tuning because it only uses ranks, not the incomparable raw scores.
 RRF_K = 60
-# Questions naming an exact identifier (error code A0201, java.sql.Date, MAX_COUNT) are better
-# served by the keyword index than by meaning: a search for the identifiers alone is fused in
-# as a third ranking, with double weight.
-_IDENTIFIER = re.compile(r"\b(?=[A-Za-z_.]*\d|[A-Za-z]*[._][A-Za-z])[A-Za-z0-9_.]{3,}\b")
+# Questions naming an exact identifier (error code A0201, java.sql.Date, MAX_COUNT, AGPL-3.0)
+# are better served by the keyword index than by meaning: a search for the identifiers alone is
+# fused in as a third ranking, with double weight. An identifier is a name: it has a letter, and
+# a digit or an inner '.'/'_'. A bare number ("ISO 5230", "0.63") is a quantity or a part of a
+# name; doubled alone it let every passage that mentions it (a spreadsheet whose column header
+# names "ISO/IEC 5230:2020" names it in every row) crowd out the one on the question's subject.
+_WORD = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")
+_LETTER, _DIGIT = re.compile(r"[A-Za-z]"), re.compile(r"\d")
+_INNER_MARK = re.compile(r"[A-Za-z][._][A-Za-z]")
+
+
+def identifiers(question: str) -> list[str]:
+    """The exact names in ``question``, in order."""
+    return [
+        word
+        for word in _WORD.findall(question)
+        if len(word) >= 3
+        and _LETTER.search(word)
+        and (_DIGIT.search(word) or _INNER_MARK.search(word))
+    ]
+
+
 IDENTIFIER_KEYWORD_WEIGHT = 2.0
 
 
@@ -79,9 +97,9 @@ class Retriever:
             (1.0, [c.chunk_id for c in vector_hits]),
             (1.0, [h.chunk_id for h in keyword_hits]),
         ]
-        identifiers = _IDENTIFIER.findall(question)
-        if identifiers:
-            exact = self.catalog.keyword_search(" ".join(identifiers), self.candidates, collections)
+        names = identifiers(question)
+        if names:
+            exact = self.catalog.keyword_search(" ".join(names), self.candidates, collections)
             rankings.append((IDENTIFIER_KEYWORD_WEIGHT, [h.chunk_id for h in exact]))
         for weight, ranking in rankings:
             for rank, chunk_id in enumerate(ranking):

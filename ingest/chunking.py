@@ -3,7 +3,8 @@
 A chunk never crosses a section heading. It may run on from one page onto the next; it then
 records both its first and its last page, so a citation can name them. A table's rows are
 never split, and a chunk that starts inside a table (the next chunk, or the next page) starts
-with the table's header row, so every row is read with its column names.
+with the table's header row, so every row is read with its column names (unless its rows name
+their columns themselves, as a sheet's do).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def chunk_blocks(
     for block in blocks:
         if block.kind is BlockKind.HEADING:
             chunker.open_section(block.text, block.level)
-        else:
+        elif block.kind is not BlockKind.CONTENTS:  # a contents entry answers nothing
             chunker.add_block(block)
     chunker.flush(carry_overlap=False)
     return chunker.chunks
@@ -75,7 +76,7 @@ class _Chunker:
             for part in self._fit(piece):
                 unit = _Unit(part, block.page, block.page_label, self.count(part), i == 0, row)
                 self._add(unit)
-        if not row:
+        if not row or block.labelled:
             self.header = None
         elif self.header is None:
             self.header = self.units[-1] if self.units else None

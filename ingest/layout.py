@@ -80,7 +80,7 @@ def lines_to_blocks(
             # An entry of its own, never shown to ``heading_level``: an outline's matcher
             # takes each title once, and the real heading further on must get it.
             flush()
-            blocks.append(Block(BlockKind.TEXT, line, page, page_label))
+            blocks.append(Block(BlockKind.CONTENTS, line, page, page_label))
             continue
         level = heading_level(line)
         if level is not None:

@@ -12,6 +12,9 @@ class BlockKind(StrEnum):
     HEADING = "heading"
     TEXT = "text"
     TABLE_ROW = "table_row"
+    # An entry of a table of contents: kept with the page's text, never indexed (it names
+    # every section and answers nothing, so it outranked the sections it points to).
+    CONTENTS = "contents"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class Block:
     page: int  # physical, 1-based
     page_label: str | None = None
     level: int = 1  # heading depth, 1 = top
+    # A table row that names its columns itself (a sheet's ``第 3 行：类别: TX | …``): no
+    # header row is repeated before it in a chunk, it would only say the same again.
+    labelled: bool = False
 
 
 @dataclass

@@ -27,10 +27,11 @@ from pagewise.store import Store
 
 log = logging.getLogger(__name__)
 
-# 2: layout headings, Word numbering, OCR, table headers carried; 3: PDF tables read as rows;
-# 4: contents lines are not headings, OCR boxes kept for the page picture; 5: tables ruled only
-# across read as rows, a row's leading empty cells kept, merged cells cut by a page joined
-PIPELINE_VERSION = "5"
+# 2: layout headings, Word numbering, OCR, table headers; 3: PDF tables as rows; 4: contents
+# lines not headings, OCR boxes kept; 5: tables ruled only across, leading empty cells, merged
+# cells cut by a page; 6: contents not indexed, Markdown without markup, a section per slide,
+# stacked sheet tables, chunks embedded and indexed under their heading path
+PIPELINE_VERSION = "6"
 
 
 @dataclass
@@ -256,9 +257,7 @@ class Ingestor:
                 [c.text for c in batch],
                 [chunk_metadata(record, parsed, c) for c in batch],
             )
-        terms = [
-            (chunk_id, f"{c.section}\n{c.text}") for chunk_id, c in zip(ids, chunks, strict=True)
-        ]
+        terms = [(chunk_id, embedding_text(c)) for chunk_id, c in zip(ids, chunks, strict=True)]
         if self.page_boxes is not None:  # before complete: a crash here leaves it pending
             self.page_boxes.write(record.doc_id, parsed.boxes)
         self.catalog.complete(record.doc_id, parsed.page_count, terms, record.collection)
@@ -280,8 +279,9 @@ class Ingestor:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    # The section title gives short passages the context a question usually names.
-    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+    # Embedded and keyword-indexed under its heading path ("管理服务 > 管理系统服务"):
+    # the context a question names, with the chapter a bare sub-heading leaves out.
+    return f"{chunk.section_path}\n{chunk.text}" if chunk.section_path else chunk.text
 
 
 def chunk_metadata(

@@ -33,21 +33,40 @@ def _sheet_blocks(sheet: Any, number: int) -> list[Block]:
     rows = _rows(sheet)
     blocks = [Block(BlockKind.HEADING, sheet.title, number, label, 1)]
     header: list[str] | None = None
+    under_header = False  # the row before was the header
+    previous = 0
     for row_number, cells in rows:
         filled = [c for c in cells if c]
+        if row_number > previous + 1:
+            # An empty row ends a table: a sheet often stacks several, each with its header.
+            header = None
+        previous = row_number
         if len(filled) == 1:
             # A lone value is prose (a title or a paragraph written into one cell); it also ends
             # the table above it.
             blocks.append(Block(BlockKind.TEXT, f"第 {row_number} 行：{filled[0]}", number, label))
             header = None
-        elif header is None:
+        elif header is None or (under_header and _labels_more_columns(filled, header)):
+            # The first row with several values heads the table; a row of labels right under
+            # it that fills more columns is the real header, and the one above was a caption.
             header = cells
+            under_header = True
             blocks.append(Block(BlockKind.TABLE_ROW, " | ".join(filled), number, label))
+            continue
         else:
             pairs = [f"{h}: {v}" if h else v for h, v in zip(header, cells, strict=True) if v]
             text = f"第 {row_number} 行：" + " | ".join(pairs)
-            blocks.append(Block(BlockKind.TABLE_ROW, text, number, label))
+            blocks.append(Block(BlockKind.TABLE_ROW, text, number, label, labelled=True))
+        under_header = False
     return blocks
+
+
+def _labels_more_columns(filled: list[str], header: list[str]) -> bool:
+    """At least twice the values the header has, none a number: labels under a caption (a
+    data row's first cell is often its number or name, under a column the header leaves
+    unnamed, so one more value is no sign)."""
+    numbers = any(v.replace(".", "", 1).isdigit() for v in filled)
+    return not numbers and len(filled) >= 2 * sum(1 for h in header if h)
 
 
 def _rows(sheet: Any) -> list[tuple[int, list[str]]]:

@@ -24,7 +24,7 @@ def read_pptx(path: Path) -> ParsedDocument:
         blocks.extend(_slide_blocks(slide, number))
     if not any(b.kind is not BlockKind.HEADING for b in blocks):
         raise DocumentError("the deck has no text (pictures only?)")
-    first_title = next((b.text for b in blocks if b.kind is BlockKind.HEADING), "")
+    first_title = next((b.text for b in blocks if b.kind is BlockKind.HEADING and b.text), "")
     metadata = (deck.core_properties.title or "").strip()
     # PowerPoint's own default ("PowerPoint Presentation", "PowerPoint 演示文稿") names no deck.
     if metadata.lower().startswith("powerpoint") or metadata.lower().startswith("slide"):
@@ -40,13 +40,13 @@ def _slide_blocks(slide: Any, number: int) -> list[Block]:
     label = str(number)
     title_shape = slide.shapes.title
     title = _clean(title_shape.text_frame.text) if title_shape is not None else ""
-    blocks: list[Block] = []
-    if title:
-        heading = title.splitlines()[0].strip()
-        blocks.append(Block(BlockKind.HEADING, heading[:MAX_HEADING], number, label, 1))
-        if title != heading or len(heading) > MAX_HEADING:
-            # Body text typed into the title placeholder stays text.
-            blocks.extend(_paragraphs(title, number, label))
+    heading = title.splitlines()[0].strip() if title else ""
+    # Every slide opens a section, one without a title an unnamed one: its text is not filed
+    # under the slide before, and no passage runs from one slide onto the next.
+    blocks = [Block(BlockKind.HEADING, heading[:MAX_HEADING], number, label, 1)]
+    if title != heading or len(heading) > MAX_HEADING:
+        # Body text typed into the title placeholder stays text.
+        blocks.extend(_paragraphs(title, number, label))
     title_id = title_shape.shape_id if title_shape is not None else None
     for shape in sorted(_shapes(slide.shapes), key=_position):
         if shape.shape_id == title_id or _is_slide_number(shape):

@@ -6,6 +6,14 @@ import re
 from pathlib import Path
 
 from ingest.layout import lines_to_blocks
+from ingest.markup import (
+    drop_comments,
+    ends_html_table,
+    html_table_rows,
+    is_contents_line,
+    plain,
+    starts_html_table,
+)
 from ingest.model import Block, BlockKind, ParsedDocument
 from pagewise.errors import DocumentError
 
@@ -22,6 +30,8 @@ def read_text_file(path: Path, markdown: bool) -> ParsedDocument:
     pages = text.split("\f")
     blocks: list[Block] = []
     for number, page_text in enumerate(pages, start=1):
+        if markdown:
+            page_text = drop_comments(page_text)
         lines = page_text.splitlines()
         if markdown:
             blocks.extend(_markdown_blocks(lines, number))
@@ -46,17 +56,30 @@ def _decode(data: bytes) -> str:
 
 
 def _markdown_blocks(lines: list[str], page: int) -> list[Block]:
-    """Markdown headings open sections; fenced code stays as written; the rest is laid out."""
+    """Markdown headings open sections; fenced code stays as written; tables (Markdown or
+    HTML) become rows; a contents list of links to the headings is left out; the rest is laid
+    out without its markup."""
     blocks: list[Block] = []
     pending: list[str] = []
+    table: list[str] = []  # the lines of an HTML table being read
     in_fence = False
 
     def flush() -> None:
         blocks.extend(lines_to_blocks(pending, page, str(page), heading_level=_no_heading))
         pending.clear()
 
+    def rows(cells: list[str]) -> None:
+        blocks.extend(Block(BlockKind.TABLE_ROW, row, page, str(page)) for row in cells)
+
     for line in lines:
-        if _FENCE.match(line):
+        if table or (not in_fence and starts_html_table(line)):
+            if not table:
+                flush()
+            table.append(line)
+            if ends_html_table(line):
+                rows(html_table_rows("\n".join(table)))
+                table.clear()
+        elif _FENCE.match(line):
             flush()
             in_fence = not in_fence
         elif in_fence:
@@ -66,15 +89,17 @@ def _markdown_blocks(lines: list[str], page: int) -> list[Block]:
             continue
         elif _TABLE_ROW.match(line):
             flush()
-            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            cells = [plain(cell) for cell in line.strip().strip("|").split("|")]
             blocks.append(Block(BlockKind.TABLE_ROW, " | ".join(cells), page, str(page)))
         elif match := _MD_HEADING.match(line):
             flush()
-            title = match.group(2).strip()
+            title = plain(match.group(2))
             blocks.append(Block(BlockKind.HEADING, title, page, str(page), len(match.group(1))))
-        else:
-            pending.append(line)
+        elif not is_contents_line(line):
+            pending.append(plain(line))
     flush()
+    if table:  # a table never closed: its rows as far as they go
+        rows(html_table_rows("\n".join(table)))
     return blocks
 
 

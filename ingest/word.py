@@ -18,6 +18,8 @@ from ingest.numbering import Numbering
 from pagewise.errors import DocumentError
 
 _HEADING_STYLE = re.compile(r"^(?:Heading|标题)\s*(\d)$", re.IGNORECASE)
+# The styles Word gives the entries of a table of contents it generates ("toc 1", "目录 2").
+_CONTENTS_STYLE = re.compile(r"^(?:toc|目录)\s*\d$", re.IGNORECASE)
 _W_P, _W_TBL = qn("w:p"), qn("w:tbl")
 _W_T, _W_TAB, _W_BR, _W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _W_RENDERED_BREAK, _W_TYPE = qn("w:lastRenderedPageBreak"), qn("w:type")
@@ -81,6 +83,7 @@ class _PageCounter:
 def _paragraph_blocks(paragraph: Paragraph, pages: _PageCounter, number: str) -> list[Block]:
     """The paragraph's blocks; ``number`` is what Word's automatic numbering shows before it."""
     level = _heading_level(paragraph)
+    kind = BlockKind.CONTENTS if _is_contents_entry(paragraph) else BlockKind.TEXT
     if _breaks_before(paragraph):
         pages.explicit_break()
     blocks: list[Block] = []
@@ -94,7 +97,7 @@ def _paragraph_blocks(paragraph: Paragraph, pages: _PageCounter, number: str) ->
             blocks.append(Block(BlockKind.HEADING, text, page, str(page), level))
         else:
             blocks.extend(
-                Block(BlockKind.TEXT, line.strip(), page, str(page))
+                Block(kind, line.strip(), page, str(page))
                 for line in text.split("\n")
                 if line.strip()
             )
@@ -157,6 +160,11 @@ def _heading_level(paragraph: Paragraph) -> int | None:
         if value is not None and value.isdigit() and int(value) < 9:
             return int(value) + 1
     return None
+
+
+def _is_contents_entry(paragraph: Paragraph) -> bool:
+    name = paragraph.style.name if paragraph.style is not None else ""
+    return bool(_CONTENTS_STYLE.match((name or "").strip()))
 
 
 def _breaks_before(paragraph: Paragraph) -> bool:

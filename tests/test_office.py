@@ -8,6 +8,7 @@ from test_citations import passage
 
 from assistant.citations import make_citation
 from assistant.prompt import citation_label
+from ingest.chunking import chunk_blocks
 from ingest.model import BlockKind
 from ingest.readers import read_document
 from pagewise.errors import DocumentError
@@ -29,6 +30,16 @@ def test_a_slide_is_a_page_its_title_the_section_and_its_notes_included() -> Non
     # Line breaks inside a paragraph (vertical tabs) split into lines; slide numbers are left out.
     assert all("\x0b" not in b.text for b in deck.blocks)
     assert not any(b.text == "2" for b in deck.blocks if b.page == 2)
+
+
+def test_every_slide_opens_its_own_section_so_no_passage_runs_onto_the_next() -> None:
+    deck = read_document(DECK)
+    # Slide 3 has no title: its text is under an unnamed section, not under slide 2's title.
+    assert [b.text for b in deck.blocks if b.page == 3 and b.kind is BlockKind.HEADING] == [""]
+    chunks = chunk_blocks(deck.blocks, len, max_tokens=400, overlap_tokens=30)
+    assert all(c.page == c.page_end for c in chunks)
+    standard = next(c for c in chunks if "ISO/IEC 5230:2020" in c.text)
+    assert standard.page == 3 and standard.section == ""
 
 
 def test_a_sheet_is_a_page_and_each_row_carries_its_column_headers() -> None:
@@ -60,6 +71,39 @@ def test_merged_cells_are_expanded_and_empty_rows_and_columns_dropped(tmp_path: 
         "第 2 行：类别: 宽松 | 许可证: MIT | 说明: 可以闭源分发",
         "第 3 行：类别: 宽松 | 许可证: Apache-2.0 | 说明: 需保留 NOTICE",
     ]
+
+
+def test_tables_stacked_in_a_sheet_each_have_their_own_header(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([None, "步骤", "解释"])
+    sheet.append([1, "确定使用场景", "你用代码做什么？"])  # numbered under an unnamed column
+    sheet.append([])  # an empty row ends the table
+    sheet.append(["代码筛选器", "（未列出的组合提交审核）"])  # a caption over the next table
+    sheet.append(["使用场景", "许可证", "修改", "结果"])
+    sheet.append(["嵌入式设备", "Copyleft（弱）", "否", "允许"])
+    path = tmp_path / "stacked.xlsx"
+    workbook.save(path)
+    rows = [b.text for b in read_document(path).blocks if b.kind is BlockKind.TABLE_ROW]
+    assert rows == [
+        "步骤 | 解释",
+        "第 2 行：1 | 步骤: 确定使用场景 | 解释: 你用代码做什么？",
+        "代码筛选器 | （未列出的组合提交审核）",
+        "使用场景 | 许可证 | 修改 | 结果",
+        "第 6 行：使用场景: 嵌入式设备 | 许可证: Copyleft（弱） | 修改: 否 | 结果: 允许",
+    ]
+
+
+def test_sheet_chunks_do_not_repeat_the_header_row_their_rows_already_name() -> None:
+    book = read_document(WORKBOOK)
+    chunks = chunk_blocks(book.blocks, len, max_tokens=300, overlap_tokens=0)
+    roles = [c for c in chunks if c.section == "1_-_角色"]
+    assert len(roles) > 3
+    assert sum(c.text.startswith("角色代码 | 姓名") for c in roles) == 1
+    screener = next(c for c in chunks if c.page == 5 and "第 54 行" in c.text)
+    assert "第 54 行：使用场景: 分发（嵌入式设备） | 来源可接受性: >8 | 许可证: Copyleft（弱）" in (
+        screener.text
+    )
 
 
 def test_a_broken_office_file_is_reported_not_crashed(tmp_path: Path) -> None:

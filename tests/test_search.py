@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from assistant.evaluation.scoring import load_questions, score_retrieval
+from assistant.retrieval import identifiers
 from ui.components import Components
 
 
@@ -36,3 +37,19 @@ def test_development_questions_hit_the_right_page_in_the_top_three(
     assert score.questions == 40
     # Measured 0.975 (39/40) when written; a drop below 0.9 is a regression.
     assert score.hit_at_3 >= 0.9, score.misses
+
+
+def test_identifiers_searched_exactly_are_names_not_bare_numbers() -> None:
+    question = (
+        "A0201 java.sql.Date MAX_COUNT net.ipv4.tcp_syncookies ISO 5230 0.63 AGPL-3.0"
+        " usr-security.conf is-enabled e.printStackTrace() 的版本"
+    )
+    assert identifiers(question) == [
+        "A0201",
+        "java.sql.Date",
+        "MAX_COUNT",
+        "net.ipv4.tcp_syncookies",
+        "AGPL-3.0",
+        "usr-security.conf",
+        "e.printStackTrace",
+    ]

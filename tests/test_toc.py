@@ -1,6 +1,6 @@
 """Lines of a table of contents ("1 Source files format 7", "1.1 Sections . . . 7", a chapter's
-own listing of its sections) are kept as text, never made section headings; the headings they
-point at still are."""
+own listing of its sections) are kept as text, never made section headings, and never indexed;
+the headings they point at still are."""
 
 import ctypes
 from collections.abc import Callable
@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
+from ingest.chunking import chunk_blocks
 from ingest.layout import lines_to_blocks
 from ingest.model import BlockKind, ParsedDocument
 from ingest.readers import read_document
@@ -87,6 +88,19 @@ def test_contents_lines_keep_their_text_one_entry_a_block(guide: ParsedDocument)
     first_page = [b.text for b in guide.blocks if b.page == 1]
     assert "1 Getting started 2" in first_page
     assert "1.1 Installing . . . . . . . . . . 2" in first_page
+
+
+def test_contents_entries_are_not_indexed_so_they_never_outrank_their_sections(
+    guide: ParsedDocument,
+) -> None:
+    entries = [b for b in guide.blocks if b.kind is BlockKind.CONTENTS]
+    assert {b.text for b in entries} >= {
+        "1 Getting started 2",
+        "1.1 Installing . . . . . . . . . . 2",
+    }
+    chunks = chunk_blocks(guide.blocks, len, max_tokens=400, overlap_tokens=0)
+    assert not any("Getting started 2" in c.text or ". . ." in c.text for c in chunks)
+    assert any(c.section == "1.1 Installing" and "installer" in c.text for c in chunks)
 
 
 def test_contents_is_not_taken_for_the_title(guide: ParsedDocument) -> None:

@@ -1,6 +1,8 @@
 from pathlib import Path
 
+import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 
 from ingest.chunking import chunk_blocks
 from ingest.model import BlockKind
@@ -67,3 +69,25 @@ def test_gb18030_text_is_decoded(tmp_path: Path) -> None:
     path.write_bytes("第一章 说明\n本文件使用 GBK 编码保存。\n".encode("gb18030"))
     doc = read_document(path)
     assert "本文件使用 GBK 编码保存。" in [b.text for b in doc.blocks]
+
+
+def test_word_contents_entries_are_kept_but_not_indexed(tmp_path: Path) -> None:
+    document = docx.Document()
+    for level in (1, 2):
+        document.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("1 范围\t1", style="toc 1")
+    document.add_paragraph("1.1 有效期\t2", style="toc 2")
+    document.add_heading("1 范围", level=1)
+    document.add_paragraph("本规定适用于全体员工。")
+    document.add_heading("1.1 有效期", level=2)
+    document.add_paragraph("口令有效期为 90 天。")
+    path = tmp_path / "contents.docx"
+    document.save(str(path))
+    parsed = read_document(path)
+    entries = [b.text for b in parsed.blocks if b.kind is BlockKind.CONTENTS]
+    assert entries == ["1 范围\t1", "1.1 有效期\t2"]
+    chunks = chunk_blocks(parsed.blocks, len, max_tokens=200, overlap_tokens=0)
+    assert [(c.section, c.text) for c in chunks] == [
+        ("1 范围", "本规定适用于全体员工。"),
+        ("1.1 有效期", "口令有效期为 90 天。"),
+    ]
