@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -71,17 +72,27 @@ class Retriever:
         """The ``k`` best passages; ``collections`` limits the search inside the store query."""
         query = self.embedder.embed([question])[0]
         pending = self.catalog.pending_ids(collections)
-        vector_hits = self.store.nearest(query, self.candidates, collections, exclude_docs=pending)
-        keyword_hits = self.catalog.keyword_search(question, self.candidates, collections)
+        # The vector search runs in a thread of its own while the keyword searches run here:
+        # both spend their time in native code (Chroma, SQLite) that lets the other run.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            vector_job = pool.submit(
+                self.store.nearest, query, self.candidates, collections, pending
+            )
+            keyword_hits = self.catalog.keyword_search(question, self.candidates, collections)
+            identifiers = _IDENTIFIER.findall(question)
+            exact = (
+                self.catalog.keyword_search(" ".join(identifiers), self.candidates, collections)
+                if identifiers
+                else []
+            )
+            vector_hits = vector_job.result()
 
         fused: dict[str, float] = {}
         rankings: list[tuple[float, list[str]]] = [
             (1.0, [chunk_id for chunk_id, _ in vector_hits]),
             (1.0, [h.chunk_id for h in keyword_hits]),
         ]
-        identifiers = _IDENTIFIER.findall(question)
         if identifiers:
-            exact = self.catalog.keyword_search(" ".join(identifiers), self.candidates, collections)
             rankings.append((IDENTIFIER_KEYWORD_WEIGHT, [h.chunk_id for h in exact]))
         for weight, ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
