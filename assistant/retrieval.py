@@ -99,14 +99,15 @@ class Retriever:
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
 
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
-        chosen: list[Passage] = []
+        chosen: list[tuple[Passage, set[str]]] = []  # with its bigrams, made once
         for chunk in self._read(ranked, query, dict(vector_hits), collections, k):
             passage = _passage(chunk)
-            if not any(near_duplicate(passage.text, other.text) for other in chosen):
-                chosen.append(passage)
+            grams = _bigrams(passage.text)
+            if not any(_near(passage.text, grams, o.text, o_grams) for o, o_grams in chosen):
+                chosen.append((passage, grams))
             if len(chosen) == k:
                 break
-        return chosen
+        return [passage for passage, _ in chosen]
 
     def _read(
         self,
@@ -141,7 +142,10 @@ def _bigrams(text: str) -> set[str]:
 
 def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
     """Two passages that say the same (the same rule in two manuals, or in an edition)."""
-    x, y = _bigrams(a), _bigrams(b)
+    return _near(a, _bigrams(a), b, _bigrams(b), threshold)
+
+
+def _near(a: str, x: set[str], b: str, y: set[str], threshold: float = 0.8) -> bool:
     if not x or not y:
         return a.strip() == b.strip()
     return len(x & y) / min(len(x), len(y)) >= threshold
