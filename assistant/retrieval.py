@@ -73,7 +73,8 @@ class Retriever:
         query = self.embedder.embed([question])[0]
         pending = self.catalog.pending_ids(collections)
         # The vector search runs in a thread of its own while the keyword searches run here:
-        # both spend their time in native code (Chroma, SQLite) that lets the other run.
+        # SQLite lets other threads run while it reads. Chroma's query may hold the GIL (two
+        # threads of it alone never used more than one core), so the overlap is partial.
         with ThreadPoolExecutor(max_workers=1) as pool:
             vector_job = pool.submit(
                 self.store.nearest, query, self.candidates, collections, pending
