@@ -127,9 +127,13 @@ class Catalog:
         rows = self._rows(query + " ORDER BY path", args)
         return [DocumentRecord(**dict(r)) for r in rows]
 
-    def pending_ids(self) -> list[str]:
-        rows = self._rows("SELECT doc_id FROM documents WHERE status = 'pending'")
-        return [r[0] for r in rows]
+    def pending_ids(self, collections: Sequence[str] | None = None) -> list[str]:
+        """Documents being written; ``collections``: only those in them (None: all)."""
+        query = "SELECT doc_id FROM documents WHERE status = 'pending'"
+        args = list(collections or ())
+        if collections is not None:
+            query += f" AND collection IN ({','.join('?' * len(args))})"
+        return [r[0] for r in self._rows(query, args)]
 
     def begin(self, record: DocumentRecord) -> None:
         """Mark a document as being (re)written: its old keyword entries go at once."""

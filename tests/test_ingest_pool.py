@@ -50,6 +50,9 @@ class _RecordingStore:
     def query(self, *args: Any, **kwargs: Any) -> list[StoredChunk]:
         return self.inner.query(*args, **kwargs)
 
+    def nearest(self, *args: Any, **kwargs: Any) -> list[tuple[str, float]]:
+        return self.inner.nearest(*args, **kwargs)
+
     def get(
         self,
         ids: Sequence[str],

@@ -1,4 +1,7 @@
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from assistant.evaluation.scoring import load_questions, score_retrieval
 from assistant.retrieval import identifiers
@@ -53,3 +56,33 @@ def test_identifiers_searched_exactly_are_names_not_bare_numbers() -> None:
         "usr-security.conf",
         "e.printStackTrace",
     ]
+
+
+def test_hybrid_search_reads_only_the_candidates_it_looks_at(
+    java_index: Components, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text and metadata are read for the best few candidates, and the passages are those a
+    search that reads every candidate chooses."""
+    from chromadb.api.models.Collection import Collection
+
+    read: list[int] = []
+    original = Collection.get
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(len(kwargs.get("ids") or ()))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", spy)
+    retriever = java_index.retriever()
+    for question in (
+        "不允许使用 java.sql.Date 吗",
+        "Can I hard-code a year as 365 days?",
+        "错误码 A0201 表示什么错误？",
+    ):
+        read.clear()
+        best = retriever.search(question, k=3)
+        few = sum(read)
+        read.clear()
+        every = retriever.search(question, k=100)
+        assert best == every[:3]
+        assert 3 <= few <= 6 < sum(read)

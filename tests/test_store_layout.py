@@ -218,3 +218,53 @@ def test_a_catalog_with_one_keyword_table_is_moved_once(
     caplog.clear()
     Catalog(path).close()
     assert "moving" not in caplog.text
+
+
+def test_nearest_ranks_as_query_does_without_reading_text(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    store = ChromaStore(settings, "test-embedder")
+    crowd = 5 + PENDING_MARGIN
+    store.add(
+        [f"p:{i}" for i in range(crowd)],
+        [_vector(1.0, 0.001 * i) for i in range(crowd)],
+        ["pending"] * crowd,
+        [_meta("p", "engineering")] * crowd,
+    )
+    store.add(
+        [f"c:{i}" for i in range(10)],
+        [_vector(0.5, 1.0, 0.01 * i) for i in range(10)],
+        ["complete"] * 10,
+        [_meta("c", "finance")] * 10,
+    )
+    included: list[list[str]] = []
+    original = Collection.query
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        included.append(list(kwargs["include"]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "query", spy)
+    both = ["engineering", "finance"]
+    for pending in ([], ["p"]):
+        ranked = [(c.chunk_id, c.similarity) for c in store.query(_vector(1.0), 5, both, pending)]
+        included.clear()
+        assert store.nearest(_vector(1.0), 5, both, pending) == ranked
+        # Metadata only to drop a pending document's chunks; text never.
+        assert all("documents" not in names for names in included)
+        assert all(("metadatas" in names) == bool(pending) for names in included)
+
+
+def test_pending_documents_are_listed_for_the_collections_asked(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    _add_document(catalog, "done", "engineering", ["written"])
+    for doc_id, collection in (("e", "engineering"), ("f", "finance")):
+        catalog.begin(
+            DocumentRecord(doc_id, collection, "/d", "t", "text", "h", "s", 1, 0, "pending", 0.0)
+        )
+    assert sorted(catalog.pending_ids()) == ["e", "f"]
+    assert catalog.pending_ids(["engineering", "hr"]) == ["e"]
+    assert catalog.pending_ids(["hr"]) == []
+    assert catalog.pending_ids([]) == []
