@@ -36,6 +36,18 @@ class OcrPage:
     boxes: list[TextBox] = field(default_factory=list)
 
 
+_threads: list[int] = []  # set by a reader of the pool: its share of the cores
+
+
+def use_threads(threads: int) -> None:
+    """Run OCR on ``threads`` CPU threads from now on in this process (a reader of the pool
+    gets its share of the cores: onnxruntime's default of every core, in each of several
+    readers, makes them spin against each other)."""
+    if _threads != [threads]:
+        _threads[:] = [threads]
+        _engine.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _engine() -> Any:
     from rapidocr import RapidOCR
@@ -47,7 +59,9 @@ def _engine() -> Any:
         ocr_log.removeHandler(handler)
     ocr_log.propagate = True
     ocr_log.setLevel(logging.WARNING)
-    return RapidOCR()
+    if not _threads:
+        return RapidOCR()
+    return RapidOCR(params={"EngineConfig.onnxruntime.intra_op_num_threads": _threads[0]})
 
 
 def ocr_pdf_page(path: Path, index: int) -> OcrPage:
