@@ -222,7 +222,7 @@ def _serve() -> None:
     """The child: read one request a line from stdin, answer one JSON line on the pipe."""
     from ingest.readers import read_document
 
-    _die_with_parent()
+    die_with_parent()
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints from libraries go to the log
     logging.basicConfig(
@@ -242,11 +242,15 @@ def _serve() -> None:
             replies.write(json.dumps(message).encode("ascii") + b"\n")
             replies.flush()
 
-        if request.get("threads"):
-            use_threads(request["threads"])
+        threads = request.get("threads") or 1
+        use_threads(threads)
         try:
             parsed = read_document(
-                path, request["ocr"], limits.max_pages, lambda d, t: tell({"page": [d, t]})
+                path,
+                request["ocr"],
+                limits.max_pages,
+                lambda d, t: tell({"page": [d, t]}),
+                threads,
             )
             check_pages(parsed.page_count, limits)
             if request.get("prepare") is None:
@@ -274,7 +278,7 @@ def _serve() -> None:
         replies.flush()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """A reader whose parent is killed (SIGKILL, the OOM killer) stops at once instead of
     reading its file to the end for nobody. Linux only; elsewhere it ends at its next read of
     the closed pipe."""
