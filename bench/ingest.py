@@ -1,13 +1,20 @@
 """Ingestion speed: pages/s and chunks/s, peak memory, and the time of a no-op re-run.
 
     .venv/bin/python bench/ingest.py [--shared PATH] [--pages 500] [--per-format]
-        [--workers 1 2] [--scanned PATH --scanned-pages 20] [--big 2000] [--only NAME]
+        [--workers 1 2] [--scanned PATH --scanned-pages 20] [--big 200 2000] [--only NAME]
 
 Scenarios, each in a fresh process and a fresh data dir:
   shared      the 55-page shared manual (../shared/docs/java-manual-huangshan.pdf)
   synthetic   a corpus of 10 PDFs of 50 pages each, assembled from the shared manual's pages
   per format  (--per-format) every other document in ../shared/docs on its own: PDF without an
               outline, scanned PDF (OCR), PPTX, XLSX, Markdown
+  big         (--big N ...) one PDF of N pages taken in turn from every text PDF beside the
+              shared manual (each round copied afresh, so no page shares its content with
+              another): the parent's and the largest reader's peak memory, against N
+
+Each row gives the load average over the scenario (the machine may be shared) and the CPU
+seconds per page of the parent and its readers together: the work done, whatever share of the
+machine it got.
 """
 
 from __future__ import annotations
@@ -69,6 +76,30 @@ def cut_pages(source: Path, folder: Path, pages: int, per_file: int) -> list[Pat
     return files
 
 
+def build_mixed(sources: list[Path], path: Path, pages: int) -> Path:
+    """One PDF of ``pages`` pages, taken in turn from ``sources``; each round reads the sources
+    again, so pypdf copies every page's content anew instead of pointing at one copy."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    while len(writer.pages) < pages:
+        readers = [PdfReader(source) for source in sources]
+        longest = max(len(r.pages) for r in readers)
+        for index in range(longest):
+            for reader in readers:
+                if index < len(reader.pages) and len(writer.pages) < pages:
+                    writer.add_page(reader.pages[index])
+    writer.add_metadata({"/Title": f"Mixed manual of {pages} pages"})
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
+
+
+def text_pdfs(folder: Path) -> list[Path]:
+    """The PDFs of ``folder`` with a text layer (not the scanned one)."""
+    return sorted(p for p in folder.glob("*.pdf") if "scanned" not in p.name)
+
+
 def run_scenario(paths: list[Path], workers: int) -> dict[str, float]:
     """Runs inside a child process so that peak memory belongs to this scenario alone."""
     from pagewise.settings import Settings
@@ -82,6 +113,7 @@ def run_scenario(paths: list[Path], workers: int) -> dict[str, float]:
     again = components.ingestor(workers).ingest(paths, "bench")
     components.close()
     assert not first.failed and again.count("unchanged") == len(paths)
+    cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
     return {
         "files": len(paths),
         "pages": first.pages,
@@ -97,8 +129,11 @@ def run_scenario(paths: list[Path], workers: int) -> dict[str, float]:
         "workers": workers,
         # CPU seconds of this process and its reader children: the work done, whatever the
         # share of a busy machine it got.
-        "cpu_seconds": _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN),
+        "cpu_seconds": cpu,
         "reader_cpu_seconds": _cpu(resource.RUSAGE_CHILDREN),
+        # The whole scenario (loading, the ingest, the no-op re-run) per page ingested.
+        "cpu_s_per_page": cpu / max(1, first.pages),
+        "load_1min_after": os.getloadavg()[0],
     }
 
 
@@ -115,7 +150,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="Files read at once.")
     parser.add_argument("--scanned", type=Path, help="A scanned PDF to read by OCR.")
     parser.add_argument("--scanned-pages", type=int, default=20)
-    parser.add_argument("--big", type=int, help="Also one PDF of this many pages.")
+    parser.add_argument(
+        "--big", type=int, nargs="+", default=[], help="Also one PDF of each many pages."
+    )
     parser.add_argument("--only", help="Run only the scenarios whose name contains this.")
     parser.add_argument("--child", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,16 +178,15 @@ def main() -> None:
             scenarios[f"scanned {n} p, 1-p files (OCR)"] = cut_pages(
                 args.scanned, folder / "cut", n, 1
             )
-        if args.big:
-            (folder / "big").mkdir()
-            scenarios[f"one PDF of {args.big} pages"] = build_synthetic(
-                args.shared, folder / "big", args.big, per_file=args.big
-            )
+        for pages in args.big:
+            mixed = build_mixed(text_pdfs(args.shared.parent), folder / f"big-{pages}.pdf", pages)
+            scenarios[f"one mixed PDF of {pages} pages"] = [mixed]
         if args.only:
             scenarios = {k: v for k, v in scenarios.items() if args.only in k}
         rows = []
         for name, paths in scenarios.items():
             for workers in args.workers:
+                load = os.getloadavg()[0]
                 out = subprocess.run(
                     [
                         sys.executable,
@@ -164,13 +200,16 @@ def main() -> None:
                     capture_output=True,
                     text=True,
                 ).stdout
-                rows.append((name, json.loads(out.strip().splitlines()[-1])))
+                row = json.loads(out.strip().splitlines()[-1])
+                row["load_1min_before"] = load
+                rows.append((name, row))
                 print(f"{name} workers={workers}: {rows[-1][1]}", file=sys.stderr, flush=True)
 
     print(f"machine: {describe()}; load average before: {LOAD}, after: {os.getloadavg()}")
     header = (
         f"{'scenario':<32} {'wkrs':>4} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
-        f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'peak MiB':>9} {'reader MiB':>10}"
+        f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'CPU s':>7} {'reader CPU s':>12} "
+        f"{'CPU s/page':>10} {'peak MiB':>9} {'reader MiB':>10} {'load':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -179,9 +218,9 @@ def main() -> None:
             f"{name:<32} {r['workers']:>4.0f} {r['files']:>5.0f} {r['pages']:>6.0f} "
             f"{r['chunks']:>6.0f} {r['seconds']:>9.1f} {r['pages_per_s']:>8.2f} "
             f"{r['chunks_per_s']:>8.2f} {r['noop_seconds']:>8.2f} {r['cpu_seconds']:>7.0f} "
-            f"{r['reader_cpu_seconds']:>12.0f} "
-            f"{r['peak_rss_mib']:>9.0f} "
-            f"{r['child_peak_rss_mib']:>10.0f}"
+            f"{r['reader_cpu_seconds']:>12.0f} {r['cpu_s_per_page']:>10.3f} "
+            f"{r['peak_rss_mib']:>9.0f} {r['child_peak_rss_mib']:>10.0f} "
+            f"{r['load_1min_before']:>4.1f}-{r['load_1min_after']:<4.1f}"
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -41,6 +42,8 @@ class ParsedDocument:
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
     boxes: list[TextBox] = field(default_factory=list)  # where OCR read text on scanned pages
+    # Chunked and embedded by the reader (ingest.prepare): the blocks then stay behind.
+    prepared: Prepared | None = None
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,20 @@ class Chunk:
     section_path: str
     index: int
     tokens: int
+
+
+@dataclass
+class Prepared:
+    """A document's chunks and their vectors (float32, one row of ``dim`` per chunk)."""
+
+    chunks: list[Chunk]
+    vectors: bytes
+    dim: int
+
+    def vectors_of(self, start: int, stop: int) -> list[list[float]]:
+        """The vectors of chunks ``start`` to ``stop``, decoded only when they are written."""
+        row = self.dim * 4
+        values = array("f")
+        values.frombytes(self.vectors[start * row : stop * row])
+        flat = values.tolist()
+        return [flat[i : i + self.dim] for i in range(0, len(flat), self.dim)]

@@ -8,7 +8,7 @@ English) and runs them on onnxruntime: nothing is downloaded. Lines come back in
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +36,18 @@ class OcrPage:
     boxes: list[TextBox] = field(default_factory=list)
 
 
+_threads: list[int] = []  # set by a reader of the pool: its share of the cores
+
+
+def use_threads(threads: int) -> None:
+    """Run OCR on ``threads`` CPU threads from now on in this process (a reader of the pool
+    gets its share of the cores: onnxruntime's default of every core, in each of several
+    readers, makes them spin against each other)."""
+    if _threads != [threads]:
+        _threads[:] = [threads]
+        _engine.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _engine() -> Any:
     from rapidocr import RapidOCR
@@ -47,7 +59,9 @@ def _engine() -> Any:
         ocr_log.removeHandler(handler)
     ocr_log.propagate = True
     ocr_log.setLevel(logging.WARNING)
-    return RapidOCR()
+    if not _threads:
+        return RapidOCR()
+    return RapidOCR(params={"EngineConfig.onnxruntime.intra_op_num_threads": _threads[0]})
 
 
 def ocr_pdf_page(path: Path, index: int) -> OcrPage:
@@ -107,12 +121,16 @@ def _reading_order(boxes: list[Any], texts: list[str]) -> list[str]:
 
 
 def read_pictures(
-    path: Path, texts: list[str], ocr: str, on_page: PageProgress | None = None
+    path: Path,
+    texts: list[str],
+    ocr: str,
+    on_page: PageProgress | None = None,
+    threads: int = 1,
 ) -> tuple[list[str], list[TextBox]]:
     """Replace the text of pages without a usable text layer (every page, with "always") by
     what OCR reads on their picture; warnings name those pages and any poorly read one, and the
     boxes say where each piece of text was read. ``on_page(done, total)`` follows each page,
-    as one takes seconds."""
+    as one takes seconds. With ``threads`` > 1 pages are read by that many processes."""
     read, doubtful = [], []
     boxes: list[TextBox] = []
     pictures = [
@@ -120,12 +138,13 @@ def read_pictures(
         for index, text in enumerate(texts)
         if ocr == "always" or len(text.strip()) < MIN_CHARS_FOR_TEXT_LAYER
     ]
-    for done, index in enumerate(pictures, start=1):
-        try:
-            page = ocr_pdf_page(path, index)
-        except Exception as exc:  # one unreadable picture must not lose the rest
-            log.warning("page %d: OCR failed: %s", index + 1, exc)
-            page = OcrPage([], 0.0)
+    if threads > 1 and len(pictures) > 1:
+        from ingest.pages import in_processes
+
+        pages: Iterator[OcrPage] = in_processes(_ocr_page, path, pictures, threads)
+    else:
+        pages = (_ocr_page(path, index) for index in pictures)
+    for done, (index, page) in enumerate(zip(pictures, pages, strict=True), start=1):
         if on_page:
             on_page(done, len(pictures))
         if page.lines:
@@ -138,6 +157,14 @@ def read_pictures(
     if doubtful:
         warnings.append(f"OCR confidence low on page(s) {', '.join(doubtful)}: check the scan")
     return warnings, boxes
+
+
+def _ocr_page(path: Path, index: int) -> OcrPage:
+    try:
+        return ocr_pdf_page(path, index)
+    except Exception as exc:  # one unreadable picture must not lose the rest
+        log.warning("page %d: OCR failed: %s", index + 1, exc)
+        return OcrPage([], 0.0)
 
 
 def page_ranges(numbers: list[int]) -> str:

@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf.errors import PdfReadError
 
 from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import MIN_CHARS_FOR_TEXT_LAYER, PageProgress, page_ranges, read_pictures
+from ingest.pages import open_pdf, page_texts
 from ingest.table_rows import Line, join_pages, page_lines, read_tables
 from ingest.toc import is_contents_title
-from ingest.typography import PageType, read_page
+from ingest.typography import PageType
 from pagewise.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -40,23 +41,27 @@ def read_pdf(
     ocr: str = "auto",
     max_pages: int | None = None,
     on_page: PageProgress | None = None,
+    threads: int = 1,
 ) -> ParsedDocument:
     """``ocr``: "auto" reads pages without a usable text layer from their picture, "always"
     reads every page so, "off" never does; ``on_page`` hears of each page read so. More than
-    ``max_pages`` pages: refused unread."""
-    reader = _open(path)
+    ``max_pages`` pages: refused unread. With ``threads`` > 1 a long PDF's pages are read by
+    that many processes (:mod:`ingest.pages`)."""
+    reader = open_pdf(path)
     if max_pages is not None and len(reader.pages) > max_pages:
         raise DocumentError(
             f"the PDF has {len(reader.pages)} pages, over the limit of {max_pages} (max_pages)"
         )
     try:
-        read = [_page_text(reader, i) for i in range(len(reader.pages))]
+        read = page_texts(path, reader, threads)
         texts, types = [text for text, _ in read], [kind for _, kind in read]
     except PdfReadError as exc:
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
         raise DocumentError("the PDF has no pages")
-    warnings, boxes = read_pictures(path, texts, ocr, on_page) if ocr != "off" else ([], [])
+    warnings, boxes = (
+        ([], []) if ocr == "off" else read_pictures(path, texts, ocr, on_page, threads)
+    )
     if sum(len(t.strip()) for t in texts) < MIN_CHARS_FOR_TEXT_LAYER:
         if ocr == "off":
             raise DocumentError(
@@ -99,48 +104,6 @@ def read_pdf(
         warnings=warnings,
         boxes=boxes,
     )
-
-
-def _open(path: Path) -> PdfReader:
-    _check_complete(path)
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError("the PDF is encrypted with a password; save an unprotected copy")
-        _ = len(reader.pages)
-        return reader
-    except DocumentError:
-        raise
-    except FileNotDecryptedError as exc:
-        raise DocumentError(
-            "the PDF is encrypted with a password; save an unprotected copy"
-        ) from exc
-    except NotImplementedError as exc:  # an encryption algorithm pypdf cannot handle
-        raise DocumentError(f"the PDF's encryption is not supported: {exc}") from exc
-    except Exception as exc:  # pypdf raises many types for damaged files
-        raise DocumentError(f"not a readable PDF (corrupt or truncated): {exc}") from exc
-
-
-def _check_complete(path: Path) -> None:
-    """A file cut short in copying still parses in part; refuse it rather than index half."""
-    with path.open("rb") as handle:
-        head = handle.read(1024)
-        handle.seek(0, 2)
-        size = handle.tell()
-        handle.seek(max(0, size - 4096))
-        tail = handle.read()
-    if b"%PDF-" not in head:
-        raise DocumentError("not a PDF file (no PDF header), although its name ends in .pdf")
-    if b"%%EOF" not in tail:
-        raise DocumentError("the PDF is truncated (its end is missing); copy the file again")
-
-
-def _page_text(reader: PdfReader, index: int) -> tuple[str, PageType]:
-    try:
-        return read_page(reader.pages[index])
-    except Exception as exc:  # one damaged page must not lose the rest of the manual
-        log.warning("page %d: text extraction failed: %s", index + 1, exc)
-        return "", PageType()
 
 
 def _shape(line: str) -> str:

@@ -6,24 +6,27 @@ pending document, which the next run removes before it carries on.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from ingest.chunking import chunk_blocks
+from ingest.files import collect_files, document_id, file_hash
 from ingest.limits import FileLimits
 from ingest.model import Chunk, ParsedDocument
-from ingest.pool import Parsed, ParsePool
-from ingest.readers import SUPPORTED_SUFFIXES, unsupported_reason
+from ingest.pool import Parsed, ParsePool, default_workers
+from ingest.prepare import PrepareSpec, embedding_text
+from ingest.report import FileReport, IngestSummary
 from pagewise.catalog import Catalog, DocumentRecord
-from pagewise.embedder import Embedder
+from pagewise.embedder import Embedder, recipe
 from pagewise.errors import DocumentError
 from pagewise.pageboxes import PageBoxes
 from pagewise.store import Store
+
+__all__ = ["FileReport", "IngestSummary", "Ingestor", "collect_files", "document_id", "file_hash"]
 
 log = logging.getLogger(__name__)
 
@@ -32,47 +35,6 @@ log = logging.getLogger(__name__)
 # cells cut by a page; 6: contents not indexed, Markdown without markup, a section per slide,
 # stacked sheet tables, chunks embedded and indexed under their heading path
 PIPELINE_VERSION = "6"
-
-
-@dataclass
-class FileReport:
-    path: str
-    status: str  # added, updated, unchanged, failed, removed
-    pages: int = 0
-    chunks: int = 0
-    reason: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IngestSummary:
-    files: list[FileReport] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def pages(self) -> int:
-        return sum(f.pages for f in self.files if f.status in ("added", "updated"))
-
-    @property
-    def chunks(self) -> int:
-        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
-
-    @property
-    def failed(self) -> bool:
-        return self.count("failed") > 0
-
-    def as_dict(self) -> dict[str, object]:
-        statuses = ("added", "updated", "unchanged", "removed", "failed")
-        return {
-            **{status: self.count(status) for status in statuses},
-            "pages": self.pages,
-            "chunks": self.chunks,
-            "seconds": round(self.seconds, 3),
-            "files": [asdict(f) for f in self.files],
-        }
 
 
 Progress = Callable[[FileReport], None]
@@ -100,7 +62,13 @@ class Ingestor:
     """Ingests files into one store; all collaborators are passed in. Files are read in child
     processes under ``limits`` (:mod:`ingest.worker`), ``workers`` at a time (:mod:`ingest.pool`);
     the store and the catalog are written by the calling thread alone. With ``page_boxes``,
-    where OCR read each scanned page's text is kept beside the chunks."""
+    where OCR read each scanned page's text is kept beside the chunks.
+
+    When ``embedder`` can be rebuilt from its name (:func:`pagewise.embedder.recipe`), each
+    reader also chunks and embeds its file with an embedder of its own on ``embed_threads``
+    threads (default: the cores shared among the readers busy at once, so a batch of one file
+    embeds on every core too), and the parent only writes. Any other embedder (one a caller
+    passed in) chunks and embeds here, as before."""
 
     def __init__(
         self,
@@ -115,6 +83,7 @@ class Ingestor:
         worker_log: Path | None = None,
         workers: int = 1,
         page_boxes: PageBoxes | None = None,
+        embed_threads: int | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -125,6 +94,7 @@ class Ingestor:
         self.ocr = ocr
         self.pool = ParsePool(workers, limits or FileLimits(), ocr, worker_log)
         self.page_boxes = page_boxes
+        self.embed_threads = embed_threads  # None: chosen for each batch
         self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
         if ocr != "auto":  # documents read before OCR settings existed were read as "auto"
             self.signature += f"|ocr={ocr}"
@@ -154,9 +124,10 @@ class Ingestor:
             summary.files.append(report)
             if on_file:
                 on_file(report)
+        self._share_cores(len(files))
         try:
-            # Files are read by the pool, several at once; each is then chunked, embedded
-            # and written here, one document at a time, in the order of the files.
+            # Files are read (and chunked and embedded, see _prepare_spec) by the pool,
+            # several at once; each is written here, one document at a time, in file order.
             plans = (self._plan(path, collection) for path in files)
             pages = None if on_page is None else _by_name(on_page)
             for parsed in self.pool.map(plans, pages):
@@ -181,10 +152,26 @@ class Ingestor:
         if readable is None:
             return self._finish(Parsed(job))
         pages = None if on_page is None else partial(on_page, str(path))
+        self._share_cores(1)
         try:
             return self._finish(Parsed(job, document=self.pool.read(readable, pages)))
         except Exception as exc:
             return self._finish(Parsed(job, error=exc))
+
+    def _share_cores(self, files: int) -> None:
+        """The cores shared among the readers busy at once on ``files`` files, for their OCR
+        and embedding: a thread a core, as more would only spin against each other."""
+        busy = max(1, min(self.pool.workers, files))
+        self.pool.threads = self.embed_threads or max(1, default_workers() // busy)
+        self.pool.prepare = self._prepare_spec(self.pool.threads)
+
+    def _prepare_spec(self, threads: int) -> PrepareSpec | None:
+        """How the readers chunk and embed, or None: this embedder cannot be rebuilt in a
+        reader (one passed in by a caller), so it chunks and embeds here."""
+        name = recipe(self.embedder)
+        if name is None:
+            return None
+        return PrepareSpec(name, threads, self.chunk_tokens, self.chunk_overlap, self.batch_size)
 
     def _plan(self, path: Path, collection: str) -> tuple[_Job | FileReport, Path | None]:
         """What to do with ``path``: a report when it needs no reading, else a job to read."""
@@ -214,9 +201,15 @@ class Ingestor:
                 raise parsed.error
             assert parsed.document is not None
             document = parsed.document
-            chunks = chunk_blocks(
-                document.blocks, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap
-            )
+            if document.prepared is not None:  # chunked and embedded by its reader
+                chunks = document.prepared.chunks
+            else:
+                chunks = chunk_blocks(
+                    document.blocks,
+                    self.embedder.count_tokens,
+                    self.chunk_tokens,
+                    self.chunk_overlap,
+                )
             if not chunks:
                 raise DocumentError("no text to index")
         except DocumentError as exc:
@@ -250,7 +243,10 @@ class Ingestor:
         ids = [f"{record.doc_id}:{record.content_hash[:12]}:{c.index}" for c in chunks]
         for start in range(0, len(chunks), self.batch_size):
             batch = chunks[start : start + self.batch_size]
-            vectors = self.embedder.embed([embedding_text(c) for c in batch])
+            if parsed.prepared is not None:
+                vectors = parsed.prepared.vectors_of(start, start + len(batch))
+            else:
+                vectors = self.embedder.embed([embedding_text(c) for c in batch])
             self.store.add(
                 ids[start : start + len(batch)],
                 vectors,
@@ -278,12 +274,6 @@ class Ingestor:
         self.catalog.remove(doc_id)
 
 
-def embedding_text(chunk: Chunk) -> str:
-    # Embedded and keyword-indexed under its heading path ("管理服务 > 管理系统服务"):
-    # the context a question names, with the chapter a bare sub-heading leaves out.
-    return f"{chunk.section_path}\n{chunk.text}" if chunk.section_path else chunk.text
-
-
 def chunk_metadata(
     record: DocumentRecord, parsed: ParsedDocument, chunk: Chunk
 ) -> dict[str, str | int]:
@@ -302,49 +292,3 @@ def chunk_metadata(
         "section_path": chunk.section_path,
         "chunk_index": chunk.index,
     }
-
-
-def document_id(collection: str, path: Path) -> str:
-    key = f"{collection}\0{path.resolve()}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileReport]]:
-    """Supported files under ``paths`` (recursively, sorted), and reports for the rest."""
-    files: list[Path] = []
-    rejected: list[FileReport] = []
-    for path in paths:
-        if path.is_dir():
-            for child in _walk(path):
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(child)
-                else:
-                    rejected.append(_unsupported(child))
-        elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
-            else:
-                rejected.append(_unsupported(path))
-        else:
-            rejected.append(FileReport(str(path), "failed", reason="no such file or folder"))
-    return sorted(set(files)), rejected
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for child in sorted(folder.rglob("*")):
-        relative = child.relative_to(folder)
-        hidden = any(part.startswith((".", "~$")) for part in relative.parts)
-        if child.is_file() and not hidden:
-            yield child
-
-
-def _unsupported(path: Path) -> FileReport:
-    return FileReport(str(path), "failed", reason=unsupported_reason(path))

@@ -2,7 +2,9 @@
 
 Each of ``workers`` threads of the parent drives one ParseWorker (one child process, with its
 time limit and crash handling); a thread only waits on its child's pipe, so the parent's own
-thread stays free to chunk, embed and write the documents already read. Results come back in
+thread stays free to write the documents already read. With a :class:`PrepareSpec` (set by
+the ingestor when its embedder can be rebuilt in a child) the children also chunk and embed,
+so the parent only writes. Results come back in
 the order the files went in, and at most ``2 × workers`` documents are read ahead of the
 writer, so memory is bounded by the pool, not by the length of the batch. The store and the
 catalog are never touched here: writing stays in the caller's one thread, document by document.
@@ -24,6 +26,7 @@ from typing import Generic, TypeVar
 from ingest.limits import FileLimits
 from ingest.model import ParsedDocument
 from ingest.ocr import PageProgress
+from ingest.prepare import PrepareSpec
 from ingest.worker import ParseWorker
 from pagewise.errors import DocumentError
 
@@ -67,6 +70,8 @@ class ParsePool:
         self.limits = limits
         self.ocr = ocr
         self.log_file = log_file
+        self.prepare: PrepareSpec | None = None  # what the children chunk and embed with
+        self.threads: int | None = None  # CPU threads for each child's OCR
         self._idle: list[ParseWorker] = []
         self._reading: dict[Path, ParseWorker] = {}
         self._all: list[ParseWorker] = []
@@ -81,7 +86,7 @@ class ParsePool:
         with self._lock:
             self._reading[path] = worker
         try:
-            return worker.read(path, on_page)
+            return worker.read(path, on_page, self.prepare, self.threads)
         finally:
             with self._lock:
                 del self._reading[path]

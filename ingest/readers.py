@@ -21,13 +21,14 @@ def read_document(
     ocr: str = "auto",
     max_pages: int | None = None,
     on_page: PageProgress | None = None,
+    threads: int = 1,
 ) -> ParsedDocument:
     """``ocr`` (auto, always, off): whether PDF pages are read from their picture; ``on_page``
     hears of each page so read; a PDF with more than ``max_pages`` pages is refused before its
-    pages are read."""
+    pages are read; ``threads``: the processes a long PDF's pages may be read by."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return read_pdf(path, ocr, max_pages, on_page)
+        return read_pdf(path, ocr, max_pages, on_page, threads)
     if suffix == ".docx":
         return read_docx(path)
     if suffix == ".pptx":

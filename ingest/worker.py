@@ -31,12 +31,15 @@ from typing import IO, Any
 import ingest
 from ingest.limits import FileLimits, check_file, check_pages
 from ingest.model import Block, BlockKind, ParsedDocument
-from ingest.ocr import PageProgress
-from pagewise.errors import DocumentError
+from ingest.ocr import PageProgress, use_threads
+from ingest.prepare import EMBED_SECONDS_PER_CHUNK, Preparer, PrepareSpec, prepared
+from pagewise.errors import DocumentError, PagewiseError
 from pagewise.pageboxes import TextBox
 
 log = logging.getLogger(__name__)
 
+# Lines a child sends before its reply: an OCR page read, the file read, its chunks counted.
+_PROGRESS = (b'{"page"', b'{"read"', b'{"chunked"')
 _ROOT = str(Path(ingest.__file__).resolve().parent.parent)  # the child runs this same code
 
 
@@ -51,12 +54,27 @@ class ParseWorker:
         self._spawning = threading.Lock()
         self._killed = False
 
-    def read(self, path: Path, on_page: PageProgress | None = None) -> ParsedDocument:
+    def read(
+        self,
+        path: Path,
+        on_page: PageProgress | None = None,
+        prepare: PrepareSpec | None = None,
+        threads: int | None = None,
+    ) -> ParsedDocument:
         """The parsed document, or DocumentError saying which limit it passed or why not;
-        ``on_page`` hears of each page the child reads by OCR (a progress line on the pipe)."""
+        ``on_page`` hears of each page the child reads by OCR (a progress line on the pipe).
+        With ``prepare``, the child also chunks and embeds it (:mod:`ingest.prepare`): the
+        document then comes back with its ``prepared`` chunks and vectors, without blocks.
+        ``threads``: the CPU threads its OCR may use (unset: onnxruntime's default)."""
         check_file(path, self.limits)
         process = self._started()
-        request = {"path": str(path.resolve()), "ocr": self.ocr, "max_pages": self.limits.max_pages}
+        request = {
+            "path": str(path.resolve()),
+            "ocr": self.ocr,
+            "max_pages": self.limits.max_pages,
+            "prepare": None if prepare is None else asdict(prepare),
+            "threads": threads,
+        }
         assert process.stdin is not None
         try:
             process.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
@@ -64,12 +82,26 @@ class ParseWorker:
         except BrokenPipeError:
             raise self._died() from None
         deadline = time.monotonic() + self.limits.parse_timeout
-        while (line := self._reply(deadline)) and line.startswith(b'{"page"'):
-            if on_page is not None:
-                done, total = json.loads(line)["page"]
-                on_page(done, total)
+        embedding = False
+        while (line := self._reply(deadline)) and line.startswith(_PROGRESS):
+            message = json.loads(line)
+            if "page" in message:
+                if on_page is not None:
+                    on_page(*message["page"])
+                continue
+            # Read: chunking, then embedding, have limits of their own (the file is parsed;
+            # the time they take follows from its length, not from what a hostile file does).
+            embedding = True
+            deadline = time.monotonic() + self.limits.parse_timeout
+            deadline += message.get("chunked", 0) * EMBED_SECONDS_PER_CHUNK
         if line is None:
             self._stop()
+            if embedding:
+                raise DocumentError(
+                    "chunking or embedding it took longer than its time limit"
+                    f" ({self.limits.parse_timeout:g} s, parse_timeout, plus"
+                    f" {EMBED_SECONDS_PER_CHUNK:g} s a chunk): stopped"
+                )
             raise DocumentError(
                 f"reading it took longer than {self.limits.parse_timeout:g} s (parse_timeout):"
                 " stopped. A hostile or damaged file, or one too large to read in that time"
@@ -79,7 +111,10 @@ class ParseWorker:
         reply = json.loads(line)
         if "error" in reply:
             raise DocumentError(reply["error"])
-        return _document(reply["document"])
+        document = _document(reply["document"])
+        if "prepared" in reply:
+            document.prepared = prepared(reply["prepared"])
+        return document
 
     @property
     def pid(self) -> int | None:
@@ -179,6 +214,7 @@ class ParseWorker:
 def _document(data: dict[str, Any]) -> ParsedDocument:
     blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
     boxes = [TextBox(**box) for box in data.pop("boxes", [])]  # OCR boxes of scanned pages
+    data.pop("prepared", None)
     return ParsedDocument(**data, blocks=blocks, boxes=boxes)
 
 
@@ -186,7 +222,7 @@ def _serve() -> None:
     """The child: read one request a line from stdin, answer one JSON line on the pipe."""
     from ingest.readers import read_document
 
-    _die_with_parent()
+    die_with_parent()
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints from libraries go to the log
     logging.basicConfig(
@@ -195,21 +231,37 @@ def _serve() -> None:
         format="%(asctime)s %(levelname)s worker %(name)s: %(message)s",
     )
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    preparer = Preparer()
     for line in sys.stdin.buffer:
         request = json.loads(line)
         path = Path(request["path"])
         limits = FileLimits(max_pages=request["max_pages"])
         reply: dict[str, Any]
 
-        def progress(done: int, total: int) -> None:
-            replies.write(json.dumps({"page": [done, total]}).encode("ascii") + b"\n")
+        def tell(message: dict[str, Any]) -> None:
+            replies.write(json.dumps(message).encode("ascii") + b"\n")
             replies.flush()
 
+        threads = request.get("threads") or 1
+        use_threads(threads)
         try:
-            parsed = read_document(path, request["ocr"], limits.max_pages, progress)
+            parsed = read_document(
+                path,
+                request["ocr"],
+                limits.max_pages,
+                lambda d, t: tell({"page": [d, t]}),
+                threads,
+            )
             check_pages(parsed.page_count, limits)
-            reply = {"document": asdict(parsed)}
-        except DocumentError as exc:
+            if request.get("prepare") is None:
+                reply = {"document": asdict(parsed)}
+            else:
+                spec = PrepareSpec(**request["prepare"])
+                tell({"read": parsed.page_count})
+                chunked = preparer.prepare(spec, parsed, lambda n: tell({"chunked": n}))
+                parsed.blocks = []  # the parent needs only the chunks
+                reply = {"document": asdict(parsed), "prepared": chunked}
+        except (DocumentError, PagewiseError) as exc:  # e.g. the embedder cannot load
             reply = {"error": str(exc)}
         except (SyntaxError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
             # lxml's and ElementTree's errors are SyntaxErrors: a damaged XML part or stream.
@@ -226,7 +278,7 @@ def _serve() -> None:
         replies.flush()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """A reader whose parent is killed (SIGKILL, the OOM killer) stops at once instead of
     reading its file to the end for nobody. Linux only; elsewhere it ends at its next read of
     the closed pipe."""

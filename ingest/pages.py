@@ -1,0 +1,118 @@
+"""A PDF's pages read in page ranges by several processes, when a reader has cores to spare.
+
+A reader of the pool gets its share of the cores (``threads``: every core when it is the only
+one busy, e.g. one big file). Its per-page work (pypdf's text and typography of each page, OCR
+of pages without a text layer) then runs in that many spawned processes, each on a contiguous
+range of pages; the results come back in page order and are put together by the reader exactly
+as if it had read them itself, so chunks, page numbers and citations do not change. The pages
+are independent (each is read from the file on its own); what spans pages (running headers,
+page labels, the outline, joined paragraphs, the title) is worked out afterwards, once.
+
+The processes are children of the reader: its time limit and its kill stop them with it (one
+process group), and they die with it if it is killed alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError
+
+from ingest.typography import PageType, read_page
+from pagewise.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many pages of text a PDF is read in one process: starting one costs about a second,
+# a text page 0.02-0.1 s. OCR pages take seconds each: two are worth splitting.
+SPLIT_TEXT_PAGES = 64
+# Pages a process reads at a time: small enough to balance the processes, large enough that
+# opening the file again for each range costs little.
+RANGE_PAGES = 32
+
+
+def open_pdf(path: Path) -> PdfReader:
+    """The PDF at ``path`` opened by pypdf, or DocumentError saying why it cannot be."""
+    _check_complete(path)
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError("the PDF is encrypted with a password; save an unprotected copy")
+        _ = len(reader.pages)
+        return reader
+    except DocumentError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise DocumentError(
+            "the PDF is encrypted with a password; save an unprotected copy"
+        ) from exc
+    except NotImplementedError as exc:  # an encryption algorithm pypdf cannot handle
+        raise DocumentError(f"the PDF's encryption is not supported: {exc}") from exc
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise DocumentError(f"not a readable PDF (corrupt or truncated): {exc}") from exc
+
+
+def _check_complete(path: Path) -> None:
+    """A file cut short in copying still parses in part; refuse it rather than index half."""
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4096))
+        tail = handle.read()
+    if b"%PDF-" not in head:
+        raise DocumentError("not a PDF file (no PDF header), although its name ends in .pdf")
+    if b"%%EOF" not in tail:
+        raise DocumentError("the PDF is truncated (its end is missing); copy the file again")
+
+
+def page_text(reader: PdfReader, index: int) -> tuple[str, PageType]:
+    try:
+        return read_page(reader.pages[index])
+    except Exception as exc:  # one damaged page must not lose the rest of the manual
+        log.warning("page %d: text extraction failed: %s", index + 1, exc)
+        return "", PageType()
+
+
+def page_texts(path: Path, reader: PdfReader, threads: int) -> list[tuple[str, PageType]]:
+    """The text and typography of every page, in order."""
+    count = len(reader.pages)
+    if threads < 2 or count < SPLIT_TEXT_PAGES:
+        return [page_text(reader, i) for i in range(count)]
+    ranges = [(start, min(start + RANGE_PAGES, count)) for start in range(0, count, RANGE_PAGES)]
+    read: list[tuple[str, PageType]] = []
+    for part in in_processes(_read_range, path, ranges, threads):
+        read.extend(part)
+    return read
+
+
+def _read_range(path: Path, pages: tuple[int, int]) -> list[tuple[str, PageType]]:
+    reader = open_pdf(path)
+    return [page_text(reader, i) for i in range(*pages)]
+
+
+def in_processes(
+    function: Callable[[Path, T], R], path: Path, items: list[T], threads: int
+) -> Iterator[R]:
+    """``function(path, item)`` for each item, in order, in ``threads`` processes of their own
+    (spawned, not forked: the reader may hold onnxruntime or BLAS threads a fork would break)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(threads, mp_context=context, initializer=_child_setup) as pool:
+        yield from pool.map(function, [path] * len(items), items)
+
+
+def _child_setup() -> None:
+    from ingest.ocr import use_threads
+    from ingest.worker import die_with_parent
+
+    die_with_parent()
+    use_threads(1)  # one OCR thread in each: the processes share the reader's cores
