@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -106,13 +107,15 @@ def in_processes(
     """``function(path, item)`` for each item, in order, in ``threads`` processes of their own
     (spawned, not forked: the reader may hold onnxruntime or BLAS threads a fork would break)."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(threads, mp_context=context, initializer=_child_setup) as pool:
+    with ProcessPoolExecutor(
+        threads, mp_context=context, initializer=_child_setup, initargs=(os.getpid(),)
+    ) as pool:
         yield from pool.map(function, [path] * len(items), items)
 
 
-def _child_setup() -> None:
+def _child_setup(parent: int) -> None:
     from ingest.ocr import use_threads
     from ingest.worker import die_with_parent
 
-    die_with_parent()
+    die_with_parent(parent)
     use_threads(1)  # one OCR thread in each: the processes share the reader's cores

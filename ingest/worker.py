@@ -162,7 +162,7 @@ class ParseWorker:
         }
         self._buffer = b""
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "ingest.worker"],
+            [sys.executable, "-m", "ingest.worker", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr or subprocess.DEVNULL,
@@ -218,11 +218,11 @@ def _document(data: dict[str, Any]) -> ParsedDocument:
     return ParsedDocument(**data, blocks=blocks, boxes=boxes)
 
 
-def _serve() -> None:
+def _serve(parent: int) -> None:
     """The child: read one request a line from stdin, answer one JSON line on the pipe."""
+    die_with_parent(parent)
     from ingest.readers import read_document
 
-    die_with_parent()
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints from libraries go to the log
     logging.basicConfig(
@@ -278,7 +278,7 @@ def _serve() -> None:
         replies.flush()
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """A reader whose parent is killed (SIGKILL, the OOM killer) stops at once instead of
     reading its file to the end for nobody. Linux only; elsewhere it ends at its next read of
     the closed pipe."""
@@ -288,9 +288,11 @@ def die_with_parent() -> None:
 
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() == 1:  # the parent died before the call
+    # The parent may have died before the call (a loaded machine starts Python slowly): its
+    # orphan then has another parent, init or a subreaper, not necessarily pid 1.
+    if os.getppid() != parent:
         os._exit(1)
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
