@@ -74,3 +74,12 @@ def ingest_scan(root: Path, embedder: Embedder) -> ScanIndex:
     )
     assert not summary.failed, summary.as_dict()
     return ScanIndex(components, summary, pool.kept[SCANNED], pages)
+
+
+def page_text(parsed: ParsedDocument, page: int) -> str:
+    """The text the reader gave for ``page``: its chunks when the reader also chunked (the
+    blocks then stay in the child), else its blocks."""
+    if parsed.prepared is not None:
+        chunks = parsed.prepared.chunks
+        return " ".join(c.text for c in chunks if c.page <= page <= c.page_end)
+    return " ".join(b.text for b in parsed.blocks if b.page == page)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from scanned import QUESTION, SCANNED, ReaderOutput, ScanIndex
+from scanned import QUESTION, SCANNED, ReaderOutput, ScanIndex, page_text
 
 from assistant.evaluation.scoring import load_questions
 from ingest.model import ParsedDocument
@@ -26,10 +26,10 @@ def scanned(read: ReaderOutput) -> ParsedDocument:
 def test_a_scanned_page_is_read_with_its_known_lines(scanned: ParsedDocument) -> None:
     assert scanned.page_count == 5
     assert scanned.warnings[0] == "5 page(s) read by OCR: 1-5"
-    page_two = squeeze(" ".join(b.text for b in scanned.blocks if b.page == 2))
+    page_two = squeeze(page_text(scanned, 2))
     assert squeeze("表1-1 加固影响说明") in page_two
     assert squeeze("账户将被锁定60秒") in page_two
-    page_three = squeeze(" ".join(b.text for b in scanned.blocks if b.page == 3))
+    page_three = squeeze(page_text(scanned, 3))
     assert "permitrootlogin" in page_three
 
 
