@@ -48,7 +48,7 @@ from assistant.judge import parse_verdicts  # noqa: E402
 from assistant.llm import LLM, Message  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.translation import INSTRUCTIONS  # noqa: E402
-from pagewise.policies import load_policies  # noqa: E402
+from pagewise.policies import Policies, load_policies  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
 from ui.components import build, make_llm  # noqa: E402
 
@@ -130,23 +130,26 @@ class ReplayJudge:
 
 
 def replay(
-    row: dict[str, Any], gate: RelevanceGate, check: str, word: float, refusal: str
+    row: dict[str, Any], gate: RelevanceGate, check: str, word: float, policies: Policies
 ) -> Result:
     question = Question(**row["question"])
+    # As the assistant does: the refusal in the question's language, and a reply that is any
+    # language's refusal counts as one.
+    refusal = policies.refusal_for(question.q)
     found = [Passage(**p) for p in row["passages"]]
     passages = gate.relevant(question.q, found)
     latency = row["generate_s"] * 1000 + (row["judge_s"] * 1000 if check == "llm" else 0)
     answer = Answer(question.q, refusal, True, [], passages, latency, "replay")
     if not passages:
         return question, answer
-    checked = check_citations(row["raw"], passages, refusal)
+    checked = check_citations(row["raw"], passages, refusal, policies.all_refusals())
     if checked.refused:
         return question, answer
     if check == "flag":  # before grounding: every cited sentence was shown
         return question, replace(
             answer, answer=checked.text, refused=False, citations=checked.citations
         )
-    judge = ReplayJudge(row["judge"], _judged(row, found, refusal)) if check == "llm" else None
+    judge = ReplayJudge(row["judge"], _judged(row, found, policies)) if check == "llm" else None
     grounded = ground(
         checked.text, passages, refusal, question=question.q, min_word_support=word, judge=judge
     )
@@ -159,14 +162,15 @@ def replay(
     )
 
 
-def _judged(row: dict[str, Any], found: list[Passage], refusal: str) -> list[str]:
+def _judged(row: dict[str, Any], found: list[Passage], policies: Policies) -> list[str]:
     """The sentences the judge was asked about when the run was recorded."""
     if row.get("judge_prompt"):
         listing = row["judge_prompt"].rsplit("Statements:\n", 1)[-1].split("\n\nFor each")[0]
         return re.findall(r"^\d+\. (.*)$", listing, re.MULTILINE)
     # Older runs did not keep the prompt: the same grounding, all passages, no threshold.
     capture = _Capture()
-    recorded = check_citations(row["raw"], found, refusal)
+    refusal = policies.refusal_for(row["question"]["q"])
+    recorded = check_citations(row["raw"], found, refusal, policies.all_refusals())
     ground(recorded.text, found, refusal, question=row["question"]["q"], judge=capture)
     return [c.text for c in capture.asked]
 
@@ -189,9 +193,9 @@ def score(args: argparse.Namespace) -> None:
     # e.g. --exclude .pptx,.xlsx: documents that ingestion could not read when the run was made
     skipped = tuple(s for s in args.exclude.split(",") if s)
     rows = [r for r in rows if not (skipped and str(r["question"]["doc"]).endswith(skipped))]
-    refusal = load_policies(REPO / "policies").refusal
+    policies = load_policies(REPO / "policies")
     gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
-    results = [replay(r, gate, args.check, args.min_word_support, refusal) for r in rows]
+    results = [replay(r, gate, args.check, args.min_word_support, policies) for r in rows]
     print(
         f"{len(rows)} questions from {args.run.name}; min_similarity {args.min_similarity},"
         f" min_term_overlap {args.min_term_overlap}, min_word_support {args.min_word_support},"
