@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from machine_info import describe  # noqa: E402
 
 from assistant.answer import Answer, User  # noqa: E402
-from assistant.citations import check_citations  # noqa: E402
+from assistant.citations import CITATION, check_citations  # noqa: E402
 from assistant.evaluation.scoring import (  # noqa: E402
     AnswerScore,
     Question,
@@ -94,7 +94,10 @@ def record(args: argparse.Namespace) -> None:
             llm.calls.clear()
             answer = assistant.ask(question.q, User("bench"))
             calls = {system: (out, seconds, last) for system, out, seconds, last in llm.calls}
-            raw, generate_s, _ = calls.get(assistant.policies.system_prompt, ("", 0.0, ""))
+            # The answering call is made under the question's language's system prompt.
+            prompts = assistant.policies.all_system_prompts()
+            answering = [calls[p] for p in prompts if p in calls]
+            raw, generate_s, _ = answering[0] if answering else ("", 0.0, "")
             judged = calls.get(JUDGE_SYSTEM)
             translated = [c for c in llm.calls if c[0] in TRANSLATE_SYSTEMS]
             row = {
@@ -142,7 +145,8 @@ def replay(
     answer = Answer(question.q, refusal, True, [], passages, latency, "replay")
     if not passages:
         return question, answer
-    checked = check_citations(row["raw"], passages, refusal, policies.all_refusals())
+    raw = renumbered_for(row["raw"], found, passages)
+    checked = check_citations(raw, passages, refusal, policies.all_refusals())
     if checked.refused:
         return question, answer
     if check == "flag":  # before grounding: every cited sentence was shown
@@ -160,6 +164,25 @@ def replay(
         citations=grounded.citations,
         removed=grounded.removed,
     )
+
+
+def renumbered_for(raw: str, found: Sequence[Passage], shown: Sequence[Passage]) -> str:
+    """The recorded answer's marks renumbered onto the passages the gates keep.
+
+    The run was recorded with every passage shown to the model; a gate that drops passage 2 of
+    3 makes the model's [3] the gated list's [2]. A mark on a passage the gate dropped becomes
+    [0], an invalid citation, as a passage the model would not have seen."""
+    position = {p.chunk_id: n for n, p in enumerate(shown, start=1)}
+
+    def renumber(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        new = [
+            position.get(found[n - 1].chunk_id, 0) if 1 <= n <= len(found) else 0
+            for n in numbers
+        ]
+        return "".join(f"[{n}]" for n in new)
+
+    return CITATION.sub(renumber, raw)
 
 
 def _judged(row: dict[str, Any], found: list[Passage], policies: Policies) -> list[str]:

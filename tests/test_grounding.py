@@ -34,7 +34,7 @@ def test_a_supported_multi_sentence_answer_keeps_every_sentence() -> None:
 
 
 def test_a_sentence_with_a_number_missing_from_its_passage_is_removed() -> None:
-    result = grounded("一年按 366 天计算 [1]。默认容量 16 [2]。")
+    result = grounded("默认容量 16 [2]。一年按 366 天计算 [1]。")
     assert result.text == "默认容量 16 [1]。"
     assert [r.sentence for r in result.removed] == ["一年按 366 天计算 [1]。"]
     assert "366" in result.removed[0].reason
@@ -49,9 +49,41 @@ def test_identifiers_must_appear_in_the_cited_passage_not_another() -> None:
 
 
 def test_an_invented_figure_next_to_a_citation_is_never_shown() -> None:
-    result = grounded("The audit typically costs around $10,000 [1]. 不能写死 365 天 [1]。")
+    result = grounded("不能写死 365 天 [1]。The audit typically costs around $10,000 [1].")
     assert "10,000" not in result.text and "10000" not in result.text
     assert result.text == "不能写死 365 天 [1]。"
+
+
+def test_an_answer_whose_direct_answer_is_unsupported_is_the_refusal() -> None:
+    # What follows an invented answer explains it: shown alone it reads as the answer.
+    for reply in (
+        "The audit typically costs around $10,000 [1]. 不能写死 365 天 [1]。",
+        "It should be set to 7 [1]. This setting is recommended in [1].",
+    ):
+        result = grounded(reply)
+        assert result.refused and result.text == REFUSAL, reply
+        assert result.removed[-1].reason in (
+            "follows an unsupported answer",
+            "only points at its source",
+        )
+    # A lead with merely few words of its passage may be a preamble: the answer stands.
+    result = grounded(
+        "集合处理需要考虑线程安全和性能监控 [2]。不能写死 365 天 [1]。", min_word_support=0.5
+    )
+    assert result.text == "不能写死 365 天 [1]。"
+    # Without the rule, the supported rest is shown.
+    result = grounded("一年按 366 天计算 [1]。默认容量 16 [2]。", lead_decides=False)
+    assert result.text == "默认容量 16 [1]。"
+
+
+def test_the_source_named_first_is_cited_last_and_pointers_are_removed() -> None:
+    result = grounded("根据资料 [2]，HashMap 默认容量 16。依据的资料是资料 [2]。")
+    assert result.text == "HashMap 默认容量 16 [1]。"
+    assert [r.reason for r in result.removed] == ["only points at its source"]
+    result = grounded(
+        "According to [1], a year must not be fixed at 365 天. The passage [1] says so."
+    )
+    assert result.text == "A year must not be fixed at 365 天 [1]."
 
 
 def test_an_answer_that_only_says_the_manuals_are_silent_is_the_refusal() -> None:
