@@ -104,16 +104,18 @@ def is_refusal(answer: str, *refusals: str) -> bool:
 
 
 def check_citations(
-    answer: str, passages: Sequence[Passage], refusal: str, other_refusals: Sequence[str] = ()
+    answer: str,
+    passages: Sequence[Passage],
+    refusal: str,
+    other_refusals: Sequence[str] = (),
+    question: str = "",
 ) -> CheckedAnswer:
     """``refusal`` is the one given (in the question's language); a reply that is it or one of
-    ``other_refusals`` is a refusal."""
+    ``other_refusals`` is a refusal. ``question``'s own terms never decide a citation."""
     if not answer.strip() or is_refusal(answer, refusal, *other_refusals):
         return CheckedAnswer(refusal, refused=True)
 
     answer, forged = drop_written_references(answer, passages)
-    if not CITATION.search(answer):
-        answer = cite_unmarked(answer, passages)
     dropped: list[int] = []
     used: list[int] = []
 
@@ -125,6 +127,9 @@ def check_citations(
         return "".join(f"[{n}]" for n in valid)
 
     text = CITATION.sub(keep_valid, answer).strip()
+    if not used:
+        # No mark, or none on a given passage: each sentence cited by the terms it holds.
+        text = CITATION.sub(keep_valid, cite_unmarked(text, passages, question)).strip()
     has_words = re.search(r"\w", CITATION.sub("", text)) is not None
     if not used or not has_words:
         return CheckedAnswer(refusal, refused=True, dropped=dropped, dropped_references=forged)
@@ -139,15 +144,17 @@ def check_citations(
     )
 
 
-def cite_unmarked(answer: str, passages: Sequence[Passage]) -> str:
-    """An answer written without any mark, each sentence cited to the first passage that holds
-    all its numbers, identifiers and quoted names (small models often forget the marks when
-    they copy a command). A sentence with no such term gets no mark: grounding lets it lean on
-    its neighbour, and an answer left without any mark is still the refusal."""
+def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") -> str:
+    """An answer written without any valid mark, each sentence cited to the first passage that
+    holds all its numbers, identifiers and quoted names (small models often forget the marks
+    when they copy a command, or cite a number they were not given). A sentence with no such
+    term gets no mark: grounding lets it lean on its neighbour, and an answer left without any
+    mark is still the refusal. Terms the question uses are on many pages and cite nothing."""
     texts = [squeeze(p.text) for p in passages]
+    asked = {squeeze(t) for t in key_terms(question)}
     parts: list[str] = []
     for sentence in split_sentences(answer):
-        terms = [squeeze(t) for t in key_terms(sentence)]
+        terms = [t for t in map(squeeze, key_terms(sentence)) if t not in asked]
         holder = next(
             (n for n, t in enumerate(texts, 1) if terms and all(k in t for k in terms)), 0
         )

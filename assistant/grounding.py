@@ -57,6 +57,12 @@ class Claim:
     cited: tuple[int, ...]
 
 
+class Similarity(Protocol):
+    """How close in meaning a sentence is to a text, -1 to 1 (e.g. the embedder's cosine)."""
+
+    def __call__(self, sentence: str, text: str) -> float: ...
+
+
 class SupportJudge(Protocol):
     """Decides, for each claim, whether the passages it cites state it (True) or not."""
 
@@ -165,6 +171,8 @@ def ground(
     min_word_support: float = 0.0,
     judge: SupportJudge | None = None,
     lead_decides: bool = True,
+    similarity: Similarity | None = None,
+    min_cross_support: float = 0.0,
 ) -> Grounded:
     """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them.
 
@@ -172,14 +180,19 @@ def ground(
     product name or the year the user asked about invents nothing. With ``lead_decides``, an
     answer whose first statement (the direct answer the prompt asks for) is unsupported is the
     refusal: what follows it explains or elaborates an answer that could not be verified
-    ("…randomize_va_space to 1. This ensures that …")."""
+    ("…randomize_va_space to 1. This ensures that …"). A sentence in another language than
+    its passages, with no number or name of its own to check, needs ``min_cross_support`` of
+    ``similarity`` to them: wording cannot be compared across languages, and the small judge
+    passes what the passage does not say ("模拟器会将文件描述符设置为标准输入")."""
     asked = {squeeze(t) for t in key_terms(question)}
     kept: list[Claim] = []
     removed: list[Removed] = []
     lead: Claim | None = None
     for claim in claims_of(text):
         claim = _recited(claim, passages, asked)
-        reason = _unsupported(claim, passages, min_word_support, question, asked)
+        reason = _unsupported(claim, passages, min_word_support, question, asked) or (
+            _far_across_languages(claim, passages, asked, similarity, min_cross_support)
+        )
         if lead is None and reason not in _NOT_A_STATEMENT:
             lead = claim
         if reason:
@@ -268,6 +281,29 @@ def _unsupported(
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{_FEW_WORDS} are in the cited passage ({share:.2f})"
+    return ""
+
+
+def _far_across_languages(
+    claim: Claim,
+    passages: Sequence[Passage],
+    asked: set[str],
+    similarity: Similarity | None,
+    minimum: float,
+) -> str:
+    """Why a claim written in another language than its passages is too far from them in
+    meaning, or "" (also when it holds a number or name of its own: those were checked)."""
+    if similarity is None or minimum <= 0 or not claim.cited:
+        return ""
+    support = "\n".join(passages[n - 1].text for n in claim.cited)
+    sentence = _MARK.sub(" ", claim.text).strip()
+    if mostly_chinese(sentence) == partly_chinese(support):
+        return ""
+    if any(squeeze(t) not in asked for t in key_terms(sentence)):
+        return ""
+    share = similarity(sentence, support)
+    if share < minimum:
+        return f"across languages, far in meaning from the cited passage ({share:.2f})"
     return ""
 
 
