@@ -7,6 +7,7 @@ from test_citations import PASSAGES, REFUSAL, passage
 from assistant.citations import check_citations
 from assistant.grounding import Claim, claims_of, ground
 from assistant.judge import parse_verdicts
+from pagewise.embedder import Embedder
 
 
 def grounded(reply: str, **options: object):  # type: ignore[no-untyped-def]
@@ -141,3 +142,41 @@ def test_a_sentence_of_punctuation_alone_is_removed() -> None:
     result = grounded("默认容量 16 [2]。``` ``` [1]。")
     assert result.text == "默认容量 16 [1]。"
     assert [r.reason for r in result.removed] == ["says nothing"]
+
+
+def test_a_sentence_across_languages_far_in_meaning_from_its_passage_is_removed(
+    embedder: Embedder,
+) -> None:
+    # The real embedder: Chinese and English share its vector space, so an English sentence
+    # that says what the Chinese passage says stays near it, and an unrelated one does not.
+    def similarity(sentence: str, text: str) -> float:
+        first, second = embedder.embed([sentence, text])
+        return sum(a * b for a, b in zip(first, second, strict=True))
+
+    result = grounded(
+        "Hard-coding a year as a fixed number of days is forbidden [1]. "
+        "This is a common practice in Unix-like systems [1].",
+        similarity=similarity,
+        min_cross_support=0.35,
+    )
+    assert result.text == "Hard-coding a year as a fixed number of days is forbidden [1]."
+    assert result.removed[0].reason.startswith("across languages, far in meaning")
+
+
+def test_only_sentences_across_languages_without_a_name_of_their_own_are_compared() -> None:
+    asked: list[str] = []
+
+    def similarity(sentence: str, text: str) -> float:
+        asked.append(sentence)
+        return 0.0
+
+    result = grounded(
+        "HashMap 默认容量 16 [2]。The default capacity of a HashMap is 16 [2]. "
+        "不能写死一年的天数 [1]。",
+        similarity=similarity,
+        min_cross_support=0.35,
+    )
+    # Same language: wording is compared instead; a checked name or number: nothing to ask.
+    assert asked == [] and not result.refused and len(result.removed) == 0
+    result = grounded("It must not be hard-coded [1].", similarity=similarity, min_cross_support=0)
+    assert asked == [] and not result.refused  # 0 turns the check off
