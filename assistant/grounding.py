@@ -133,9 +133,12 @@ _POINTER = re.compile(
 
 
 def _source_last(match: re.Match[str]) -> str:
-    marks = "".join(f"[{n}]" for n in dict.fromkeys(re.findall(r"\d+", match["marks"])))
     body = match["body"].strip()
-    return f"{body[:1].upper()}{body[1:]} {marks}{match['end']}"
+    cited = set(_MARK.findall(body))  # "根据资料 [1]，X [1]。" cites [1] once
+    numbers = dict.fromkeys(n for n in re.findall(r"\d+", match["marks"]) if n not in cited)
+    marks = "".join(f"[{n}]" for n in numbers)
+    body = f"{body[:1].upper()}{body[1:]}"
+    return f"{body} {marks}{match['end']}" if marks else f"{body}{match['end']}"
 
 
 _MARKS_AFTER_STOP = re.compile(r"^(.*?[^\s])\s*([。.！!？?；;])\s*((?:\[\d+\])+)$", re.DOTALL)
