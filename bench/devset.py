@@ -300,7 +300,8 @@ def rejudge(args: argparse.Namespace) -> None:
     rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
     policies = load_policies(REPO / "policies")
     gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
-    llm = make_llm(Settings(data_dir=args.data_dir or Path(tempfile.mkdtemp())))
+    # The configured data dir (or --data-dir): where the embedded model is already joined.
+    llm = make_llm(Settings(data_dir=args.data_dir) if args.data_dir else Settings())
     asked = 0
     with args.out.open("w", encoding="utf-8") as out:
         for number, row in enumerate(rows, start=1):
