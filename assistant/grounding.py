@@ -83,7 +83,10 @@ def claims_of(text: str) -> list[Claim]:
     """Sentences with the passages each cites; a sentence without a mark leans on the next
     cited sentence (or, at the end, the one before): "不可以。原因是… [1]"."""
     text = _SOURCE_FIRST.sub(_source_last, text)
-    sentences = [_mark_inside(s) for s in split_sentences(_ECHOED_RULE.sub(" ", text))]
+    sentences = [
+        _REPEATED_MARK.sub(r"\1", _mark_inside(s))
+        for s in split_sentences(_ECHOED_RULE.sub(" ", text))
+    ]
     for i in range(1, len(sentences)):
         # "X. This setting is recommended in [1]." : the pointer is removed, X keeps its mark.
         if _POINTER.search(sentences[i]) and not _MARK.search(sentences[i - 1]):
@@ -141,6 +144,7 @@ def _source_last(match: re.Match[str]) -> str:
     return f"{body} {marks}{match['end']}" if marks else f"{body}{match['end']}"
 
 
+_REPEATED_MARK = re.compile(r"(\[\d+\])(?:\s*\1)+")  # "…年 [1] [1]。" reads "…年 [1]。"
 _MARKS_AFTER_STOP = re.compile(r"^(.*?[^\s])\s*([。.！!？?；;])\s*((?:\[\d+\])+)$", re.DOTALL)
 
 

@@ -57,6 +57,7 @@ from assistant.translation import INSTRUCTIONS  # noqa: E402
 from pagewise.embedder import UseEmbedder  # noqa: E402
 from pagewise.policies import Policies, load_policies  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
+from pagewise.text import squeeze  # noqa: E402
 from ui.components import build, make_llm  # noqa: E402
 
 TRANSLATE_SYSTEMS = set(INSTRUCTIONS.values())
@@ -138,11 +139,16 @@ class ReplayJudge:
 
     def __init__(self, reply: str | None, asked: Sequence[str]) -> None:
         verdicts = parse_verdicts(reply, len(asked)) if reply is not None else []
-        self.by_text = {text: ok for text, ok in zip(asked, verdicts, strict=False)}
+        self.by_text = {_plain(text): ok for text, ok in zip(asked, verdicts, strict=False)}
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
-        ReplayJudge.unasked += [c.text for c in claims if c.text not in self.by_text]
-        return [self.by_text.get(c.text, True) for c in claims]
+        ReplayJudge.unasked += [c.text for c in claims if _plain(c.text) not in self.by_text]
+        return [self.by_text.get(_plain(c.text), True) for c in claims]
+
+
+def _plain(sentence: str) -> str:
+    """A judged sentence without its marks: renumbering does not change what was judged."""
+    return squeeze(re.sub(r"\[\d+\]", "", sentence))
 
 
 class AskingJudge:
@@ -157,7 +163,7 @@ class AskingJudge:
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None))
-        if all(c.text in recorded.by_text for c in claims):
+        if all(_plain(c.text) in recorded.by_text for c in claims):
             return recorded.judge(claims)
         messages = judge_messages([p.text for p in self.passages], claims)
         started = time.perf_counter()

@@ -86,6 +86,9 @@ def test_the_source_named_first_is_cited_last_and_pointers_are_removed() -> None
     )
     assert result.text == "A year must not be fixed at 365 天 [1]."
     assert grounded("根据资料 [1]，不能写死 365 天 [1]。").text == "不能写死 365 天 [1]。"
+    assert grounded("根据资料 [1]，不能写死 365 天。依据的资料编号是 [1]。").text == (
+        "不能写死 365 天 [1]。"
+    )
 
 
 def test_an_answer_that_only_says_the_manuals_are_silent_is_the_refusal() -> None:
