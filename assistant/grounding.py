@@ -31,7 +31,8 @@ _NON_ANSWER = re.compile(
     r"|(?:没有|未|并未)(?:具体|明确)?(?:提及|提到|说明|涉及|给出|记载)"
     r"|没有(?:具体|明确)(?:的)?(?:要求|规定|说明|数字|数值)"
     r"|无法(?:从|根据)(?:资料|文档|手册)|无法回答"
-    r"|\b(?:does not|doesn't|do not|don't|did not)\s+(?:\w+\s+){0,2}"
+    r"|\b(?:passages?|manuals?|documents?|texts?|materials?|sources?|guides?|context"
+    r"|information)\s+(?:\[\d+\]\s*)?(?:does not|doesn't|do not|don't|did not)\s+(?:\w+\s+){0,2}"
     r"(?:mention|specify|state|say|cover|provide|include|contain|describe|list)"
     r"|\bnot\s+(?:explicitly\s+)?(?:mentioned|specified|stated|covered|provided|described|given)"
     r"|\bno\s+(?:specific\s+)?(?:information|mention|details?)\b"
@@ -88,8 +89,10 @@ def claims_of(text: str) -> list[Claim]:
         for s in split_sentences(_ECHOED_RULE.sub(" ", text))
     ]
     for i in range(1, len(sentences)):
-        # "X. This setting is recommended in [1]." : the pointer is removed, X keeps its mark.
-        if _POINTER.search(sentences[i]) and not _MARK.search(sentences[i - 1]):
+        # "X. This setting is recommended in [1]." and "X. , [2], [3]": the pointer or the
+        # bare marks are removed, X keeps the marks.
+        pointer = _POINTER.search(sentences[i]) or not re.search(r"\w", _MARK.sub("", sentences[i]))
+        if pointer and not _MARK.search(sentences[i - 1]):
             for n in dict.fromkeys(_MARK.findall(sentences[i])):
                 sentences[i - 1] = _with_mark(sentences[i - 1], int(n))
     marks = [tuple(dict.fromkeys(int(n) for n in _MARK.findall(s))) for s in sentences]

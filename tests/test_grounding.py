@@ -184,3 +184,14 @@ def test_only_sentences_across_languages_without_a_name_of_their_own_are_compare
     assert asked == [] and not result.refused and len(result.removed) == 0
     result = grounded("It must not be hard-coded [1].", similarity=similarity, min_cross_support=0)
     assert asked == [] and not result.refused  # 0 turns the check off
+
+
+def test_marks_written_apart_at_the_end_go_to_the_sentence_before() -> None:
+    result = grounded("HashMap 默认容量 16。, [2], [1]")
+    assert result.text == "HashMap 默认容量 16 [1][2]。"
+
+
+def test_a_sentence_saying_something_else_does_not_provide_x_is_an_answer() -> None:
+    # Only the material's silence is a non-answer, not any "does not provide".
+    reply = "不能写死 365 天 [1]。This rule does not provide an exception for leap years [1]."
+    assert grounded(reply).text == reply
