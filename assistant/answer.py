@@ -82,6 +82,7 @@ class AnswerOptions:
     temperature: float = 0.0
     answer_check: str = "llm"  # or "terms": no judging call
     min_word_support: float = 0.3
+    min_cross_support: float = 0.35
     translate_questions: bool = True  # also search with the question in the other language
     rewrite_followups: bool = True  # a question that leans on the chat is made standalone
 
@@ -190,7 +191,7 @@ class Assistant:
         is the question the passages were found for."""
         asked = record.rewritten or question
         refusal = self.policies.refusal_for(question)
-        checked = self._check(raw, passages, refusal)
+        checked = self._check(raw, passages, refusal, asked)
         grounded = Grounded(checked.text, checked.refused)
         if not checked.refused:
             judge = LLMJudge(self.llm, passages) if self.options.answer_check == "llm" else None
@@ -201,6 +202,8 @@ class Assistant:
                 question=asked,
                 min_word_support=self.options.min_word_support,
                 judge=judge,
+                similarity=self._similarity,
+                min_cross_support=self.options.min_cross_support,
             )
         # Everything of the answer that is shown or audited is redacted, not only its text:
         # the removed sentences, the titles and sections in references, the passages.
@@ -225,8 +228,15 @@ class Assistant:
             rewritten=record.rewritten,
         )
 
-    def _check(self, raw: str, passages: list[Passage], refusal: str) -> CheckedAnswer:
-        checked = check_citations(raw, passages, refusal, self.policies.all_refusals())
+    def _similarity(self, sentence: str, text: str) -> float:
+        """Cosine of the embedder's unit vectors: Chinese and English share one space."""
+        first, second = self.retriever.embedder.embed([sentence, text])
+        return sum(a * b for a, b in zip(first, second, strict=True))
+
+    def _check(
+        self, raw: str, passages: list[Passage], refusal: str, question: str
+    ) -> CheckedAnswer:
+        checked = check_citations(raw, passages, refusal, self.policies.all_refusals(), question)
         if not checked.refused and reveals_rules(checked.text, self._rule_lines):
             return CheckedAnswer(
                 refusal,

@@ -18,15 +18,19 @@ from assistant.retrieval import Passage
 from pagewise.text import squeeze
 
 # [1]  [1, 2]  [1][2]  【1】  ［1］
-_CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
+CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]")
+# Code the answer quotes (`systemctl get-default`) is a name the passage must hold as written.
+_CODE = re.compile(r"`([^`\n]{1,80})`")
+# Abbreviations written with dots (e.g., i.e.) are language, not identifiers.
+_ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
 # A number with the Chinese unit right after it ("90 天", "3 次") is checked with its unit: a
 # bare "1" is on every page, "1 天" is not.
 _NUMBER = re.compile(
-    r"(?<![\w.])\d+(?:\.\d+)?(?:\s*[\u4e00-\u9fff](?<![的是为和或与在即]))?(?![A-Za-z0-9_])"
+    r"(?<![\w.])0[xX][0-9A-Fa-f]+(?![\w])|(?<![\w.])\d+(?:\.\d+)?(?:\s*[\u4e00-\u9fff](?<![的是为和或与在即]))?(?![A-Za-z0-9_])"
 )
-_IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\(\))?")
+_IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_][\w.]*(?:\(\))?")
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）])\s*")
 # A page reference written the way citation_label writes one: 《Title》第 13 页（印刷页 10/51）,
 # 《Title》第 16–17 页, 《Title》 p. 99.
@@ -78,9 +82,13 @@ class CheckedAnswer:
 
 def key_terms(sentence: str) -> set[str]:
     """Numbers, identifiers and quoted names: what a small model is most likely to invent."""
-    text = _LIST_MARKER.sub("", _CITATION.sub(" ", sentence))
-    terms = set(_QUOTED.findall(text)) | set(_NUMBER.findall(text))
+    text = _LIST_MARKER.sub("", CITATION.sub(" ", sentence))
+    terms = set(_QUOTED.findall(text)) | set(_CODE.findall(text)) | set(_NUMBER.findall(text))
     for word in _IDENTIFIER.findall(text):
+        # An English sentence's full stop is not part of its last word ("…a POJO class.").
+        word = word.rstrip(".") if not word.endswith("()") else word
+        if not word or _ABBREVIATION.match(word):
+            continue
         # Plain words are language, not facts; names with digits, dots, underscores or inner
         # capitals (java.sql.Date, MAX_COUNT, HashMap) are identifiers a passage must contain.
         if re.search(r"[\d._]|[a-z][A-Z]|^[A-Z]{2,}$", word) or word.endswith("()"):
@@ -96,10 +104,14 @@ def is_refusal(answer: str, *refusals: str) -> bool:
 
 
 def check_citations(
-    answer: str, passages: Sequence[Passage], refusal: str, other_refusals: Sequence[str] = ()
+    answer: str,
+    passages: Sequence[Passage],
+    refusal: str,
+    other_refusals: Sequence[str] = (),
+    question: str = "",
 ) -> CheckedAnswer:
     """``refusal`` is the one given (in the question's language); a reply that is it or one of
-    ``other_refusals`` is a refusal."""
+    ``other_refusals`` is a refusal. ``question``'s own terms never decide a citation."""
     if not answer.strip() or is_refusal(answer, refusal, *other_refusals):
         return CheckedAnswer(refusal, refused=True)
 
@@ -114,8 +126,11 @@ def check_citations(
         used.extend(n for n in valid if n not in used)
         return "".join(f"[{n}]" for n in valid)
 
-    text = _CITATION.sub(keep_valid, answer).strip()
-    has_words = re.search(r"\w", _CITATION.sub("", text)) is not None
+    text = CITATION.sub(keep_valid, answer).strip()
+    if not used:
+        # No mark, or none on a given passage: each sentence cited by the terms it holds.
+        text = CITATION.sub(keep_valid, cite_unmarked(text, passages, question)).strip()
+    has_words = re.search(r"\w", CITATION.sub("", text)) is not None
     if not used or not has_words:
         return CheckedAnswer(refusal, refused=True, dropped=dropped, dropped_references=forged)
 
@@ -127,6 +142,29 @@ def check_citations(
         dropped=dropped,
         dropped_references=forged,
     )
+
+
+def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") -> str:
+    """An answer written without any valid mark, each sentence cited to the first passage that
+    holds all its numbers, identifiers and quoted names (small models often forget the marks
+    when they copy a command, or cite a number they were not given). A sentence with no such
+    term gets no mark: grounding lets it lean on its neighbour, and an answer left without any
+    mark is still the refusal. Terms the question uses are on many pages and cite nothing."""
+    texts = [squeeze(p.text) for p in passages]
+    asked = {squeeze(t) for t in key_terms(question)}
+    parts: list[str] = []
+    for sentence in split_sentences(answer):
+        terms = [t for t in map(squeeze, key_terms(sentence)) if t not in asked]
+        holder = next(
+            (n for n, t in enumerate(texts, 1) if terms and all(k in t for k in terms)), 0
+        )
+        if holder:
+            end = len(sentence.rstrip("。.！!？?；;"))
+            sentence = f"{sentence[:end].rstrip()} [{holder}]{sentence[end:]}"
+        if parts and parts[-1][-1:].isascii():
+            parts.append(" ")
+        parts.append(sentence)
+    return "".join(parts)
 
 
 def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[str, list[str]]:

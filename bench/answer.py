@@ -63,7 +63,7 @@ def main() -> None:
     files = [Path(d.path) for d in components.catalog.documents()]
     assistant = components.assistant(rate_limited=False, audited=False)
     baseline = BaselinePipeline(
-        files, components.embedder, assistant.llm, refusal=assistant.policies.refusal
+        files, components.embedder, assistant.llm, policies=assistant.policies
     )
     scores: dict[str, AnswerScore] = {}
     for name, pipeline in (("pagewise", Ours(assistant)), ("llama-index", baseline)):

@@ -11,6 +11,12 @@ time each call took. `score` replays the gates and the grounding on that file wi
 thresholds (no model needed, seconds), so thresholds are chosen on many variants of one run.
 `--check flag` replays the behaviour before sentence-level grounding: every sentence with a
 valid citation is shown (unsupported ones were only flagged).
+
+    .venv/bin/python bench/devset.py rejudge RUN.jsonl --out RUN2.jsonl
+
+When the grounding changed after a run was recorded, the replayed judge may meet sentences its
+recorded reply never judged (`score` counts them; they are kept). `rejudge` asks the real
+judge again for those answers and writes the run with the new replies.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -32,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from machine_info import describe  # noqa: E402
 
 from assistant.answer import Answer, User  # noqa: E402
-from assistant.citations import check_citations  # noqa: E402
+from assistant.citations import CITATION, check_citations  # noqa: E402
 from assistant.evaluation.scoring import (  # noqa: E402
     AnswerScore,
     Question,
@@ -41,15 +47,17 @@ from assistant.evaluation.scoring import (  # noqa: E402
     load_questions,
     summarize,
 )
-from assistant.grounding import Claim, ground  # noqa: E402
+from assistant.grounding import Claim, SupportJudge, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
-from assistant.judge import parse_verdicts  # noqa: E402
-from assistant.llm import LLM, Message  # noqa: E402
+from assistant.judge import judge_messages, parse_verdicts  # noqa: E402
+from assistant.llm import LLM, Message, complete  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.translation import INSTRUCTIONS  # noqa: E402
-from pagewise.policies import load_policies  # noqa: E402
+from pagewise.embedder import UseEmbedder  # noqa: E402
+from pagewise.policies import Policies, load_policies  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
+from pagewise.text import squeeze  # noqa: E402
 from ui.components import build, make_llm  # noqa: E402
 
 TRANSLATE_SYSTEMS = set(INSTRUCTIONS.values())
@@ -80,7 +88,8 @@ class RecordingLLM:
 
 
 def record(args: argparse.Namespace) -> None:
-    questions = load_questions(args.questions)[: args.limit or None]
+    # --every 4 --offset 1: a spread sample over every document (the files go one by one).
+    questions = load_questions(args.questions)[args.offset :: args.every][: args.limit or None]
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pagewise-devset-"))
     # Gates wide open: every question reaches the model, and `score` applies the thresholds.
     settings = Settings(data_dir=data_dir, min_similarity=0.0, min_term_overlap=0.0)
@@ -94,7 +103,10 @@ def record(args: argparse.Namespace) -> None:
             llm.calls.clear()
             answer = assistant.ask(question.q, User("bench"))
             calls = {system: (out, seconds, last) for system, out, seconds, last in llm.calls}
-            raw, generate_s, _ = calls.get(assistant.policies.system_prompt, ("", 0.0, ""))
+            # The answering call is made under the question's language's system prompt.
+            prompts = assistant.policies.all_system_prompts()
+            answering = [calls[p] for p in prompts if p in calls]
+            raw, generate_s, _ = answering[0] if answering else ("", 0.0, "")
             judged = calls.get(JUDGE_SYSTEM)
             translated = [c for c in llm.calls if c[0] in TRANSLATE_SYSTEMS]
             row = {
@@ -121,34 +133,116 @@ class ReplayJudge:
 
     name = "llm check"
 
+    # Claims replayed that the recorded judge was never asked about (kept, as the judge keeps
+    # a sentence it gives no verdict for): `score` reports how many, `rejudge` asks about them.
+    unasked: ClassVar[list[str]] = []
+
     def __init__(self, reply: str | None, asked: Sequence[str]) -> None:
         verdicts = parse_verdicts(reply, len(asked)) if reply is not None else []
-        self.by_text = {text: ok for text, ok in zip(asked, verdicts, strict=False)}
+        self.by_text = {_plain(text): ok for text, ok in zip(asked, verdicts, strict=False)}
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
-        return [self.by_text.get(c.text, True) for c in claims]
+        ReplayJudge.unasked += [c.text for c in claims if _plain(c.text) not in self.by_text]
+        return [self.by_text.get(_plain(c.text), True) for c in claims]
+
+
+def _plain(sentence: str) -> str:
+    """A judged sentence without its marks: renumbering does not change what was judged."""
+    return squeeze(re.sub(r"\[\d+\]", "", sentence))
+
+
+class AskingJudge:
+    """The real judge, asked (and its reply written into the row) when the replayed claims are
+    not those the recording's judge was asked about."""
+
+    name = "llm check"
+
+    def __init__(self, llm: LLM, row: dict[str, Any], passages: Sequence[Passage]) -> None:
+        self.llm, self.row, self.passages = llm, row, list(passages)
+        self.asked = 0
+
+    def judge(self, claims: Sequence[Claim]) -> list[bool]:
+        recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None))
+        if all(_plain(c.text) in recorded.by_text for c in claims):
+            return recorded.judge(claims)
+        messages = judge_messages([p.text for p in self.passages], claims)
+        started = time.perf_counter()
+        reply = complete(self.llm, messages, max_tokens=6 * len(claims) + 6)
+        self.row |= {
+            "judge": reply,
+            "judge_prompt": messages[-1].content,
+            "judge_s": round(time.perf_counter() - started, 2),
+        }
+        self.asked += 1
+        return parse_verdicts(reply, len(claims))
+
+
+class EmbeddingSimilarity:
+    """The assistant's cross-language check: the embedder's cosine, each pair computed once."""
+
+    def __init__(self) -> None:
+        self.embedder = UseEmbedder()
+        self.known: dict[tuple[str, str], float] = {}
+
+    def __call__(self, sentence: str, text: str) -> float:
+        if (sentence, text) not in self.known:
+            first, second = self.embedder.embed([sentence, text])
+            self.known[sentence, text] = sum(a * b for a, b in zip(first, second, strict=True))
+        return self.known[sentence, text]
+
+
+SIMILARITY: list[EmbeddingSimilarity] = []
+
+
+def similarity() -> EmbeddingSimilarity:
+    if not SIMILARITY:
+        SIMILARITY.append(EmbeddingSimilarity())
+    return SIMILARITY[0]
 
 
 def replay(
-    row: dict[str, Any], gate: RelevanceGate, check: str, word: float, refusal: str
+    row: dict[str, Any],
+    gate: RelevanceGate,
+    check: str,
+    word: float,
+    policies: Policies,
+    asking: LLM | None = None,
+    cross: float = 0.0,
 ) -> Result:
     question = Question(**row["question"])
+    # As the assistant does: the refusal in the question's language, and a reply that is any
+    # language's refusal counts as one.
+    refusal = policies.refusal_for(question.q)
     found = [Passage(**p) for p in row["passages"]]
     passages = gate.relevant(question.q, found)
     latency = row["generate_s"] * 1000 + (row["judge_s"] * 1000 if check == "llm" else 0)
     answer = Answer(question.q, refusal, True, [], passages, latency, "replay")
     if not passages:
         return question, answer
-    checked = check_citations(row["raw"], passages, refusal)
+    raw = renumbered_for(row["raw"], found, passages)
+    checked = check_citations(raw, passages, refusal, policies.all_refusals(), question.q)
     if checked.refused:
         return question, answer
     if check == "flag":  # before grounding: every cited sentence was shown
         return question, replace(
             answer, answer=checked.text, refused=False, citations=checked.citations
         )
-    judge = ReplayJudge(row["judge"], _judged(row, found, refusal)) if check == "llm" else None
+    judge: SupportJudge | None = None
+    if check == "llm":
+        judge = (
+            AskingJudge(asking, row, passages)
+            if asking is not None
+            else ReplayJudge(row["judge"], _judged(row, found, policies))
+        )
     grounded = ground(
-        checked.text, passages, refusal, question=question.q, min_word_support=word, judge=judge
+        checked.text,
+        passages,
+        refusal,
+        question=question.q,
+        min_word_support=word,
+        judge=judge,
+        similarity=similarity() if cross > 0 else None,
+        min_cross_support=cross,
     )
     return question, replace(
         answer,
@@ -159,14 +253,36 @@ def replay(
     )
 
 
-def _judged(row: dict[str, Any], found: list[Passage], refusal: str) -> list[str]:
+def renumbered_for(raw: str, found: Sequence[Passage], shown: Sequence[Passage]) -> str:
+    """The recorded answer's marks renumbered onto the passages the gates keep.
+
+    The run was recorded with every passage shown to the model; a gate that drops passage 2 of
+    3 makes the model's [3] the gated list's [2]. A mark on a passage the gate dropped becomes
+    [0], an invalid citation, as a passage the model would not have seen."""
+    position = {p.chunk_id: n for n, p in enumerate(shown, start=1)}
+
+    def renumber(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        new = [
+            position.get(found[n - 1].chunk_id, 0) if 1 <= n <= len(found) else 0 for n in numbers
+        ]
+        return "".join(f"[{n}]" for n in new)
+
+    return CITATION.sub(renumber, raw)
+
+
+def _judged(row: dict[str, Any], found: list[Passage], policies: Policies | None) -> list[str]:
     """The sentences the judge was asked about when the run was recorded."""
     if row.get("judge_prompt"):
         listing = row["judge_prompt"].rsplit("Statements:\n", 1)[-1].split("\n\nFor each")[0]
         return re.findall(r"^\d+\. (.*)$", listing, re.MULTILINE)
+    if policies is None:
+        return []
     # Older runs did not keep the prompt: the same grounding, all passages, no threshold.
     capture = _Capture()
-    recorded = check_citations(row["raw"], found, refusal)
+    refusal = policies.refusal_for(row["question"]["q"])
+    question = row["question"]["q"]
+    recorded = check_citations(row["raw"], found, refusal, policies.all_refusals(), question)
     ground(recorded.text, found, refusal, question=row["question"]["q"], judge=capture)
     return [c.text for c in capture.asked]
 
@@ -184,21 +300,45 @@ class _Capture:
         return [True] * len(claims)
 
 
+def rejudge(args: argparse.Namespace) -> None:
+    """The run again, with the judge asked wherever today's grounding sends it other claims
+    than the recorded ones (the generation, translation and passages are kept)."""
+    rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
+    policies = load_policies(REPO / "policies")
+    gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
+    # The configured data dir (or --data-dir): where the embedded model is already joined.
+    llm = make_llm(Settings(data_dir=args.data_dir) if args.data_dir else Settings())
+    asked = 0
+    with args.out.open("w", encoding="utf-8") as out:
+        for number, row in enumerate(rows, start=1):
+            before = row.get("judge")
+            replay(row, gate, "llm", args.min_word_support, policies, llm, args.min_cross_support)
+            asked += row.get("judge") != before
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            print(f"{number}/{len(rows)} judge asked again: {asked}", file=sys.stderr)
+
+
 def score(args: argparse.Namespace) -> None:
     rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
     # e.g. --exclude .pptx,.xlsx: documents that ingestion could not read when the run was made
     skipped = tuple(s for s in args.exclude.split(",") if s)
     rows = [r for r in rows if not (skipped and str(r["question"]["doc"]).endswith(skipped))]
-    refusal = load_policies(REPO / "policies").refusal
+    policies = load_policies(REPO / "policies")
     gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
-    results = [replay(r, gate, args.check, args.min_word_support, refusal) for r in rows]
+    results = [
+        replay(r, gate, args.check, args.min_word_support, policies, None, args.min_cross_support)
+        for r in rows
+    ]
     print(
         f"{len(rows)} questions from {args.run.name}; min_similarity {args.min_similarity},"
         f" min_term_overlap {args.min_term_overlap}, min_word_support {args.min_word_support},"
-        f" check {args.check}"
+        f" min_cross_support {args.min_cross_support}, check {args.check}"
     )
     table({"all": summarize(results)} | grouped(results, lambda q: q.kind))
     table(grouped(results, lambda q: q.doc or ""))
+    unasked = len(ReplayJudge.unasked) if args.check == "llm" else 0
+    print(f"claims replayed that the recorded judge was not asked about (kept): {unasked}")
     judged = [r["judge_s"] for r in rows if r["judge"] is not None]
     generated = [r["generate_s"] for r in rows]
     translated = [r.get("translate_s", 0.0) for r in rows if r.get("translation") is not None]
@@ -240,16 +380,23 @@ def main() -> None:
     rec.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
     rec.add_argument("--data-dir", type=Path)
     rec.add_argument("--limit", type=int, default=0)
+    rec.add_argument("--every", type=int, default=1, help="Only every K-th question.")
+    rec.add_argument("--offset", type=int, default=0, help="Start at this question (0-based).")
     sco = commands.add_parser("score")
-    sco.add_argument("run", type=Path)
+    rej = commands.add_parser("rejudge")
+    rej.add_argument("--out", type=Path, required=True)
+    rej.add_argument("--data-dir", type=Path)
     defaults = Settings()
-    sco.add_argument("--min-similarity", type=float, default=defaults.min_similarity)
-    sco.add_argument("--min-term-overlap", type=float, default=defaults.min_term_overlap)
-    sco.add_argument("--min-word-support", type=float, default=defaults.min_word_support)
+    for sub in (sco, rej):
+        sub.add_argument("run", type=Path)
+        sub.add_argument("--min-similarity", type=float, default=defaults.min_similarity)
+        sub.add_argument("--min-term-overlap", type=float, default=defaults.min_term_overlap)
+        sub.add_argument("--min-word-support", type=float, default=defaults.min_word_support)
+        sub.add_argument("--min-cross-support", type=float, default=defaults.min_cross_support)
     sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")
     sco.add_argument("--exclude", default="", help="Leave out questions on these file types.")
     args = parser.parse_args()
-    record(args) if args.command == "record" else score(args)
+    {"record": record, "score": score, "rejudge": rejudge}[args.command](args)
 
 
 if __name__ == "__main__":

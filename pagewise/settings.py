@@ -66,7 +66,6 @@ class Settings(BaseSettings):
         description="Passages less similar to the question than this are not used; none left"
         " means the refusal. Calibrated for the default embedder (see bench/answer.py).",
     )
-
     min_term_overlap: float = Field(
         default=0.15,
         ge=0.0,
@@ -97,7 +96,8 @@ class Settings(BaseSettings):
         description="A sentence in its passages' language needs this share of the subject terms"
         " it adds to the question in them, else it is removed. Calibrated on the dev set.",
     )
-
+    # Needed by a sentence across languages with no name to check, to its passages (README).
+    min_cross_support: float = Field(default=0.35, ge=0.0, le=1.0)
     policies_dir: Path = Field(
         default=Path("policies"), description="system_prompt.md, refusal.txt and other policies."
     )

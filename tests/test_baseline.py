@@ -11,6 +11,9 @@ from llm_doubles import ScriptedLLM
 
 from assistant.evaluation.baseline import BaselinePipeline
 from pagewise.embedder import Embedder
+from pagewise.policies import load_policies
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_baseline_retrieves_pages_and_cites_them(
@@ -37,3 +40,29 @@ def test_baseline_retrieves_pages_and_cites_them(
     [prompt] = llm.calls
     assert [m.role for m in prompt] == ["user"]
     assert "Query: 不允许使用 java.sql.Date 吗？" in prompt[0].content
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "This question is not covered yet. Please contact technical support.",
+        "该问题暂未收录，请联系技术支持",
+    ],
+)
+def test_baseline_counts_every_languages_configured_refusal_as_a_refusal(
+    embedder: Embedder, fixtures: Path, reply: str
+) -> None:
+    # The baseline is scored like the assistant: an English question may get the English
+    # refusal, and a small model told one language's refusal may still reply with the other.
+    pipeline = BaselinePipeline(
+        [fixtures / "notes.txt"],
+        embedder,
+        ScriptedLLM(reply),
+        policies=load_policies(REPO / "policies"),
+    )
+    assert pipeline.ask("Who handles night alerts?").refused
+    assert (
+        not BaselinePipeline([fixtures / "notes.txt"], embedder, ScriptedLLM("值班工程师负责。"))
+        .ask("谁处理夜间告警？")
+        .refused
+    )

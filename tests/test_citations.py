@@ -82,9 +82,27 @@ def test_a_written_reference_to_a_given_page_is_kept() -> None:
 
 
 def test_an_answer_left_without_valid_citations_becomes_the_refusal() -> None:
-    for reply in ("一年是 365 天。", "见 [3]。", "[1]", "【9】"):
+    # "一年是 366 天。" has no mark, and no passage holds its figure to cite it by.
+    for reply in ("一年是 366 天。", "一年有很多天。", "见 [3]。", "[1]", "【9】"):
         checked = check_citations(reply, PASSAGES, REFUSAL)
         assert checked.refused and checked.text == REFUSAL and not checked.citations
+
+
+def test_an_answer_without_marks_is_cited_to_the_passage_holding_its_terms() -> None:
+    # Small models drop the marks when they copy a command or a figure; the one passage that
+    # holds every number and name of a sentence is the one it was read from.
+    checked = check_citations("HashMap 默认容量是 16。一年是 365 天。很重要。", PASSAGES, REFUSAL)
+    assert checked.text == "HashMap 默认容量是 16 [2]。一年是 365 天 [1]。很重要。"
+    assert [c.page for c in checked.citations] == [13, 16]
+    # Marks the model did write are never second-guessed here (grounding re-cites).
+    checked = check_citations("HashMap 默认容量是 16 [1]。一年是 365 天。", PASSAGES, REFUSAL)
+    assert checked.text == "HashMap 默认容量是 16 [1]。一年是 365 天。"
+
+
+def test_a_sentences_full_stop_code_and_hex_figures_read_as_key_terms() -> None:
+    assert key_terms("You can name it isDeleted in a POJO class.") == {"isDeleted", "POJO"}
+    assert key_terms("Run `systemctl get-default`, e.g. on boot.") == {"systemctl get-default"}
+    assert key_terms("Pass 10 (0xA), i.e. O_WRONLY.") == {"10", "0xA", "O_WRONLY"}
 
 
 def test_full_width_and_grouped_citations_are_understood() -> None:

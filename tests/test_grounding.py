@@ -7,6 +7,7 @@ from test_citations import PASSAGES, REFUSAL, passage
 from assistant.citations import check_citations
 from assistant.grounding import Claim, claims_of, ground
 from assistant.judge import parse_verdicts
+from pagewise.embedder import Embedder
 
 
 def grounded(reply: str, **options: object):  # type: ignore[no-untyped-def]
@@ -34,7 +35,7 @@ def test_a_supported_multi_sentence_answer_keeps_every_sentence() -> None:
 
 
 def test_a_sentence_with_a_number_missing_from_its_passage_is_removed() -> None:
-    result = grounded("一年按 366 天计算 [1]。默认容量 16 [2]。")
+    result = grounded("默认容量 16 [2]。一年按 366 天计算 [1]。")
     assert result.text == "默认容量 16 [1]。"
     assert [r.sentence for r in result.removed] == ["一年按 366 天计算 [1]。"]
     assert "366" in result.removed[0].reason
@@ -49,9 +50,45 @@ def test_identifiers_must_appear_in_the_cited_passage_not_another() -> None:
 
 
 def test_an_invented_figure_next_to_a_citation_is_never_shown() -> None:
-    result = grounded("The audit typically costs around $10,000 [1]. 不能写死 365 天 [1]。")
+    result = grounded("不能写死 365 天 [1]。The audit typically costs around $10,000 [1].")
     assert "10,000" not in result.text and "10000" not in result.text
     assert result.text == "不能写死 365 天 [1]。"
+
+
+def test_an_answer_whose_direct_answer_is_unsupported_is_the_refusal() -> None:
+    # What follows an invented answer explains it: shown alone it reads as the answer.
+    for reply in (
+        "The audit typically costs around $10,000 [1]. 不能写死 365 天 [1]。",
+        "It should be set to 7 [1]. This setting is recommended in [1].",
+    ):
+        result = grounded(reply)
+        assert result.refused and result.text == REFUSAL, reply
+        assert result.removed[-1].reason in (
+            "follows an unsupported answer",
+            "only points at its source",
+        )
+    # A lead with merely few words of its passage may be a preamble: the answer stands.
+    result = grounded(
+        "集合处理需要考虑线程安全和性能监控 [2]。不能写死 365 天 [1]。", min_word_support=0.5
+    )
+    assert result.text == "不能写死 365 天 [1]。"
+    # Without the rule, the supported rest is shown.
+    result = grounded("一年按 366 天计算 [1]。默认容量 16 [2]。", lead_decides=False)
+    assert result.text == "默认容量 16 [1]。"
+
+
+def test_the_source_named_first_is_cited_last_and_pointers_are_removed() -> None:
+    result = grounded("根据资料 [2]，HashMap 默认容量 16。依据的资料是资料 [2]。")
+    assert result.text == "HashMap 默认容量 16 [1]。"
+    assert [r.reason for r in result.removed] == ["only points at its source"]
+    result = grounded(
+        "According to [1], a year must not be fixed at 365 天. The passage [1] says so."
+    )
+    assert result.text == "A year must not be fixed at 365 天 [1]."
+    assert grounded("根据资料 [1]，不能写死 365 天 [1]。").text == "不能写死 365 天 [1]。"
+    assert grounded("根据资料 [1]，不能写死 365 天。依据的资料编号是 [1]。").text == (
+        "不能写死 365 天 [1]。"
+    )
 
 
 def test_an_answer_that_only_says_the_manuals_are_silent_is_the_refusal() -> None:
@@ -109,3 +146,52 @@ def test_a_sentence_of_punctuation_alone_is_removed() -> None:
     result = grounded("默认容量 16 [2]。``` ``` [1]。")
     assert result.text == "默认容量 16 [1]。"
     assert [r.reason for r in result.removed] == ["says nothing"]
+
+
+def test_a_sentence_across_languages_far_in_meaning_from_its_passage_is_removed(
+    embedder: Embedder,
+) -> None:
+    # The real embedder: Chinese and English share its vector space, so an English sentence
+    # that says what the Chinese passage says stays near it, and an unrelated one does not.
+    def similarity(sentence: str, text: str) -> float:
+        first, second = embedder.embed([sentence, text])
+        return sum(a * b for a, b in zip(first, second, strict=True))
+
+    result = grounded(
+        "Hard-coding a year as a fixed number of days is forbidden [1]. "
+        "This is a common practice in Unix-like systems [1].",
+        similarity=similarity,
+        min_cross_support=0.35,
+    )
+    assert result.text == "Hard-coding a year as a fixed number of days is forbidden [1]."
+    assert result.removed[0].reason.startswith("across languages, far in meaning")
+
+
+def test_only_sentences_across_languages_without_a_name_of_their_own_are_compared() -> None:
+    asked: list[str] = []
+
+    def similarity(sentence: str, text: str) -> float:
+        asked.append(sentence)
+        return 0.0
+
+    result = grounded(
+        "HashMap 默认容量 16 [2]。The default capacity of a HashMap is 16 [2]. "
+        "不能写死一年的天数 [1]。",
+        similarity=similarity,
+        min_cross_support=0.35,
+    )
+    # Same language: wording is compared instead; a checked name or number: nothing to ask.
+    assert asked == [] and not result.refused and len(result.removed) == 0
+    result = grounded("It must not be hard-coded [1].", similarity=similarity, min_cross_support=0)
+    assert asked == [] and not result.refused  # 0 turns the check off
+
+
+def test_marks_written_apart_at_the_end_go_to_the_sentence_before() -> None:
+    result = grounded("HashMap 默认容量 16。, [2], [1]")
+    assert result.text == "HashMap 默认容量 16 [1][2]。"
+
+
+def test_a_sentence_saying_something_else_does_not_provide_x_is_an_answer() -> None:
+    # Only the material's silence is a non-answer, not any "does not provide".
+    reply = "不能写死 365 天 [1]。This rule does not provide an exception for leap years [1]."
+    assert grounded(reply).text == reply

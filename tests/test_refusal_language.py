@@ -132,7 +132,8 @@ def test_an_uncovered_question_is_refused_in_its_language_without_the_model(
 
 
 def test_an_uncited_english_answer_becomes_the_english_refusal(manual_index: Components) -> None:
-    assistant, _ = _assistant(manual_index, "Passwords are changed every 90 days.")
+    # No mark, and no number or name that would cite it to the passage holding it.
+    assistant, _ = _assistant(manual_index, "Passwords are changed regularly.")
     answer = assistant.ask("How often must passwords be changed?", User("u"))
     assert answer.refused and answer.answer == REFUSAL_EN
 

@@ -94,6 +94,7 @@ class Components:
             temperature=settings.llm_temperature,
             answer_check=settings.answer_check,
             min_word_support=settings.min_word_support,
+            min_cross_support=settings.min_cross_support,
             translate_questions=settings.translate_questions,
             rewrite_followups=settings.rewrite_followups,
         )

@@ -30,7 +30,7 @@ from assistant.citations import is_refusal, make_citation
 from assistant.llm import LLM, Message
 from assistant.retrieval import Passage
 from pagewise.embedder import Embedder
-from pagewise.policies import DEFAULT_REFUSAL
+from pagewise.policies import BUNDLED_DIR, Policies, load_policies
 
 COLLECTION = "baseline"
 
@@ -75,11 +75,12 @@ class BaselinePipeline:
         llm: LLM,
         max_tokens: int = 512,
         top_k: int = 3,
-        refusal: str = DEFAULT_REFUSAL,
+        policies: Policies | None = None,
     ) -> None:
         self.llm = llm
         self.max_tokens = max_tokens
-        self.refusal = refusal
+        # A reply that is any language's configured refusal is a refusal, as for the assistant.
+        self.policies = policies or load_policies(BUNDLED_DIR)
         documents = SimpleDirectoryReader(input_files=[str(f) for f in files]).load_data()
         self._pages = _physical_pages(documents)
         index = VectorStoreIndex.from_documents(
@@ -108,7 +109,7 @@ class BaselinePipeline:
         return Answer(
             question=question,
             answer=text,
-            refused=is_refusal(text, self.refusal),
+            refused=is_refusal(text, *self.policies.all_refusals()),
             citations=[make_citation(n, p) for n, p in enumerate(passages, start=1)],
             passages=passages,
             latency_ms=(time.perf_counter() - started) * 1000,

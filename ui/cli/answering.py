@@ -126,6 +126,10 @@ def _pipelines(components: Components, baseline: bool) -> dict[str, Pipeline]:
 
         files = [Path(d.path) for d in components.catalog.documents()]
         pipelines["llama-index baseline"] = BaselinePipeline(
-            files, components.embedder, assistant.llm, max_tokens=components.settings.llm_max_tokens
+            files,
+            components.embedder,
+            assistant.llm,
+            max_tokens=components.settings.llm_max_tokens,
+            policies=assistant.policies,
         )
     return pipelines
