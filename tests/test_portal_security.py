@@ -123,10 +123,11 @@ def test_a_planted_heading_stays_text_and_listed_words_stay_hidden(planted: Path
     at.chat_input[0].set_value("差旅费用多久内要提交报销单？").run()
     assert not at.exception
     reference = next(b for b in at.button if plain(b.label).startswith("[1]"))
-    # The title and heading are on the page as written, their markup inert: cut to fit on
-    # the button, whole in its tooltip.
-    assert plain(reference.label).startswith("[1] 差旅报销手册 [点此登录](http")
-    assert "[点此登录](http://evil.example/login)" in plain(reference.help)
+    # The title and heading are on the page as read (the Markdown reader writes a link as
+    # "text (target)"), and what markup is left is inert: cut to fit on the button, whole in
+    # its tooltip.
+    assert plain(reference.label).startswith("[1] 差旅报销手册 点此登录 (http")
+    assert "点此登录 (http://evil.example/login)" in plain(reference.help)
     reference.click().run()
     source = " ".join(t.value for t in at.text)
     assert "差旅费用须在出差结束后 15 天内提交报销单" in source and "***" in source
