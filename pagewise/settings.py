@@ -19,11 +19,14 @@ from pydantic_settings import (
 )
 
 from pagewise.errors import ConfigError
+from pagewise.settings_groups import LdapSettings, VllmSettings
 
 DEFAULT_CONFIG_FILE = Path("pagewise.toml")
 
 
-class Settings(BaseSettings):
+class Settings(VllmSettings, LdapSettings, BaseSettings):
+    """Every setting; the LLM-serving and directory ones are declared in settings_groups."""
+
     model_config = SettingsConfigDict(
         env_prefix="PAGEWISE_",
         env_nested_delimiter="__",
@@ -96,8 +99,13 @@ class Settings(BaseSettings):
         description="A sentence in its passages' language needs this share of the subject terms"
         " it adds to the question in them, else it is removed. Calibrated on the dev set.",
     )
-    # Needed by a sentence across languages with no name to check, to its passages (README).
-    min_cross_support: float = Field(default=0.35, ge=0.0, le=1.0)
+    min_cross_support: float = Field(
+        default=0.35,
+        ge=0.0,
+        le=1.0,
+        description="Similarity a sentence in another language than its passages needs to them"
+        " when it names no number or name to check. Calibrated on the dev set.",
+    )
     policies_dir: Path = Field(
         default=Path("policies"), description="system_prompt.md, refusal.txt and other policies."
     )
@@ -117,97 +125,6 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(default=4096, ge=1024, description="Context (embedded).")
     history_tokens: int = Field(
         default=1024, ge=0, description="Budget for earlier turns of the chat in the prompt."
-    )
-
-    # Serving the LLM on a GPU with vLLM (`pagewise serve-llm`)
-    vllm_model: str | None = Field(
-        default=None,
-        description="Local model directory (Hugging Face layout) that vLLM serves; unset: the"
-        " packaged model, converted once into data_dir/models. Nothing is downloaded.",
-    )
-    vllm_host: str = Field(
-        default="127.0.0.1", description="Address vLLM listens on; 0.0.0.0 exposes it to the LAN."
-    )
-    vllm_port: int = Field(default=8000, ge=1, le=65535)
-    vllm_max_model_len: int = Field(
-        default=8192, ge=1024, description="Longest prompt + answer, in tokens."
-    )
-    vllm_max_num_seqs: int = Field(
-        default=128, ge=1, description="Requests decoded together (the batch)."
-    )
-    vllm_gpu_memory_utilization: float = Field(
-        default=0.90, gt=0.0, le=1.0, description="Share of each GPU's memory vLLM may take."
-    )
-    vllm_tensor_parallel_size: int = Field(
-        default=1, ge=1, description="GPUs one model is split over."
-    )
-    vllm_prefix_caching: bool = Field(
-        default=True, description="Reuse the KV cache of the system prompt every request shares."
-    )
-    vllm_lora_modules: dict[str, Path] = Field(
-        default_factory=dict,
-        description="LoRA adapters served beside the base model, group = directory: members of"
-        " that directory group are answered through it (llm_backend vllm).",
-    )
-    vllm_extra_args: list[str] = Field(
-        default_factory=list, description="More `vllm serve` arguments, passed as they are."
-    )
-    vllm_executable: str | None = Field(
-        default=None, description="The `vllm` command; unset: `vllm` on PATH or python -m vllm."
-    )
-    vllm_startup_timeout: float = Field(
-        default=900.0, gt=0, description="Seconds to wait for vLLM to load and answer /health."
-    )
-
-    # Login (LDAP)
-    ldap_url: str = Field(
-        default="ldap://127.0.0.1:3389",
-        description="Directory server, ldap://HOST:PORT or ldaps://HOST:PORT.",
-    )
-    ldap_start_tls: bool = Field(
-        default=False, description="Upgrade an ldap:// connection with StartTLS before binding."
-    )
-    ldap_ca_file: Path | None = Field(
-        default=None, description="CA certificates (PEM) for ldaps/StartTLS; unset: the system's."
-    )
-    ldap_allow_plaintext: bool = Field(
-        default=False,
-        description="Allow ldap:// without StartTLS to a host other than this one: passwords"
-        " cross the network in clear text (a warning is logged at every start).",
-    )
-    ldap_base_dn: str = Field(
-        default="dc=pagewise,dc=test", description="Users are searched below this DN."
-    )
-    ldap_user_filter: str = Field(
-        default="(uid={username})",
-        description="Finds the user; {username} is replaced by the escaped login name.",
-    )
-    ldap_group_base_dn: str | None = Field(
-        default="ou=groups,dc=pagewise,dc=test",
-        description="Groups are searched below this DN; unset: ldap_base_dn.",
-    )
-    ldap_group_filter: str = Field(
-        default="(member={dn})",
-        description="Finds the user's groups; {dn} and {username} are replaced, escaped."
-        " groupOfNames: (member={dn}); posixGroup: (memberUid={username}).",
-    )
-    ldap_group_attribute: str = Field(
-        default="cn", description="Attribute of a group entry that holds the group's name."
-    )
-    ldap_username_attribute: str = Field(
-        default="uid",
-        description="Attribute of the user's entry whose value is their user name after login"
-        " (Active Directory: sAMAccountName): one name per person, however it was typed.",
-    )
-    ldap_bind_dn: str | None = Field(
-        default=None, description="Service account for the searches; unset: anonymous search."
-    )
-    ldap_bind_password: SecretStr | None = None
-    ldap_timeout: float = Field(
-        default=5.0, gt=0, description="Seconds to connect to and wait for the directory."
-    )
-    admin_group: str = Field(
-        default="pagewise-admins", description="Members of this directory group are admins."
     )
 
     # Portal
