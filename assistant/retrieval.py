@@ -98,7 +98,13 @@ class Retriever:
                 self.store.nearest, query, self.candidates, collections, pending
             )
             keyword_hits = self.catalog.keyword_search(question, self.candidates, collections)
-            names = identifiers(question)
+            # A name in a manual's title or file name says which manual, not which page: the
+            # exact search for it would only rank the pages that repeat it most (cover, preface).
+            names = [
+                name
+                for name in identifiers(question)
+                if not self.catalog.names_a_document(name, collections)
+            ]
             exact = (
                 self.catalog.keyword_search(" ".join(names), self.candidates, collections)
                 if names

@@ -135,6 +135,18 @@ class Catalog:
             query += f" AND collection IN ({','.join('?' * len(args))})"
         return [r[0] for r in self._rows(query, args)]
 
+    def names_a_document(self, name: str, collections: Sequence[str] | None = None) -> bool:
+        """Whether ``name`` is part of a document's title or file name in ``collections``."""
+        pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (
+            "SELECT 1 FROM documents WHERE (title LIKE ? ESCAPE '\\' OR path LIKE ? ESCAPE '\\')"
+        )
+        args: list[object] = [pattern, pattern]
+        if collections is not None:
+            query += f" AND collection IN ({','.join('?' * len(collections))})"
+            args.extend(collections)
+        return bool(self._rows(query + " LIMIT 1", args))
+
     def begin(self, record: DocumentRecord) -> None:
         """Mark a document as being (re)written: its old keyword entries go at once."""
         with self._transaction() as db:

@@ -86,3 +86,27 @@ def test_hybrid_search_reads_only_the_candidates_it_looks_at(
         every = retriever.search(question, k=100)
         assert best == every[:3]
         assert 3 <= few <= 6 < sum(read)
+
+
+def test_a_product_name_from_a_title_does_not_pull_the_cover_page_up(
+    components: Components, fixtures: Path
+) -> None:
+    """A name that a manual's title holds says which manual, not which page: searched exactly,
+    it would rank the page that repeats it most (the welcome text) over the answer."""
+    components.ingestor().ingest([fixtures / "products"], "default")
+    question = "How do I reset the administrator password of the Widget9000?"
+    assert components.catalog.names_a_document("Widget9000", ["default"])
+    assert not components.catalog.names_a_document("Widget9000", ["finance"])
+    top = components.retriever().search(question, k=1)[0]
+    assert top.section == "Resetting the administrator password"
+
+
+def test_names_in_titles_and_file_names_are_matched_literally(
+    components: Components, fixtures: Path
+) -> None:
+    components.ingestor().ingest([fixtures / "products"], "default")
+    catalog = components.catalog
+    assert catalog.names_a_document("pump-g2", ["default"])  # the file name
+    assert catalog.names_a_document("WIDGET9000", None)  # case does not matter
+    assert not catalog.names_a_document("widget_9000", None)  # "_" is not a wildcard
+    assert not catalog.names_a_document("Widget9000%Pro", None)
