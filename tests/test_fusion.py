@@ -1,0 +1,56 @@
+"""The fusion rules of the hybrid search, on rankings made up for each rule (no index needed)."""
+
+from assistant.retrieval import chunk_language, fused_ranking, keyword_lead
+
+
+def test_a_passage_in_the_other_language_keeps_its_vector_rank() -> None:
+    # An English question; the answer is a Chinese passage that only the vector search can
+    # find. Two English passages that both lists found loosely no longer push it out of
+    # first place, as plain reciprocal-rank fusion did.
+    vector = ["zh-answer", "en-a", "en-b", "en-c"]
+    keyword = [("en-b", 9.0), ("en-a", 8.5), ("en-d", 8.0), ("en-c", 7.9)]
+    assert fused_ranking(vector, keyword)[0] != "zh-answer"
+    ranked = fused_ranking(vector, keyword, other_language={"zh-answer"})
+    assert ranked[0] == "zh-answer"
+
+
+def test_keyword_and_identifier_votes_do_not_count_across_languages() -> None:
+    # A Chinese passage that the keyword lists reached through a shared name is ranked by its
+    # vector rank alone (counted for both lists), like every passage in the other language.
+    vector = ["en-1", "en-2", "zh-x"]
+    keyword = [("zh-x", 5.0), ("en-2", 4.9)]
+    ranked = fused_ranking(vector, keyword, exact=["zh-x"], other_language={"zh-x"})
+    assert ranked == fused_ranking(vector, keyword[1:], other_language={"zh-x"})
+    assert ranked == ["en-2", "zh-x", "en-1"]
+
+
+def test_a_clear_keyword_first_place_is_kept_in_the_top_three() -> None:
+    vector = [f"v{i}" for i in range(20)]
+    keyword = [("exact-phrase", 30.0)] + [(f"v{i}", 20.0 - i) for i in range(10, 19)]
+    assert keyword_lead(keyword) == ["exact-phrase"]
+    ranked = fused_ranking(vector, keyword)
+    assert "exact-phrase" in ranked[:3]
+    # The fused order is kept above it: only the third place is given up.
+    assert ranked[:2] == fused_ranking(vector, keyword[1:])[:2]
+    assert ranked[2] == "exact-phrase"
+
+
+def test_two_editions_sharing_a_clear_keyword_lead_are_both_kept() -> None:
+    vector = [f"v{i}" for i in range(20)]
+    keyword = [("edition-1", 36.2), ("edition-2", 36.1), ("v15", 24.7), ("v16", 21.1)]
+    assert keyword_lead(keyword) == ["edition-1", "edition-2"]
+    assert {"edition-1", "edition-2"} <= set(fused_ranking(vector, keyword)[:3])
+
+
+def test_a_keyword_first_place_without_a_clear_gap_gets_no_slot() -> None:
+    assert keyword_lead([("a", 12.0), ("b", 11.0), ("c", 10.5)]) == []
+    # A drop after the third hit is too late to call a lead.
+    assert keyword_lead([("a", 30.0), ("b", 29.0), ("c", 28.0), ("d", 10.0)]) == []
+    assert keyword_lead([("only", 5.0)]) == []
+
+
+def test_a_passage_is_chinese_with_a_fair_share_of_chinese() -> None:
+    assert chunk_language("POJO 类中的任何布尔类型的变量，都不要加 is 前缀，例如 isDeleted") == "zh"
+    assert chunk_language("Flow control instructions are used to alter the order") == "en"
+    assert chunk_language("执行 systemctl get-default 查看默认目标") == "zh"
+    assert chunk_language("systemctl get-default 查看") == "en"  # a command with a word
