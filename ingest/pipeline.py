@@ -251,21 +251,22 @@ class Ingestor:
         never all in memory here; else ``chunks`` are embedded here."""
         self.catalog.begin(record)
         self.store.delete_document(record.doc_id)
+        prefix = f"{record.doc_id}:{record.content_hash[:12]}"
         batches = self._embedded(chunks) if parsed.prepared is None else parsed.prepared.batches()
-        terms: list[tuple[str, str]] = []
         for part, part_vectors in batches:
             for start in range(0, len(part), self.batch_size):
                 batch = part[start : start + self.batch_size]
-                ids = [f"{record.doc_id}:{record.content_hash[:12]}:{c.index}" for c in batch]
                 self.store.add(
-                    ids,
+                    [f"{prefix}:{c.index}" for c in batch],
                     part_vectors[start : start + len(batch)],
                     [c.text for c in batch],
                     [chunk_metadata(record, parsed, c) for c in batch],
                 )
-                terms.extend(zip(ids, map(embedding_text, batch), strict=True))
         if self.page_boxes is not None:  # before complete: a crash here leaves it pending
             self.page_boxes.write(record.doc_id, parsed.boxes)
+        # The keyword entries, a chunk at a time (a reader's chunks read from their file again).
+        stored = chunks if parsed.prepared is None else parsed.prepared.each_chunk()
+        terms = ((f"{prefix}:{c.index}", embedding_text(c)) for c in stored)
         self.catalog.complete(record.doc_id, parsed.page_count, terms, record.collection)
 
     def _embedded(self, chunks: list[Chunk]) -> Iterator[tuple[list[Chunk], list[list[float]]]]:

@@ -118,6 +118,12 @@ class Prepared:
             vectors = [flat[i : i + dim] for i in range(0, len(flat), dim)]
             yield [Chunk(**c) for c in data["chunks"]], vectors
 
+    def each_chunk(self) -> Iterator[Chunk]:
+        """The chunks one at a time, without decoding their vectors."""
+        self.spool.seek(0)
+        for line in self.spool:
+            yield from (Chunk(**c) for c in json.loads(line)["batch"]["chunks"])
+
     @property
     def chunks(self) -> list[Chunk]:
         """All the chunks at once (a test, a short document)."""
