@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pagewise.pageboxes import TextBox
+
+if TYPE_CHECKING:  # it builds on this module
+    from ingest.prepare import Prepared
 
 
 class BlockKind(StrEnum):
@@ -42,7 +45,8 @@ class ParsedDocument:
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
     boxes: list[TextBox] = field(default_factory=list)  # where OCR read text on scanned pages
-    # Chunked and embedded by the reader (ingest.prepare): the blocks then stay behind.
+    # Chunked and embedded by the reader (ingest.prepare): the blocks then stay behind, and
+    # the chunks wait in a temporary file until they are written.
     prepared: Prepared | None = None
 
 
@@ -59,20 +63,3 @@ class Chunk:
     section_path: str
     index: int
     tokens: int
-
-
-@dataclass
-class Prepared:
-    """A document's chunks and their vectors (float32, one row of ``dim`` per chunk)."""
-
-    chunks: list[Chunk]
-    vectors: bytes
-    dim: int
-
-    def vectors_of(self, start: int, stop: int) -> list[list[float]]:
-        """The vectors of chunks ``start`` to ``stop``, decoded only when they are written."""
-        row = self.dim * 4
-        values = array("f")
-        values.frombytes(self.vectors[start * row : stop * row])
-        flat = values.tolist()
-        return [flat[i : i + self.dim] for i in range(0, len(flat), self.dim)]

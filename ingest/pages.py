@@ -1,12 +1,13 @@
 """A PDF's pages read in page ranges by several processes, when a reader has cores to spare.
 
 A reader of the pool gets its share of the cores (``threads``: every core when it is the only
-one busy, e.g. one big file). Its per-page work (pypdf's text and typography of each page, OCR
-of pages without a text layer) then runs in that many spawned processes, each on a contiguous
-range of pages; the results come back in page order and are put together by the reader exactly
-as if it had read them itself, so chunks, page numbers and citations do not change. The pages
-are independent (each is read from the file on its own); what spans pages (running headers,
-page labels, the outline, joined paragraphs, the title) is worked out afterwards, once.
+one busy, e.g. one big file). Its per-page work (pypdf's text and typography of each page, its
+ruled tables, OCR of pages without a text layer) then runs in that many spawned processes, each
+on a contiguous range of pages; the results come back in page order and are put together by
+the reader exactly as if it had read them itself, so chunks, page numbers and citations do not
+change. The pages are independent (each is read from the file on its own); what spans pages
+(running headers, page labels, the outline, tables and paragraphs that run on, the title) is
+worked out afterwards, once, from what :class:`PageRead` keeps of each page.
 
 The processes are children of the reader: its time limit and its kill stop them with it (one
 process group), and they die with it if it is killed alone.
@@ -19,12 +20,14 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
+from ingest.table_rows import Line, open_tables, page_lines, page_tables
 from ingest.typography import PageType, read_page
 from pagewise.errors import DocumentError
 
@@ -76,6 +79,19 @@ def _check_complete(path: Path) -> None:
         raise DocumentError("the PDF is truncated (its end is missing); copy the file again")
 
 
+@dataclass
+class PageRead:
+    """What the steps across pages need of one page: its text, its lines (those of a ruled
+    table replaced by its rows, :func:`ingest.table_rows.page_lines`) and the size and weight
+    of its pieces. Where each piece stands (a tuple for every piece of text, the bulk of a
+    page's data) is needed only to place the page's lines in its tables, so it is dropped
+    there: a 2,000-page PDF does not hold the positions of all its text."""
+
+    text: str
+    lines: list[Line]
+    typography: PageType  # its pieces; no spans
+
+
 def page_text(reader: PdfReader, index: int) -> tuple[str, PageType]:
     try:
         return read_page(reader.pages[index])
@@ -84,21 +100,38 @@ def page_text(reader: PdfReader, index: int) -> tuple[str, PageType]:
         return "", PageType()
 
 
-def page_texts(path: Path, reader: PdfReader, threads: int) -> list[tuple[str, PageType]]:
-    """The text and typography of every page, in order."""
+def read_pages(reader: PdfReader, tables: Any, pages: range) -> list[PageRead]:
+    """The pages ``pages`` of a PDF opened by pypdf (text) and by
+    :func:`ingest.table_rows.open_tables` (ruled tables, read on pages with a text layer)."""
+    read = []
+    for index in pages:
+        text, kind = page_text(reader, index)
+        found = page_tables(tables, index) if kind.spans else []
+        read.append(PageRead(text, page_lines(text, kind.spans, found), PageType(kind.pieces)))
+    return read
+
+
+def page_texts(path: Path, reader: PdfReader, threads: int) -> list[PageRead]:
+    """Every page read, in order."""
     count = len(reader.pages)
     if threads < 2 or count < SPLIT_TEXT_PAGES:
-        return [page_text(reader, i) for i in range(count)]
+        return _read_range(path, (0, count), reader)
     ranges = [(start, min(start + RANGE_PAGES, count)) for start in range(0, count, RANGE_PAGES)]
-    read: list[tuple[str, PageType]] = []
+    read: list[PageRead] = []
     for part in in_processes(_read_range, path, ranges, threads):
         read.extend(part)
     return read
 
 
-def _read_range(path: Path, pages: tuple[int, int]) -> list[tuple[str, PageType]]:
-    reader = open_pdf(path)
-    return [page_text(reader, i) for i in range(*pages)]
+def _read_range(
+    path: Path, pages: tuple[int, int], reader: PdfReader | None = None
+) -> list[PageRead]:
+    tables = open_tables(path)
+    try:
+        return read_pages(reader or open_pdf(path), tables, range(*pages))
+    finally:
+        if tables is not None:
+            tables.close()
 
 
 def in_processes(

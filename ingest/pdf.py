@@ -17,7 +17,7 @@ from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import MIN_CHARS_FOR_TEXT_LAYER, PageProgress, page_ranges, read_pictures
 from ingest.pages import open_pdf, page_texts
-from ingest.table_rows import Line, join_pages, page_lines, read_tables
+from ingest.table_rows import Line, join_pages
 from ingest.toc import is_contents_title
 from ingest.typography import PageType
 from pagewise.errors import DocumentError
@@ -54,7 +54,7 @@ def read_pdf(
         )
     try:
         read = page_texts(path, reader, threads)
-        texts, types = [text for text, _ in read], [kind for _, kind in read]
+        texts = [page.text for page in read]
     except PdfReadError as exc:
         raise DocumentError(f"cannot read its pages (corrupt or truncated PDF): {exc}") from exc
     if not texts:
@@ -69,37 +69,47 @@ def read_pdf(
             )
         raise DocumentError("no text layer, and OCR found no text on its pages either")
 
-    pages = [[line.strip() for line in t.splitlines()] for t in texts]
-    boilerplate = _running_lines(pages)
-    labels = _page_labels(reader, pages)
+    # Only its first and last lines are kept of each page for the steps that look across pages.
+    edges = [_edges([line.strip() for line in t.splitlines()]) for t in texts]
+    boilerplate = _running_lines(edges)
+    labels = _page_labels(reader, edges)
     outline = _outline_by_page(reader)
-    tables = read_tables(path, [i for i, kind in enumerate(types) if kind.spans])
 
     def running(line: str) -> bool:  # a running header or footer, or a folio
         return _shape(line) in boilerplate or _is_folio(line)
 
-    lines = [page_lines(texts[i], kind.spans, tables.get(i, [])) for i, kind in enumerate(types)]
+    # A page OCR read has no text layer to place in tables: its lines are its text's.
+    lines = [
+        page.lines if text == page.text else [Line(line.strip()) for line in text.splitlines()]
+        for page, text in zip(read, texts, strict=True)
+    ]
     join_pages(lines, running)
     blocks: list[Block] = []
     empty_pages = []
-    for index, kind in enumerate(types):
+    for index, page in enumerate(read):
         body = [line for line in lines[index] if line.row or not running(line.text)]
+        lines[index] = page.lines = []  # a page's lines are let go once its blocks are made
         if not any(line.text for line in body):
-            if index > 0 or len(pages) == 1:
+            if index > 0 or len(read) == 1:
                 empty_pages.append(index + 1)
             continue
         blocks.extend(
             _page_blocks(
-                body, index + 1, labels[index], outline.get(index, []), bool(outline), kind
+                body,
+                index + 1,
+                labels[index],
+                outline.get(index, []),
+                bool(outline),
+                page.typography,
             )
         )
 
     if empty_pages:
         warnings.append(f"{len(empty_pages)} page(s) without text: {page_ranges(empty_pages)}")
     return ParsedDocument(
-        title=_title(reader, pages, boilerplate, path),
+        title=_title(reader, edges, boilerplate, path),
         kind="pdf",
-        page_count=len(pages),
+        page_count=len(read),
         blocks=blocks,
         warnings=warnings,
         boxes=boxes,
@@ -116,14 +126,15 @@ def _edges(lines: list[str]) -> list[str]:
     return content[:_EDGE_LINES] + content[-_EDGE_LINES:]
 
 
-def _running_lines(pages: list[list[str]]) -> set[str]:
-    """Headers and footers: edge lines that repeat on a good share of the pages."""
-    if len(pages) < 3:
+def _running_lines(edges: list[list[str]]) -> set[str]:
+    """Headers and footers: edge lines (:func:`_edges` of each page) that repeat on a good
+    share of the pages."""
+    if len(edges) < 3:
         return set()
     counts: Counter[str] = Counter()
-    for lines in pages:
-        counts.update(set(_shape(line) for line in _edges(lines)))
-    threshold = max(3, int(len(pages) * 0.4))
+    for lines in edges:
+        counts.update(set(_shape(line) for line in lines))
+    threshold = max(3, int(len(edges) * 0.4))
     return {shape for shape, n in counts.items() if n >= threshold and shape}
 
 
@@ -139,22 +150,22 @@ def _is_folio(line: str) -> bool:
     return _folio(line) is not None
 
 
-def _page_labels(reader: PdfReader, pages: list[list[str]]) -> list[str | None]:
-    """Printed page labels: /PageLabels when the PDF has them, else detected folios."""
+def _page_labels(reader: PdfReader, edges: list[list[str]]) -> list[str | None]:
+    """Printed page labels: /PageLabels when the PDF has them, else folios detected among
+    each page's edge lines."""
     root: Any = reader.trailer["/Root"]
     if "/PageLabels" in root:
         return list(reader.page_labels)
     found: list[str | None] = []
-    for lines in pages:
-        edges = _edges(lines)
-        found.append(next((f for f in map(_folio, edges) if f), None))
+    for lines in edges:
+        found.append(next((f for f in map(_folio, lines) if f), None))
     numbered = [(i, int(re.match(r"\D*(\d+)", f).group(1))) for i, f in enumerate(found) if f]  # type: ignore[union-attr]
     # Trust folios only when they are common and rise with the physical page.
-    if len(numbered) < max(2, len(pages) // 3):
-        return [None] * len(pages)
+    if len(numbered) < max(2, len(edges) // 3):
+        return [None] * len(edges)
     rising = sum(1 for (_, a), (_, b) in itertools.pairwise(numbered) if b > a)
     if rising < 0.8 * (len(numbered) - 1):
-        return [None] * len(pages)
+        return [None] * len(edges)
     return found
 
 
@@ -227,7 +238,7 @@ def _page_blocks(
     return missing + blocks
 
 
-def _title(reader: PdfReader, pages: list[list[str]], boilerplate: set[str], path: Path) -> str:
+def _title(reader: PdfReader, edges: list[list[str]], boilerplate: set[str], path: Path) -> str:
     try:
         metadata = reader.metadata
         meta_title = str(metadata.get("/Title") or "").strip() if metadata else ""
@@ -242,8 +253,8 @@ def _title(reader: PdfReader, pages: list[list[str]], boilerplate: set[str], pat
         return cover
     # A running header without digits is usually the manual's name.
     counts: Counter[str] = Counter()
-    for lines in pages:
-        for line in _edges(lines):
+    for lines in edges:
+        for line in lines:
             shape = _shape(line)
             if (
                 shape in boilerplate

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,7 +18,7 @@ from ingest.files import collect_files, document_id, file_hash
 from ingest.limits import FileLimits
 from ingest.model import Chunk, ParsedDocument
 from ingest.pool import Parsed, ParsePool, default_workers
-from ingest.prepare import PrepareSpec, embedding_text
+from ingest.prepare import STREAM_CHUNKS, PrepareSpec, embedding_text
 from ingest.report import FileReport, IngestSummary
 from pagewise.catalog import Catalog, DocumentRecord
 from pagewise.embedder import Embedder, recipe
@@ -95,6 +95,7 @@ class Ingestor:
         self.pool = ParsePool(workers, limits or FileLimits(), ocr, worker_log)
         self.page_boxes = page_boxes
         self.embed_threads = embed_threads  # None: chosen for each batch
+        self.stream_chunks = STREAM_CHUNKS  # chunks a reader sends at a time
         self.signature = f"{embedder.name}|{chunk_tokens}|{chunk_overlap}|v{PIPELINE_VERSION}"
         if ocr != "auto":  # documents read before OCR settings existed were read as "auto"
             self.signature += f"|ocr={ocr}"
@@ -171,7 +172,14 @@ class Ingestor:
         name = recipe(self.embedder)
         if name is None:
             return None
-        return PrepareSpec(name, threads, self.chunk_tokens, self.chunk_overlap, self.batch_size)
+        return PrepareSpec(
+            name,
+            threads,
+            self.chunk_tokens,
+            self.chunk_overlap,
+            self.batch_size,
+            self.stream_chunks,
+        )
 
     def _plan(self, path: Path, collection: str) -> tuple[_Job | FileReport, Path | None]:
         """What to do with ``path``: a report when it needs no reading, else a job to read."""
@@ -201,8 +209,9 @@ class Ingestor:
                 raise parsed.error
             assert parsed.document is not None
             document = parsed.document
+            chunks: list[Chunk] = []
             if document.prepared is not None:  # chunked and embedded by its reader
-                chunks = document.prepared.chunks
+                count = document.prepared.count
             else:
                 chunks = chunk_blocks(
                     document.blocks,
@@ -210,7 +219,8 @@ class Ingestor:
                     self.chunk_tokens,
                     self.chunk_overlap,
                 )
-            if not chunks:
+                count = len(chunks)
+            if not count:
                 raise DocumentError("no text to index")
         except DocumentError as exc:
             return FileReport(shown, "failed", reason=str(exc))
@@ -227,36 +237,42 @@ class Ingestor:
             content_hash=job.content_hash,
             signature=self.signature,
             pages=document.page_count,
-            chunks=len(chunks),
+            chunks=count,
             status="pending",
             ingested_at=time.time(),
         )
         self._write(record, document, chunks)
         status = "updated" if job.replaces else "added"
-        return FileReport(
-            shown, status, document.page_count, len(chunks), warnings=document.warnings
-        )
+        return FileReport(shown, status, document.page_count, count, warnings=document.warnings)
 
     def _write(self, record: DocumentRecord, parsed: ParsedDocument, chunks: list[Chunk]) -> None:
+        """Pending, its chunks ``batch_size`` at a time, complete. A reader's chunks come from
+        the file they wait in (``parsed.prepared``), a batch at a time: a long document is
+        never all in memory here; else ``chunks`` are embedded here."""
         self.catalog.begin(record)
         self.store.delete_document(record.doc_id)
-        ids = [f"{record.doc_id}:{record.content_hash[:12]}:{c.index}" for c in chunks]
-        for start in range(0, len(chunks), self.batch_size):
-            batch = chunks[start : start + self.batch_size]
-            if parsed.prepared is not None:
-                vectors = parsed.prepared.vectors_of(start, start + len(batch))
-            else:
-                vectors = self.embedder.embed([embedding_text(c) for c in batch])
-            self.store.add(
-                ids[start : start + len(batch)],
-                vectors,
-                [c.text for c in batch],
-                [chunk_metadata(record, parsed, c) for c in batch],
-            )
-        terms = [(chunk_id, embedding_text(c)) for chunk_id, c in zip(ids, chunks, strict=True)]
+        prefix = f"{record.doc_id}:{record.content_hash[:12]}"
+        batches = self._embedded(chunks) if parsed.prepared is None else parsed.prepared.batches()
+        for part, part_vectors in batches:
+            for start in range(0, len(part), self.batch_size):
+                batch = part[start : start + self.batch_size]
+                self.store.add(
+                    [f"{prefix}:{c.index}" for c in batch],
+                    part_vectors[start : start + len(batch)],
+                    [c.text for c in batch],
+                    [chunk_metadata(record, parsed, c) for c in batch],
+                )
         if self.page_boxes is not None:  # before complete: a crash here leaves it pending
             self.page_boxes.write(record.doc_id, parsed.boxes)
+        # The keyword entries, a chunk at a time (a reader's chunks read from their file again).
+        stored = chunks if parsed.prepared is None else parsed.prepared.each_chunk()
+        terms = ((f"{prefix}:{c.index}", embedding_text(c)) for c in stored)
         self.catalog.complete(record.doc_id, parsed.page_count, terms, record.collection)
+
+    def _embedded(self, chunks: list[Chunk]) -> Iterator[tuple[list[Chunk], list[list[float]]]]:
+        for start in range(0, len(chunks), self.batch_size):
+            batch = chunks[start : start + self.batch_size]
+            yield batch, self.embedder.embed([embedding_text(c) for c in batch])
 
     def prune(self, collection: str) -> list[FileReport]:
         """Remove the documents of ``collection`` whose file is gone."""

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.layout import join_wrapped
 from ingest.tables import Table, find_tables
@@ -43,28 +44,32 @@ class Line:
         return self.cells is not None
 
 
-def read_tables(path: Path, pages: list[int]) -> dict[int, list[Table]]:
-    """The tables of the 0-based ``pages``."""
+def open_tables(path: Path) -> Any:
+    """The PDF opened by pypdfium2 to read its tables, or None (pypdf could read it: the text
+    is then kept without table rows)."""
     import pypdfium2 as pdfium
 
-    found: dict[int, list[Table]] = {}
     try:
-        document = pdfium.PdfDocument(str(path))
-    except Exception as exc:  # pypdf could read it: the text is kept without table rows
+        return pdfium.PdfDocument(str(path))
+    except Exception as exc:
         log.warning("tables not read: %s", exc)
-        return found
+        return None
+
+
+def page_tables(document: Any, index: int) -> list[Table]:
+    """The tables of the 0-based page ``index`` of a document from :func:`open_tables`; the
+    page is closed at once, so a long PDF holds one page's objects at a time."""
+    if document is None:
+        return []
     try:
-        for index in pages:
-            try:
-                tables = find_tables(document[index])
-            except Exception as exc:  # one damaged page costs only its tables
-                log.warning("page %d: tables not read: %s", index + 1, exc)
-                continue
-            if tables:
-                found[index] = tables
-    finally:
-        document.close()
-    return found
+        page = document[index]
+        try:
+            return find_tables(page)
+        finally:
+            page.close()
+    except Exception as exc:  # one damaged page costs only its tables
+        log.warning("page %d: tables not read: %s", index + 1, exc)
+        return []
 
 
 def row_text(cells: list[str]) -> str:

@@ -20,6 +20,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -32,14 +33,16 @@ import ingest
 from ingest.limits import FileLimits, check_file, check_pages
 from ingest.model import Block, BlockKind, ParsedDocument
 from ingest.ocr import PageProgress, use_threads
-from ingest.prepare import EMBED_SECONDS_PER_CHUNK, Preparer, PrepareSpec, prepared
+from ingest.prepare import EMBED_SECONDS_PER_CHUNK, Prepared, Preparer, PrepareSpec
 from pagewise.errors import DocumentError, PagewiseError
 from pagewise.pageboxes import TextBox
 
 log = logging.getLogger(__name__)
 
-# Lines a child sends before its reply: an OCR page read, the file read, its chunks counted.
-_PROGRESS = (b'{"page"', b'{"read"', b'{"chunked"')
+# Lines a child sends before its reply: an OCR page read, the file read, its chunks counted, a
+# batch of its chunks with their vectors.
+_BATCH = b'{"batch"'
+_PROGRESS = (b'{"page"', b'{"read"', b'{"chunked"', _BATCH)
 _ROOT = str(Path(ingest.__file__).resolve().parent.parent)  # the child runs this same code
 
 
@@ -64,7 +67,8 @@ class ParseWorker:
         """The parsed document, or DocumentError saying which limit it passed or why not;
         ``on_page`` hears of each page the child reads by OCR (a progress line on the pipe).
         With ``prepare``, the child also chunks and embeds it (:mod:`ingest.prepare`): the
-        document then comes back with its ``prepared`` chunks and vectors, without blocks.
+        document then comes back with its ``prepared`` chunks and vectors, without blocks; they
+        come in batches, kept in a temporary file until the document is complete.
         ``threads``: the CPU threads its OCR may use (unset: onnxruntime's default)."""
         check_file(path, self.limits)
         process = self._started()
@@ -81,9 +85,21 @@ class ParseWorker:
             process.stdin.flush()
         except BrokenPipeError:
             raise self._died() from None
+        spool = None if prepare is None else _spool()  # closed on failure, else with the document
+        try:
+            return self._answer(on_page, spool)
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
+
+    def _answer(self, on_page: PageProgress | None, spool: IO[bytes] | None) -> ParsedDocument:
         deadline = time.monotonic() + self.limits.parse_timeout
         embedding = False
         while (line := self._reply(deadline)) and line.startswith(_PROGRESS):
+            if line.startswith(_BATCH) and spool is not None:
+                spool.write(line + b"\n")
+                continue
             message = json.loads(line)
             if "page" in message:
                 if on_page is not None:
@@ -112,8 +128,8 @@ class ParseWorker:
         if "error" in reply:
             raise DocumentError(reply["error"])
         document = _document(reply["document"])
-        if "prepared" in reply:
-            document.prepared = prepared(reply["prepared"])
+        if "prepared" in reply and spool is not None:
+            document.prepared = Prepared(spool, reply["prepared"]["chunks"])
         return document
 
     @property
@@ -211,6 +227,12 @@ class ParseWorker:
                 stream.close()
 
 
+def _spool() -> IO[bytes]:
+    """Where a document's batches wait until it is complete: a temporary file, anonymous
+    (unlinked at once), so it goes when its document does, whatever happens."""
+    return tempfile.TemporaryFile(prefix="pagewise-chunks-")
+
+
 def _document(data: dict[str, Any]) -> ParsedDocument:
     blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
     boxes = [TextBox(**box) for box in data.pop("boxes", [])]  # OCR boxes of scanned pages
@@ -258,9 +280,13 @@ def _serve(parent: int) -> None:
             else:
                 spec = PrepareSpec(**request["prepare"])
                 tell({"read": parsed.page_count})
-                chunked = preparer.prepare(spec, parsed, lambda n: tell({"chunked": n}))
-                parsed.blocks = []  # the parent needs only the chunks
-                reply = {"document": asdict(parsed), "prepared": chunked}
+                sent = 0
+                # Each batch goes as soon as it is embedded: the pipe holds the reader back
+                # while the parent is busy, and neither holds the whole document's vectors.
+                for batch in preparer.prepare(spec, parsed, lambda n: tell({"chunked": n})):
+                    tell({"batch": batch})
+                    sent += len(batch["chunks"])
+                reply = {"document": asdict(parsed), "prepared": {"chunks": sent}}
         except (DocumentError, PagewiseError) as exc:  # e.g. the embedder cannot load
             reply = {"error": str(exc)}
         except (SyntaxError, zlib.error, zipfile.BadZipFile, EOFError) as exc:

@@ -10,7 +10,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,20 +159,21 @@ class Catalog:
             )
 
     def complete(
-        self, doc_id: str, pages: int, chunk_terms: Sequence[tuple[str, str]], collection: str
+        self, doc_id: str, pages: int, chunk_terms: Iterable[tuple[str, str]], collection: str
     ) -> None:
-        """Add the keyword entries and mark the document complete, in one transaction."""
+        """Add the keyword entries and mark the document complete, in one transaction;
+        ``chunk_terms`` (chunk id, text) are taken one at a time."""
         with self._transaction() as db:
-            keyword_tables.insert(
+            chunks = keyword_tables.insert(
                 db,
                 collection,
                 doc_id,
-                [(chunk_id, " ".join(keyword_tokens(text))) for chunk_id, text in chunk_terms],
+                ((chunk_id, " ".join(keyword_tokens(text))) for chunk_id, text in chunk_terms),
             )
             db.execute(
                 "UPDATE documents SET status = 'complete', pages = ?, chunks = ?, ingested_at = ?"
                 " WHERE doc_id = ?",
-                (pages, len(chunk_terms), time.time(), doc_id),
+                (pages, chunks, time.time(), doc_id),
             )
 
     def remove(self, doc_id: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,21 @@ def delete_document(db: sqlite3.Connection, collection: str, doc_id: str) -> Non
 
 
 def insert(
-    db: sqlite3.Connection, collection: str, doc_id: str, rows: Sequence[tuple[str, str]]
-) -> None:
-    """``rows``: (chunk_id, the chunk's keyword tokens joined by spaces)."""
+    db: sqlite3.Connection, collection: str, doc_id: str, rows: Iterable[tuple[str, str]]
+) -> int:
+    """``rows``: (chunk_id, the chunk's keyword tokens joined by spaces), taken one at a time
+    (a long document's are never all in memory); how many there were."""
     name = ensure_table(db, collection)
-    db.executemany(
-        f"INSERT INTO {name} (terms, chunk_id, doc_id) VALUES (?, ?, ?)",
-        [(terms, chunk_id, doc_id) for chunk_id, terms in rows],
-    )
+    count = 0
+
+    def counted() -> Iterator[tuple[str, str, str]]:
+        nonlocal count
+        for chunk_id, terms in rows:
+            count += 1
+            yield terms, chunk_id, doc_id
+
+    db.executemany(f"INSERT INTO {name} (terms, chunk_id, doc_id) VALUES (?, ?, ?)", counted())
+    return count
 
 
 def rarest_terms(db: sqlite3.Connection, collection: str, tokens: Sequence[str]) -> list[str]:

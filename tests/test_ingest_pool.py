@@ -212,7 +212,7 @@ def test_a_reader_chunks_and_embeds_as_the_parent_would(fixtures: Path, embedder
         for s in range(0, len(chunks), 8)
         for v in embedder.embed([embedding_text(c) for c in chunks[s : s + 8]])
     ]
-    assert document.prepared.vectors_of(0, len(chunks)) == expected  # float32, bit for bit
+    assert document.prepared.vectors == expected  # float32, bit for bit
 
 
 def test_the_default_embedder_embeds_in_the_readers_not_in_the_parent(
