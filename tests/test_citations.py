@@ -103,6 +103,9 @@ def test_a_sentences_full_stop_code_and_hex_figures_read_as_key_terms() -> None:
     assert key_terms("You can name it isDeleted in a POJO class.") == {"isDeleted", "POJO"}
     assert key_terms("Run `systemctl get-default`, e.g. on boot.") == {"systemctl get-default"}
     assert key_terms("Pass 10 (0xA), i.e. O_WRONLY.") == {"10", "0xA", "O_WRONLY"}
+    # The base a hex figure is written in is notation; without a hex figure it is a number.
+    assert key_terms("Pass 10 (0xA in base 16).") == {"10", "0xA"}
+    assert key_terms("Use base 16.") == {"16"}
 
 
 def test_full_width_and_grouped_citations_are_understood() -> None:
@@ -193,3 +196,10 @@ def test_answer_maps_citations_to_the_retrieved_pages(
             "section": "2.1 密码策略",
         }
     ]
+
+
+def test_an_unmarked_sentence_without_terms_is_cited_to_the_passage_holding_its_words() -> None:
+    checked = check_citations("初始化时要指定集合初始值大小。", PASSAGES, REFUSAL)
+    assert not checked.refused and checked.text == "初始化时要指定集合初始值大小 [2]。"
+    # Words no passage holds cite nothing: the answer is still the refusal.
+    assert check_citations("集合处理需要考虑线程安全和性能监控。", PASSAGES, REFUSAL).refused
