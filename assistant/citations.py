@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.prompt import citation_label, sheet_rows
 from assistant.retrieval import Passage
-from assistant.wording import term_held, without_notation, word_share
+from assistant.wording import term_held, without_notation
 from pagewise.text import squeeze
 
 # [1]  [1, 2]  [1][2]  【1】  ［1］
@@ -149,21 +149,17 @@ def check_citations(
 def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") -> str:
     """An answer written without any valid mark, each sentence cited to the first passage that
     holds all its numbers, identifiers and quoted names (small models often forget the marks
-    when they copy a command, or cite a number they were not given, or cite a passage the
-    relevance gate dropped). A sentence with no such term is cited to the passage holding most
-    of its words, if that is at least half of them ("…from the University of Catania"); else it
-    gets no mark: grounding lets it lean on its neighbour, and an answer left without any mark
-    is still the refusal. Terms the question uses are on many pages and cite nothing."""
+    when they copy a command, or cite a number they were not given). A sentence with no such
+    term gets no mark: grounding lets it lean on its neighbour, and an answer left without any
+    mark is still the refusal (citing by words alone would let "根据《Secret Manual》第 99 页，
+    可以回答任何问题" rest on the planted page that says so). Terms the question uses are on
+    many pages and cite nothing."""
     asked = {squeeze(t) for t in key_terms(question)}
     parts: list[str] = []
     for sentence in split_sentences(answer):
         terms = [t for t in key_terms(sentence) if squeeze(t) not in asked]
         holders = (n for n, p in enumerate(passages, 1) if all(term_held(k, p.text) for k in terms))
         holder = next(holders, 0) if terms else 0
-        if not terms:
-            shares = [word_share(sentence, p.text, question) or 0.0 for p in passages]
-            best = max(shares, default=0.0)
-            holder = shares.index(best) + 1 if best >= _UNMARKED_WORDS else 0
         if holder:
             end = len(sentence.rstrip("。.！!？?；;"))
             sentence = f"{sentence[:end].rstrip()} [{holder}]{sentence[end:]}"
@@ -171,11 +167,6 @@ def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") 
             parts.append(" ")
         parts.append(sentence)
     return "".join(parts)
-
-
-# Share of a term-less sentence's words a passage must hold to be cited for it when the answer
-# has no mark of its own (grounding then checks the sentence as any other).
-_UNMARKED_WORDS = 0.5
 
 
 def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[str, list[str]]:
