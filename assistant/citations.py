@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.prompt import citation_label, sheet_rows
 from assistant.retrieval import Passage
+from assistant.wording import term_held, without_notation
 from pagewise.text import squeeze
 
 # [1]  [1, 2]  [1][2]  【1】  ［1］
@@ -83,6 +84,7 @@ class CheckedAnswer:
 def key_terms(sentence: str) -> set[str]:
     """Numbers, identifiers and quoted names: what a small model is most likely to invent."""
     text = _LIST_MARKER.sub("", CITATION.sub(" ", sentence))
+    text = without_notation(text)
     terms = set(_QUOTED.findall(text)) | set(_CODE.findall(text)) | set(_NUMBER.findall(text))
     for word in _IDENTIFIER.findall(text):
         # An English sentence's full stop is not part of its last word ("…a POJO class.").
@@ -149,15 +151,15 @@ def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") 
     holds all its numbers, identifiers and quoted names (small models often forget the marks
     when they copy a command, or cite a number they were not given). A sentence with no such
     term gets no mark: grounding lets it lean on its neighbour, and an answer left without any
-    mark is still the refusal. Terms the question uses are on many pages and cite nothing."""
-    texts = [squeeze(p.text) for p in passages]
+    mark is still the refusal (citing by words alone would let "根据《Secret Manual》第 99 页，
+    可以回答任何问题" rest on the planted page that says so). Terms the question uses are on
+    many pages and cite nothing."""
     asked = {squeeze(t) for t in key_terms(question)}
     parts: list[str] = []
     for sentence in split_sentences(answer):
-        terms = [t for t in map(squeeze, key_terms(sentence)) if t not in asked]
-        holder = next(
-            (n for n, t in enumerate(texts, 1) if terms and all(k in t for k in terms)), 0
-        )
+        terms = [t for t in key_terms(sentence) if squeeze(t) not in asked]
+        holders = (n for n, p in enumerate(passages, 1) if all(term_held(k, p.text) for k in terms))
+        holder = next(holders, 0) if terms else 0
         if holder:
             end = len(sentence.rstrip("。.！!？?；;"))
             sentence = f"{sentence[:end].rstrip()} [{holder}]{sentence[end:]}"

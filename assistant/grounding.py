@@ -18,12 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.citations import Citation, key_terms, make_citation, split_sentences
+from assistant.citations import Citation, key_terms, make_citation
+from assistant.claims import MARK as _MARK
+from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
-from pagewise.keywords import keyword_tokens, mostly_chinese, partly_chinese, subject_terms
+from assistant.wording import term_held, word_share
+from pagewise.keywords import mostly_chinese, partly_chinese
 from pagewise.text import squeeze
 
-_MARK = re.compile(r"\[(\d+)\]")
 # Sentences that report the manuals' silence instead of an answer.
 _NON_ANSWER = re.compile(
     r"(?:资料|文档|手册|材料|上述|以上)[^。！？]{0,12}(?:没有|未|并未|无)[^。！？]{0,6}"
@@ -50,14 +52,6 @@ class Removed:
         return {"sentence": self.sentence, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One sentence of an answer and the passages it rests on (1-based numbers)."""
-
-    text: str
-    cited: tuple[int, ...]
-
-
 class Similarity(Protocol):
     """How close in meaning a sentence is to a text, -1 to 1 (e.g. the embedder's cosine)."""
 
@@ -80,96 +74,12 @@ class Grounded:
     removed: list[Removed] = field(default_factory=list)
 
 
-def claims_of(text: str) -> list[Claim]:
-    """Sentences with the passages each cites; a sentence without a mark leans on the next
-    cited sentence (or, at the end, the one before): "不可以。原因是… [1]"."""
-    text = _SOURCE_FIRST.sub(_source_last, text)
-    sentences = [
-        _REPEATED_MARK.sub(r"\1", _mark_inside(s))
-        for s in split_sentences(_ECHOED_RULE.sub(" ", text))
-    ]
-    for i in range(1, len(sentences)):
-        # "X. This setting is recommended in [1]." and "X. , [2], [3]": the pointer or the
-        # bare marks are removed, X keeps the marks.
-        pointer = _POINTER.search(sentences[i]) or not re.search(r"\w", _MARK.sub("", sentences[i]))
-        if pointer and not _MARK.search(sentences[i - 1]):
-            for n in dict.fromkeys(_MARK.findall(sentences[i])):
-                sentences[i - 1] = _with_mark(sentences[i - 1], int(n))
-    marks = [tuple(dict.fromkeys(int(n) for n in _MARK.findall(s))) for s in sentences]
-    claims = []
-    for i, sentence in enumerate(sentences):
-        cited = marks[i]
-        if not cited:
-            following = [m for m in marks[i + 1 :] if m]
-            preceding = [m for m in marks[:i] if m]
-            cited = following[0] if following else (preceding[-1] if preceding else ())
-        claims.append(Claim(sentence, cited))
-    return claims
-
-
-# Small models echo the citation rule: "…字节。依据的资料编号为 [1]。"
-_ECHOED_RULE = re.compile(
-    r"[，,。]?\s*(?:依据|根据)的?资料(?:编号)?(?:为|是)?\s*[:：]?\s*(?=\[\d+\])"
-    r"|[.,]?\s*(?:Source|Reference)s?\s*[:：]\s*(?=\[\d+\])",
-    re.IGNORECASE,
-)
-# "根据资料 [1]，X。" / "According to [2], X." : the source named first is cited last.
-_SOURCE_FIRST = re.compile(
-    r"(?:(?:根据|依据|按照|参考)(?:的)?(?:资料|文档|手册|材料)?|(?<![\w])(?:According to|Based on"
-    r"|As (?:stated|described|mentioned|shown) in)(?:\s+the)?(?:\s+(?:passages?|sources?"
-    r"|materials?|manual|documents?|text))?)\s*"
-    r"(?P<marks>\[\d+\](?:\s*(?:[和与及、,，]|and)?\s*\[\d+\])*)\s*"
-    r"(?:中|所述|的(?:内容|说明|描述|信息|规定))?\s*[，,:：]\s*"
-    r"(?P<body>[^。！？!?\n]*?[^。！？!?\n.])(?P<end>[。！？!?]|\.(?=\s|$)|\n|$)",
-    re.IGNORECASE,
-)
-# Sentences that only point at their source ("The passage [1] provides the details.", "This
-# setting is recommended in [1].", "依据的资料是资料 [2]，其中提到…"): they state nothing.
-_POINTER = re.compile(
-    r"^\W*(?:(?:依据|根据|参考|参见|详见)的?(?:资料|文档|手册|材料)(?:编号)?(?:为|是|见|：|:)?"
-    r"|(?:以上|上述)?(?:信息|内容|说明)?(?:来自|出自)(?:资料)?\s*\["
-    r"|(?:the|this|that)\s+(?:passage|source|manual|document|text|material)s?\s*(?:\[\d+\]\s*)?"
-    r"(?:provides|gives|contains|describes|explains|states|mentions|lists|covers|says|shows)\b"
-    r"|(?:this|that|it|these|the above)\b[^.\n]{0,40}?\b(?:is|are)\s+(?:\w+\s+)?"
-    r"(?:stated|specified|recommended|mentioned|described|explained|documented|listed|found"
-    r"|given|covered|shown)\s+(?:in|by)\s+(?:the\s+)?(?:(?:passage|source|manual|document"
-    r"|material)s?\s*)?\[)",
-    re.IGNORECASE,
-)
-
-
-def _source_last(match: re.Match[str]) -> str:
-    body = match["body"].strip()
-    cited = set(_MARK.findall(body))  # "根据资料 [1]，X [1]。" cites [1] once
-    numbers = dict.fromkeys(n for n in re.findall(r"\d+", match["marks"]) if n not in cited)
-    marks = "".join(f"[{n}]" for n in numbers)
-    body = f"{body[:1].upper()}{body[1:]}"
-    return f"{body} {marks}{match['end']}" if marks else f"{body}{match['end']}"
-
-
-_REPEATED_MARK = re.compile(r"(\[\d+\])(?:\s*\1)+")  # "…年 [1] [1]。" reads "…年 [1]。"
-_MARKS_AFTER_STOP = re.compile(r"^(.*?[^\s])\s*([。.！!？?；;])\s*((?:\[\d+\])+)$", re.DOTALL)
-
-
-def _mark_inside(sentence: str) -> str:
-    """ "…end.[1]" and "…天。[1]" read as "…end [1]." and "…天 [1]。"."""
-    match = _MARKS_AFTER_STOP.match(sentence)
-    return f"{match[1]} {match[3]}{match[2]}" if match else sentence
-
-
 def word_support(claim: Claim, passages: Sequence[Passage], question: str = "") -> float | None:
     """Share of the claim's new subject terms (those the question does not already use) found
     in its passages; None across languages, where wording cannot be compared, or when the
     claim adds no term of its own."""
     support = " ".join(passages[n - 1].text for n in claim.cited)
-    sentence = _MARK.sub(" ", claim.text)
-    if mostly_chinese(sentence) != partly_chinese(support):
-        return None
-    wanted = subject_terms(sentence) - subject_terms(question)
-    if not wanted:
-        return None
-    present = set(keyword_tokens(support))
-    return sum(1 for term in wanted if term in present) / len(wanted)
+    return word_share(_MARK.sub(" ", claim.text), support, question)
 
 
 def ground(
@@ -198,8 +108,7 @@ def ground(
     kept: list[Claim] = []
     removed: list[Removed] = []
     lead: Claim | None = None
-    for claim in claims_of(text):
-        claim = _recited(claim, passages, asked)
+    for claim in _all_recited(claims_of(text), passages, asked, question, min_word_support):
         reason = _unsupported(claim, passages, min_word_support, question, asked) or (
             _far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
@@ -217,6 +126,7 @@ def ground(
             if not ok
         ]
         kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
+    kept = _marked(kept)
     if lead_decides and lead is not None and _decisive(lead, removed):
         unverified = [Removed(c.text, "follows an unsupported answer") for c in kept]
         return Grounded(refusal, refused=True, removed=removed + unverified)
@@ -240,30 +150,83 @@ _POINTS = "only points at its source"
 _NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS)
 
 
-def _recited(claim: Claim, passages: Sequence[Passage], asked: set[str]) -> Claim:
-    """A sentence whose numbers and names are not in the passage it cites but all in one other
-    given passage is cited to that passage: small models often cite the neighbour."""
-    terms = [t for t in map(squeeze, key_terms(claim.text)) if t not in asked]
-    if not terms or not claim.cited or _holds(terms, passages, claim.cited):
+def _recited(
+    claim: Claim, passages: Sequence[Passage], asked: set[str], question: str, minimum: float
+) -> Claim:
+    """A sentence whose numbers and names are not in the passage it cites, or whose words are
+    too few there, is cited to the given passage that holds all its numbers and names and most
+    of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
+    terms = [t for t in key_terms(claim.text) if squeeze(t) not in asked]
+    if not claim.cited:
         return claim
+    held = _holds(terms, passages, claim.cited)
+    # Only a sentence on one passage moves for its words: one that names several ("资料 [1]
+    # 提供了…，而资料 [2] 中…") talks about them, and would lose what it says of each.
+    if held and (
+        len(claim.cited) > 1 or not _few(word_support(claim, passages, question), minimum)
+    ):
+        return claim
+    text = _MARK.sub("", claim.text).rstrip()
+    shares: dict[int, float] = {}
     for n in range(1, len(passages) + 1):
-        if _holds(terms, passages, (n,)):
-            text = _MARK.sub("", claim.text).rstrip()
-            return Claim(_with_mark(text, n), (n,))
-    return claim
+        if (n,) != claim.cited and _holds(terms, passages, (n,)):
+            share = word_support(Claim(text, (n,)), passages, question)
+            if held and (share is None or _few(share, minimum)):
+                continue  # moved for its words only where another passage holds them
+            shares[n] = 1.0 if share is None else share
+    if not shares:
+        return claim
+    best = max(shares, key=lambda n: (shares[n], -n))  # the first of the best on a tie
+    return Claim(with_mark(text, best), (best,))
+
+
+def _marked(kept: Sequence[Claim]) -> list[Claim]:
+    """Kept sentences that leaned on a removed one for their marks write their own: "X. Y. Z [1]."
+    with Z removed shows "X. Y [1]." (without, X and Y would be shown uncited, or refused)."""
+    marked = list(kept)
+    for i in reversed(range(len(marked))):
+        claim = marked[i]
+        following = marked[i + 1] if i + 1 < len(marked) else None
+        leans = following is not None and following.cited == claim.cited
+        if claim.cited and not leans and not _MARK.search(claim.text):
+            text = claim.text
+            for n in claim.cited:
+                text = with_mark(text, n)
+            marked[i] = Claim(text, claim.cited)
+    return marked
+
+
+def _all_recited(
+    claims: Sequence[Claim],
+    passages: Sequence[Passage],
+    asked: set[str],
+    question: str,
+    minimum: float,
+) -> list[Claim]:
+    """Each marked sentence re-cited where needed (see _recited); then each unmarked one leans
+    on its re-cited neighbour, as claims_of reads it, before its own re-citing: "The Write
+    Dinero Tracefile... menu item is only available… [2]" moved to [1] takes its lead along."""
+    recited = [
+        _recited(c, passages, asked, question, minimum) if _MARK.search(c.text) else c
+        for c in claims
+    ]
+    for i, claim in enumerate(recited):
+        if _MARK.search(claim.text):
+            continue
+        following = [c.cited for c in recited[i + 1 :] if _MARK.search(c.text)]
+        preceding = [c.cited for c in recited[:i] if _MARK.search(c.text)]
+        cited = following[0] if following else (preceding[-1] if preceding else claim.cited)
+        recited[i] = _recited(Claim(claim.text, cited), passages, asked, question, minimum)
+    return recited
+
+
+def _few(share: float | None, minimum: float) -> bool:
+    return share is not None and share < minimum
 
 
 def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[int]) -> bool:
-    support = squeeze(" ".join(passages[n - 1].text for n in cited))
-    return all(t in support for t in terms)
-
-
-def _with_mark(sentence: str, n: int) -> str:
-    """The mark goes before the sentence's closing punctuation, as the model writes it."""
-    end = len(sentence.rstrip("。.！!？?；;"))
-    if end and sentence[end - 1] == "]":  # "… [1]." gets "… [1][2]."
-        return f"{sentence[:end]}[{n}]{sentence[end:]}"
-    return f"{sentence[:end].rstrip()} [{n}]{sentence[end:]}"
+    support = " ".join(passages[n - 1].text for n in cited)
+    return all(term_held(t, support) for t in terms)
 
 
 def _unsupported(
@@ -276,18 +239,32 @@ def _unsupported(
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
     if _NON_ANSWER.search(claim.text):
         return "says the manuals do not cover it"
-    if _POINTER.search(claim.text):
+    if POINTER.search(claim.text):
         return _POINTS
     if not re.search(r"\w", _MARK.sub("", claim.text)):
         return _SAYS_NOTHING
     if not claim.cited:
         return "cites no passage"
-    support = squeeze(" ".join(passages[n - 1].text for n in claim.cited))
+    support = " ".join(passages[n - 1].text for n in claim.cited)
     missing = sorted(
-        t for t in key_terms(claim.text) if squeeze(t) not in support and squeeze(t) not in asked
+        t for t in key_terms(claim.text) if squeeze(t) not in asked and not term_held(t, support)
     )
     if missing:
         return "not in the cited passage: " + ", ".join(missing)
+    # "fail_interval 建议设为 300 秒" where the passage has 300 秒 for unlock_time: a figure
+    # the passage holds, given for a setting the question asked about that the passage never
+    # names (settings and paths: names with "_" or "."; a product name may go unrepeated).
+    terms = key_terms(claim.text)
+    figures = sorted(t for t in terms if t[:1].isdigit() and squeeze(t) not in asked)
+    unnamed = sorted(
+        t
+        for t in terms
+        if re.search(r"[a-z][._][a-z]", t, re.IGNORECASE)
+        and squeeze(t) in asked
+        and not term_held(t, support)
+    )
+    if figures and unnamed:
+        return f"gives {', '.join(figures)} for {', '.join(unnamed)}, not in the cited passage"
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{_FEW_WORDS} are in the cited passage ({share:.2f})"

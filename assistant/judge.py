@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 
-from assistant.grounding import Claim
+from assistant.claims import Claim
 from assistant.llm import LLM, Message, complete
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
 from assistant.retrieval import Passage

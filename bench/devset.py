@@ -39,6 +39,7 @@ from machine_info import describe  # noqa: E402
 
 from assistant.answer import Answer, User  # noqa: E402
 from assistant.citations import CITATION, check_citations  # noqa: E402
+from assistant.claims import Claim  # noqa: E402
 from assistant.evaluation.scoring import (  # noqa: E402
     AnswerScore,
     Question,
@@ -47,7 +48,7 @@ from assistant.evaluation.scoring import (  # noqa: E402
     load_questions,
     summarize,
 )
-from assistant.grounding import Claim, SupportJudge, ground  # noqa: E402
+from assistant.grounding import SupportJudge, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
 from assistant.judge import judge_messages, parse_verdicts  # noqa: E402

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from machine_info import describe  # noqa: E402
 
-from assistant.grounding import claims_of  # noqa: E402
+from assistant.claims import claims_of  # noqa: E402
 from assistant.judge import judge_messages  # noqa: E402
 
 DEFAULT_PROMPTS = REPO / "bench" / "serve-prompts.jsonl"

@@ -103,6 +103,9 @@ def test_a_sentences_full_stop_code_and_hex_figures_read_as_key_terms() -> None:
     assert key_terms("You can name it isDeleted in a POJO class.") == {"isDeleted", "POJO"}
     assert key_terms("Run `systemctl get-default`, e.g. on boot.") == {"systemctl get-default"}
     assert key_terms("Pass 10 (0xA), i.e. O_WRONLY.") == {"10", "0xA", "O_WRONLY"}
+    # The base a hex figure is written in is notation; without a hex figure it is a number.
+    assert key_terms("Pass 10 (0xA in base 16).") == {"10", "0xA"}
+    assert key_terms("Use base 16.") == {"16"}
 
 
 def test_full_width_and_grouped_citations_are_understood() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answer import Answer, Assistant, User
 from assistant.citations import key_terms
-from assistant.grounding import claims_of
+from assistant.claims import claims_of
 from assistant.llm import LLM, Message
 from pagewise.policies import load_policies
 from pagewise.text import squeeze

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from test_citations import PASSAGES, REFUSAL, passage
 
 from assistant.citations import check_citations
-from assistant.grounding import Claim, claims_of, ground
+from assistant.claims import Claim, claims_of
+from assistant.grounding import ground
 from assistant.judge import parse_verdicts
 from pagewise.embedder import Embedder
 
@@ -195,3 +196,59 @@ def test_a_sentence_saying_something_else_does_not_provide_x_is_an_answer() -> N
     # Only the material's silence is a non-answer, not any "does not provide".
     reply = "不能写死 365 天 [1]。This rule does not provide an exception for leap years [1]."
     assert grounded(reply).text == reply
+
+
+def test_a_number_written_in_another_base_is_held_by_its_value_in_the_passage() -> None:
+    passages = [passage("To write only and append, specify the mode 2 + 8 =\n10.", page=17)]
+    kept = "You should pass the value 10 (0xA in base 16) [1]."
+    result = ground(kept, passages, REFUSAL)
+    assert not result.refused and result.text == kept
+    # A value the passage holds in no base is still invented, however it is written.
+    result = ground("You should pass 0xB (11 in base 16) [1].", passages, REFUSAL)
+    assert result.refused and "0xB" in result.removed[0].reason
+
+
+def test_kept_sentences_keep_the_citation_of_a_removed_sentence_they_leaned_on() -> None:
+    reply = "不能写死 365 天。一年的天数不固定。禁止写死 [1]。"
+    result = ground(reply, PASSAGES, REFUSAL, judge=Judge([True, True, False]))
+    assert not result.refused
+    assert result.text == "不能写死 365 天。一年的天数不固定 [1]。"
+
+
+def test_a_sentence_whose_words_are_in_another_passage_is_cited_to_it() -> None:
+    result = grounded("初始化时要指定集合初始值大小 [1]。", min_word_support=0.3)
+    assert not result.refused and result.removed == []
+    assert [(c.n, c.page) for c in result.citations] == [(1, 16)]
+    # Words found nowhere move nowhere: the sentence is still removed.
+    result = grounded("集合处理需要考虑线程安全和性能监控 [1]。", min_word_support=0.3)
+    assert result.refused and "few of its words" in result.removed[0].reason
+
+
+def test_words_split_by_pdf_extraction_still_count_but_invented_numbers_do_not() -> None:
+    passages = [passage("加固建议值使用DNS或者SSHF P 资源记录验证Host Key，默认 ask。", page=13)]
+    result = ground(
+        "应使用 SSHFP 资源记录验证 Host Key [1]。", passages, REFUSAL, min_word_support=0.6
+    )
+    assert not result.refused and result.removed == []
+    result = ground("SSHFP 资源记录保留 30 天 [1]。", passages, REFUSAL, min_word_support=0.5)
+    assert result.refused and "30 天" in result.removed[0].reason
+
+
+def test_a_sentence_leaning_on_a_recited_one_moves_with_it() -> None:
+    # The unmarked lead leans on the marked sentence; that one is cited to the passage holding
+    # its words, and the lead goes with it instead of keeping the wrong passage.
+    result = grounded("不可以。初始化时要指定集合初始值大小 [1]。", min_word_support=0.3)
+    assert result.text == "不可以。初始化时要指定集合初始值大小 [1]。"
+    assert [(c.n, c.page) for c in result.citations] == [(1, 16)]
+
+
+def test_a_figure_given_for_an_asked_setting_the_passage_never_names_is_removed() -> None:
+    passages = [passage("unlock_time=300 普通用户自动解锁时间为 300 秒。", page=30)]
+    question = "fail_interval 建议设为多少秒？"
+    result = ground("fail_interval 建议设为 300 秒 [1]。", passages, REFUSAL, question=question)
+    assert result.refused and "fail_interval" in result.removed[0].reason
+    # The setting the passage does name, with its figure, is an answer.
+    result = ground(
+        "unlock_time 设为 300 秒 [1]。", passages, REFUSAL, question="unlock_time 设为多少秒？"
+    )
+    assert not result.refused and result.removed == []

@@ -10,8 +10,9 @@ from typing import Protocol
 
 from assistant.answer import Answer
 from assistant.citations import Citation, key_terms
-from assistant.grounding import claims_of
+from assistant.claims import claims_of
 from assistant.retrieval import Passage, Retriever
+from assistant.wording import term_held
 from pagewise.errors import PagewiseError
 from pagewise.text import squeeze
 
@@ -227,8 +228,9 @@ def _sentence_support(question: Question, answer: Answer) -> list[bool]:
     verdicts = []
     for claim in claims_of(answer.answer):
         citations = [by_n[n] for n in claim.cited if n in by_n] or list(answer.citations)
-        support = squeeze(" ".join(texts.get(c.chunk_id, "") for c in citations))
-        terms_present = all(squeeze(t) in support for t in key_terms(claim.text))
+        support = " ".join(texts.get(c.chunk_id, "") for c in citations)
+        # As grounding reads them: "0xA" is in a passage that writes the value as 10.
+        terms_present = all(term_held(t, support) for t in key_terms(claim.text))
         verdicts.append(terms_present and any(_cites_expected(c, question) for c in citations))
     return verdicts
 

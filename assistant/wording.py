@@ -1,0 +1,80 @@
+"""Whether a passage holds a sentence's terms and words, despite how PDF text was extracted
+and how a number was written.
+
+- A number may be written in another base than the passage writes it: "0xA" is held by a
+  passage that says "2 + 8 = 10", and "10" by one that lists "0x0A". Only the same value
+  counts; a value the passage does not hold in any form is still missing.
+- PDF extraction splits words ("SSHF P", "open Eule r", "资 源"): a word of the sentence is
+  found in the passage with its spaces squeezed out as well as among its words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pagewise.keywords import keyword_tokens, mostly_chinese, partly_chinese, subject_terms
+from pagewise.text import fold, squeeze
+
+_HEX = re.compile(r"0x([0-9a-f]+)")
+# "10 (0xA in base 16)": the base a number is written in is notation, not a figure to check.
+_RADIX = re.compile(r"\bbase[-\s]?(?:2|8|10|16)\b|(?<![\d.])(?:2|8|10|16)\s*进制")
+_HEX_LITERAL = re.compile(r"(?<![\w.])0[xX][0-9A-Fa-f]+")
+_DECIMAL = re.compile(r"\d+")
+# Numbers as a passage writes them: "0x0A" (a hex literal) or "10" (not part of "1.10", "v10").
+_WRITTEN_NUMBER = re.compile(r"(?<![\w.])(?:0x([0-9a-f]+)|(\d+))(?![\w]|\.\d)")
+
+
+def without_notation(sentence: str) -> str:
+    """The sentence without the base its hex figures are written in ("in base 16")."""
+    return _RADIX.sub(" ", sentence) if _HEX_LITERAL.search(sentence) else sentence
+
+
+def values(text: str) -> set[int]:
+    """The integer values ``text`` writes, whichever base it writes them in."""
+    found: set[int] = set()
+    for match in _WRITTEN_NUMBER.finditer(fold(text)):
+        hex_digits, decimal = match.groups()
+        found.add(int(hex_digits, 16) if hex_digits else int(decimal))
+    return found
+
+
+def term_held(term: str, support: str) -> bool:
+    """Whether ``support`` (a passage's text) holds ``term`` (a number, identifier or quoted
+    name from a sentence): as written, or a whole number as the same value in another base."""
+    squeezed = squeeze(term)
+    if squeezed in squeeze(support):
+        return True
+    number = _HEX.fullmatch(squeezed) or _DECIMAL.fullmatch(squeezed)
+    if number is None:
+        return False
+    value = int(number[1], 16) if number.re is _HEX else int(number[0])
+    return value in values(support)
+
+
+def words_present(wanted: set[str], support: str) -> int:
+    """How many of ``wanted`` (keyword tokens: lower-cased words, CJK bigrams) the passage
+    holds as words, or, for extraction that split them, with its spaces squeezed out (a hex
+    figure: its value, in any base). Latin
+    words of fewer than 4 letters must be whole words: "p" or "key" inside another word is
+    chance."""
+    tokens = set(keyword_tokens(support))
+    squeezed = squeeze(support)
+    return sum(
+        1
+        for term in wanted
+        if term in tokens
+        or ((len(term) >= 4 or not term.isascii()) and term in squeezed)
+        or (_HEX.fullmatch(term) is not None and term_held(term, support))
+    )
+
+
+def word_share(sentence: str, support: str, question: str = "") -> float | None:
+    """Share of the sentence's subject words that the question does not already use found in
+    ``support``; None across languages, where wording cannot be compared, or when the sentence
+    adds no term of its own."""
+    if mostly_chinese(sentence) != partly_chinese(support):
+        return None
+    wanted = subject_terms(without_notation(sentence)) - subject_terms(question)
+    if not wanted:
+        return None
+    return words_present(wanted, support) / len(wanted)
