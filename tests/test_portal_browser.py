@@ -5,23 +5,18 @@ the shared manual and the embedded CPU model. Screenshots and timings go to test
 """
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from indexes import IndexCopy
 from playwright.sync_api import Page, sync_playwright
-from servers import free_port, wait_until_up
+from servers import portal_process
 
-from pagewise.embedder import Embedder
-from pagewise.settings import Settings
 from pagewise.text import squeeze
-from ui.components import build
 from ui.portal.i18n import catalog
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,37 +45,16 @@ CHROMIUM_ARGS = [
 def portal_url(
     tmp_path_factory: pytest.TempPathFactory,
     dev_directory: Any,
-    embedder: Embedder,
+    index_copy: IndexCopy,
+    model_in: Callable[[Path], Path],
     shared_manual: Path,
 ) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("portal") / "data"
-    components = build(Settings(data_dir=data), embedder=embedder)
-    components.ingestor().ingest([shared_manual], "engineering")
-    components.close()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
-    env.update(
-        PAGEWISE_DATA_DIR=str(data),
-        PAGEWISE_LDAP_URL=dev_directory.url,
-        PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
-        PAGEWISE_AUDIT_KEY_FILE=str(data.parent / "audit.key"),
-        PAGEWISE_AUDIT_CHECKPOINT_FILE=str(data.parent / "audit-checkpoint.jsonl"),
-    )
-    log = (data / "portal.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ui", "ui", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/_stcore/health", process, 60, "the portal (see portal.log)")
+    # The manual in "default", which alice's group searches too: the copy the search tests use.
+    data = index_copy(shared_manual, "default", tmp_path_factory.mktemp("portal") / "data")
+    model_in(data)
+    settings = {"LDAP_URL": dev_directory.url, "POLICIES_DIR": str(REPO / "policies")}
+    with portal_process(data, settings) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def _log_in(page: Page, url: str, username: str, password: str, locale: str = "en-US") -> None:

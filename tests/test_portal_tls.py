@@ -8,11 +8,7 @@ and HTTPS, tests/test_portal_browser.py covers it).
 from __future__ import annotations
 
 import http.client
-import os
 import ssl
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +17,7 @@ from typing import Any
 import pytest
 from pki import Pki
 from playwright.sync_api import sync_playwright
-from servers import free_port
+from servers import portal_process
 from test_portal_browser import CHROMIUM, CHROMIUM_ARGS
 
 from pagewise.errors import ConfigError
@@ -40,45 +36,16 @@ def _https_context(pki: Pki) -> ssl.SSLContext:
 def https_portal(
     tmp_path_factory: pytest.TempPathFactory, dev_directory: Any, pki: Pki
 ) -> Iterator[tuple[str, int]]:
+    settings = {
+        "LDAP_URL": dev_directory.ldaps_url,
+        "LDAP_CA_FILE": str(pki.ca_file),
+        "POLICIES_DIR": str(REPO / "policies"),
+        "UI_TLS_CERT": str(pki.server.cert),
+        "UI_TLS_KEY": str(pki.server.key),
+    }
     data = tmp_path_factory.mktemp("https-portal") / "data"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
-    env.update(
-        PAGEWISE_DATA_DIR=str(data),
-        PAGEWISE_LDAP_URL=dev_directory.ldaps_url,
-        PAGEWISE_LDAP_CA_FILE=str(pki.ca_file),
-        PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
-        # The audit key and checkpoint stay in the test's folder, never in the checkout.
-        PAGEWISE_AUDIT_KEY_FILE=str(data.parent / "audit.key"),
-        PAGEWISE_AUDIT_CHECKPOINT_FILE=str(data.parent / "audit-checkpoint.jsonl"),
-        PAGEWISE_UI_TLS_CERT=str(pki.server.cert),
-        PAGEWISE_UI_TLS_KEY=str(pki.server.key),
-        PYTHONPATH=str(REPO),  # this checkout's code, wherever the package is installed from
-    )
-    data.mkdir(parents=True)
-    log = (data / "portal.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ui", "ui", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", context=_https_context(pki))
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the HTTPS portal did not start (see portal.log)") from None
-                time.sleep(0.2)
-        yield url, port
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    with portal_process(data, settings, tls=_https_context(pki)) as served:
+        yield served
 
 
 def test_the_portal_serves_https_with_the_configured_certificate(
