@@ -9,13 +9,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from indexes import IndexCopies, IndexCopy
 from pki import Pki, make_pki
 from scanned import ScanIndex, ingest_scan
-from servers import free_port, wait_until_up
+from servers import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
 
 from assistant.llm import LLM
 from ingest.model import ParsedDocument
@@ -23,6 +23,9 @@ from ingest.readers import read_document
 from pagewise.embedder import Embedder, UseEmbedder
 from pagewise.settings import Settings
 from ui.components import Components, build
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -178,6 +181,21 @@ def scan_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
     index = ingest_scan(tmp_path_factory.mktemp("scan-index"), embedder)
     yield index
     index.components.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium for the module's tests, started once. Each test opens its pages in
+    a context of its own (its own cookies and storage: a new browser, as the portal sees it)
+    and closes it."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail("chromium is missing: run scripts/install-system-packages.sh")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

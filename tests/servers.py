@@ -1,4 +1,4 @@
-"""Helpers for tests that start a real server process on loopback."""
+"""Helpers for tests that start a real server process on loopback, and the browser for it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+# No connection leaves the machine: Chromium's background services stay off.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:

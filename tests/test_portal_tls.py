@@ -16,9 +16,8 @@ from typing import Any
 
 import pytest
 from pki import Pki
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 from servers import portal_process
-from test_portal_browser import CHROMIUM, CHROMIUM_ARGS
 
 from pagewise.errors import ConfigError
 from pagewise.settings import Settings
@@ -65,34 +64,32 @@ def test_the_portal_serves_https_with_the_configured_certificate(
     plain.close()
 
 
-def test_log_in_over_https_with_secure_cookies_and_xsrf_on(https_portal: tuple[str, int]) -> None:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail("chromium is missing: run scripts/install-system-packages.sh")
+def test_log_in_over_https_with_secure_cookies_and_xsrf_on(
+    chromium: Browser, https_portal: tuple[str, int]
+) -> None:
     url, _ = https_portal
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # Chromium does not know the throwaway CA; the test above checks the certificate.
-        context = browser.new_context(ignore_https_errors=True, locale="en-US")
-        page = context.new_page()
-        page.goto(url)
-        page.get_by_label("User name").fill("alice")
-        page.get_by_role("textbox", name="Password").fill("alice-demo")
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_text("Ask the manuals").wait_for(timeout=60_000)
-        assert page.evaluate("location.protocol") == "https:"
+    # Chromium does not know the throwaway CA; the test above checks the certificate.
+    context = chromium.new_context(ignore_https_errors=True, locale="en-US")
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_label("User name").fill("alice")
+    page.get_by_role("textbox", name="Password").fill("alice-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Ask the manuals").wait_for(timeout=60_000)
+    assert page.evaluate("location.protocol") == "https:"
 
-        cookies = context.cookies()
-        assert "_streamlit_xsrf" in {c["name"] for c in cookies}, "XSRF protection is on"
-        assert [c["name"] for c in cookies if not c["secure"]] == []
+    cookies = context.cookies()
+    assert "_streamlit_xsrf" in {c["name"] for c in cookies}, "XSRF protection is on"
+    assert [c["name"] for c in cookies if not c["secure"]] == []
 
-        # A write without the XSRF token is refused before anything else is looked at; with
-        # the token from the cookie, the same request gets as far as the (unknown) session.
-        xsrf = next(c["value"] for c in cookies if c["name"] == "_streamlit_xsrf")
-        target = f"{url}/_stcore/upload_file/no-session/no-file"
-        assert context.request.put(target, data=b"x").status == 403
-        with_token = context.request.put(target, data=b"x", headers={"X-Xsrftoken": xsrf})
-        assert with_token.status == 400
-        browser.close()
+    # A write without the XSRF token is refused before anything else is looked at; with
+    # the token from the cookie, the same request gets as far as the (unknown) session.
+    xsrf = next(c["value"] for c in cookies if c["name"] == "_streamlit_xsrf")
+    target = f"{url}/_stcore/upload_file/no-session/no-file"
+    assert context.request.put(target, data=b"x").status == 403
+    with_token = context.request.put(target, data=b"x", headers={"X-Xsrftoken": xsrf})
+    assert with_token.status == 400
+    context.close()
 
 
 def test_the_launcher_passes_the_certificate_to_streamlit(pki: Pki) -> None:
