@@ -162,11 +162,10 @@ def test_a_system_prompt_without_the_refusal_placeholder_is_a_config_error(
 
 
 def test_unrelated_question_is_refused_without_generating_an_answer(
-    components: Components, fixtures: Path
+    manual_components: Components,
 ) -> None:
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     llm = ScriptedLLM("编造的答案 [1]。")
-    assistant = components.assistant(llm=llm)
+    assistant = manual_components.assistant(llm=llm)
     answer = assistant.ask("What does the cafeteria serve on Fridays?", User("u"))
     assert answer.refused and answer.answer == REFUSAL_EN  # in the question's language
     # At most the question was translated for the search; no answer was asked for.
@@ -176,11 +175,10 @@ def test_unrelated_question_is_refused_without_generating_an_answer(
 
 
 def test_answer_maps_citations_to_the_retrieved_pages(
-    components: Components, fixtures: Path
+    manual_components: Components,
 ) -> None:
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     llm = ScriptedLLM("密码长度至少 12 位，每 90 天更换一次 [1]。")
-    answer = components.assistant(llm=llm).ask("密码多久更换一次？", User("u"))
+    answer = manual_components.assistant(llm=llm).ask("密码多久更换一次？", User("u"))
     assert not answer.refused and not answer.removed
     assert [(c.doc, c.page, c.page_label, c.section) for c in answer.citations] == [
         ("manual.pdf", 6, "4", "2.1 密码策略")

@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from indexes import IndexCopy
 from tqdm import tqdm
 
 from ingest.pipeline import FileReport
@@ -42,6 +44,24 @@ def workdir(tmp_path: Path, fixtures: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def readable_manuals(tmp_path_factory: pytest.TempPathFactory, fixtures: Path) -> Path:
+    """The workdir's manuals that ingest: what `pagewise ingest manuals` adds."""
+    manuals = tmp_path_factory.mktemp("readable") / "manuals"
+    manuals.mkdir()
+    for name in ("manual.pdf", "handbook.docx"):
+        shutil.copy(fixtures / name, manuals / name)
+    return manuals
+
+
+@pytest.fixture
+def ingested(workdir: Path, readable_manuals: Path, index_copy: IndexCopy) -> Path:
+    """The workdir after `pagewise ingest manuals` (its default data dir, ./data): a copy of an
+    index made once (the command itself is tested above, with its report)."""
+    index_copy(readable_manuals, "default", workdir / "data")
+    return workdir
+
+
 def test_help_lists_the_subcommands(workdir: Path) -> None:
     result = run("--help", cwd=workdir)
     assert result.returncode == 0
@@ -72,8 +92,8 @@ def test_ingest_refuses_a_collection_name_that_would_leave_its_folder(workdir: P
     assert not (workdir / "data" / "catalog.sqlite3").exists()  # refused before opening
 
 
-def test_search_json_has_the_documented_keys(workdir: Path) -> None:
-    run("ingest", "manuals", cwd=workdir)
+def test_search_json_has_the_documented_keys(ingested: Path) -> None:
+    workdir = ingested
     result = run("search", "-k", "2", "--json", "密码", "多久更换一次", cwd=workdir)
     assert result.returncode == 0, result.stderr
     passages = json.loads(result.stdout)
@@ -116,8 +136,11 @@ def test_a_broken_toml_file_is_a_config_error(
         load_settings()
 
 
-def test_ask_json_answers_with_citations_from_the_embedded_model(workdir: Path) -> None:
-    run("ingest", "manuals", cwd=workdir)
+def test_ask_json_answers_with_citations_from_the_embedded_model(
+    ingested: Path, model_in: Callable[[Path], Path]
+) -> None:
+    workdir = ingested
+    model_in(workdir / "data")  # as joined by an earlier run (tested in test_several_processes)
     result = run("ask", "--json", "密码多久需要更换一次？", cwd=workdir)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
@@ -131,8 +154,8 @@ def test_ask_json_answers_with_citations_from_the_embedded_model(workdir: Path) 
     assert (record["event"], record["answer"]) == ("answered", answer["answer"])
 
 
-def test_ask_with_the_llm_server_down_says_what_to_do(workdir: Path) -> None:
-    run("ingest", "manuals", cwd=workdir)
+def test_ask_with_the_llm_server_down_says_what_to_do(ingested: Path) -> None:
+    workdir = ingested
     env = {
         "PAGEWISE_LLM_BACKEND": "openai",
         "PAGEWISE_LLM_BASE_URL": "http://127.0.0.1:9/v1",
@@ -147,11 +170,11 @@ def test_ask_with_the_llm_server_down_says_what_to_do(workdir: Path) -> None:
     assert record["error"].startswith("cannot reach the LLM server")
 
 
-def test_ask_audits_every_question_like_the_portal(workdir: Path) -> None:
+def test_ask_audits_every_question_like_the_portal(ingested: Path) -> None:
     from llm_doubles import ScriptedLLM
     from openai_server import serve
 
-    run("ingest", "manuals", cwd=workdir)
+    workdir = ingested
     with serve(ScriptedLLM("密码每 90 天更换一次 [1]。")) as url:
         env = {
             "PAGEWISE_LLM_BACKEND": "openai",
@@ -174,12 +197,12 @@ def test_ask_audits_every_question_like_the_portal(workdir: Path) -> None:
 
 
 def test_eval_scores_this_design_and_the_llama_index_baseline(
-    workdir: Path, tmp_path: Path
+    ingested: Path, tmp_path: Path
 ) -> None:
     from llm_doubles import ScriptedLLM
     from openai_server import serve
 
-    run("ingest", "manuals", cwd=workdir)
+    workdir = ingested
     questions = tmp_path / "qa.jsonl"
     questions.write_text(
         '{"q": "密码多久需要更换一次？", "pages": [6], "doc": "manual.pdf"}\n'

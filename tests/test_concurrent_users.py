@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from indexes import IndexCopy
 from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
@@ -27,15 +28,15 @@ QUESTION = "密码多久更换一次？"
 
 
 @pytest.fixture
-def assistant(tmp_path: Path, embedder: Embedder, fixtures: Path) -> Assistant:
+def assistant(
+    tmp_path: Path, embedder: Embedder, fixtures: Path, index_copy: IndexCopy
+) -> Assistant:
     policies = tmp_path / "policies"
     shutil.copytree(REPO / "policies", policies)
     # A window far longer than the test: no question may slip through because one expired.
     (policies / "rate_limits.toml").write_text(f"limit = {LIMIT}\nwindow_seconds = 3600\n")
-    components = build(
-        Settings(data_dir=tmp_path / "data", policies_dir=policies), embedder=embedder
-    )
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
+    data = index_copy(fixtures / "manual.pdf", "default", tmp_path / "data")
+    components = build(Settings(data_dir=data, policies_dir=policies), embedder=embedder)
     return components.assistant(llm=ScriptedLLM("密码每 90 天更换一次 [1]。"))
 
 

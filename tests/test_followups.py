@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from indexes import IndexCopy
 from llm_doubles import RoutedLLM, ScriptedLLM
 
 from assistant.answer import User
@@ -134,10 +135,12 @@ REWRITTEN = "密码多久更换一次？"
 
 
 @pytest.fixture
-def chat(tmp_path: Path, embedder: Embedder, fixtures: Path) -> Iterator[Components]:
-    settings = Settings(data_dir=tmp_path / "data", answer_check="terms", min_word_support=0.0)
+def chat(
+    tmp_path: Path, embedder: Embedder, fixtures: Path, index_copy: IndexCopy
+) -> Iterator[Components]:
+    data = index_copy(fixtures / "manual.pdf", "default", tmp_path / "data")
+    settings = Settings(data_dir=data, answer_check="terms", min_word_support=0.0)
     components = build(settings, embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     yield components
     components.close()
 

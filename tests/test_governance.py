@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from indexes import IndexCopy
 from llm_doubles import ScriptedLLM
 
 from assistant.answer import Assistant, User
@@ -21,6 +22,7 @@ from pagewise.settings import Settings
 from ui.components import Components, build
 
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
 ALICE = User("alice", ("engineering",), None, client="10.0.0.7")
 
 
@@ -35,51 +37,53 @@ def policies(tmp_path: Path) -> Path:
     return folder
 
 
-def _components(tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path) -> Components:
+def _components(
+    tmp_path: Path, policies: Path, embedder: Embedder, manual: IndexCopy
+) -> Components:
     # These tests are about what the policy layer does with the model's text, so the sentence
     # grounding (tested in test_grounding*.py) is set to keep what the scripts say.
     settings = Settings(
-        data_dir=tmp_path / "data",
+        data_dir=manual(FIXTURES / "manual.pdf", "default", tmp_path / "data"),
         policies_dir=policies,
         answer_check="terms",
         min_word_support=0.0,
     )
-    components = build(settings, embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
-    return components
+    return build(settings, embedder=embedder)
 
 
 def _assistant(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path, reply: str
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy, reply: str
 ) -> tuple[Assistant, ScriptedLLM]:
-    components = _components(tmp_path, policies, embedder, fixtures)
+    components = _components(tmp_path, policies, embedder, index_copy)
     llm = ScriptedLLM(reply)
     return components.assistant(llm=llm), llm
 
 
 def test_a_question_with_a_sensitive_word_is_refused_before_retrieval(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    assistant, llm = _assistant(tmp_path, policies, embedder, fixtures, "x [1]")
+    assistant, llm = _assistant(tmp_path, policies, embedder, index_copy, "x [1]")
     answer = assistant.ask("请把 内 部 机 密 的密码策略告诉我", ALICE)
     assert answer.refused and answer.passages == [] and llm.calls == []
     assert answer.answer == (policies / "sensitive_refusal.txt").read_text().strip()
 
 
 def test_a_sensitive_word_in_an_answer_is_redacted(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
     reply = "密码每 90 天更换一次，工资 明细见内部机密文件 [1]。"
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, reply)
+    assistant, _ = _assistant(tmp_path, policies, embedder, index_copy, reply)
     answer = assistant.ask("密码多久更换一次？", ALICE)
     assert "内部机密" not in answer.answer and "工资 明细" not in answer.answer
     assert answer.answer.startswith("密码每 90 天更换一次") and "***" in answer.answer
 
 
 def test_the_third_question_in_a_window_is_refused_with_a_wait_time(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, "密码每 90 天更换一次 [1]。")
+    assistant, _ = _assistant(
+        tmp_path, policies, embedder, index_copy, "密码每 90 天更换一次 [1]。"
+    )
     for _ in range(2):
         assistant.ask("密码多久更换一次？", ALICE)
     with pytest.raises(RateLimitedError, match=r"Too many questions: try again in \d+ seconds"):
@@ -90,10 +94,10 @@ def test_the_third_question_in_a_window_is_refused_with_a_wait_time(
 
 
 def test_a_sensitive_word_never_appears_in_the_streamed_text(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
     reply = "密码每 90 天更换一次 [1]。另见内 部 机 密文件。" + "补充说明。" * 20
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, reply)
+    assistant, _ = _assistant(tmp_path, policies, embedder, index_copy, reply)
     shown = ""
     for event in assistant.stream("密码多久更换一次？", ALICE):
         if event.kind == "token":
@@ -103,11 +107,11 @@ def test_a_sensitive_word_never_appears_in_the_streamed_text(
 
 
 def test_a_sentence_left_out_is_redacted_in_the_answer_and_its_audit_record(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
     # The second sentence invents "60 天" (left out) and names a listed word.
     reply = "密码每 90 天更换一次 [1]。内部机密文件每 60 天更换一次 [1]。"
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, reply)
+    assistant, _ = _assistant(tmp_path, policies, embedder, index_copy, reply)
     answer = assistant.ask("密码多久更换一次？", ALICE)
     (removed,) = answer.removed
     assert removed.sentence.startswith("***文件每 60 天")
@@ -133,9 +137,11 @@ def _records(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def test_every_question_writes_exactly_one_audit_record_with_its_outcome(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, "密码每 90 天更换一次 [1]。")
+    assistant, _ = _assistant(
+        tmp_path, policies, embedder, index_copy, "密码每 90 天更换一次 [1]。"
+    )
     answered = assistant.ask("密码多久更换一次？", ALICE)
     refused = assistant.ask("What does the cafeteria serve on Fridays?", ALICE)
     with pytest.raises(RateLimitedError):
@@ -172,9 +178,9 @@ def test_every_question_writes_exactly_one_audit_record_with_its_outcome(
 
 
 def test_an_llm_failure_is_audited_as_an_error_and_raised(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    components = _components(tmp_path, policies, embedder, fixtures)
+    components = _components(tmp_path, policies, embedder, index_copy)
     assistant = components.assistant(llm=FailingLLM(""))
     with pytest.raises(LLMError, match="cannot reach the LLM server"):
         assistant.ask("密码多久更换一次？", ALICE)
@@ -189,9 +195,11 @@ def test_an_llm_failure_is_audited_as_an_error_and_raised(
 
 
 def test_a_reader_that_stops_before_the_answer_still_leaves_one_record(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, "密码每 90 天更换一次 [1]。")
+    assistant, _ = _assistant(
+        tmp_path, policies, embedder, index_copy, "密码每 90 天更换一次 [1]。"
+    )
     stream = assistant.stream("密码多久更换一次？", ALICE)
     assert next(stream).kind == "passages"
     stream.close()  # a closed browser tab
@@ -203,10 +211,12 @@ def test_an_answer_whose_audit_record_cannot_be_written_is_not_given(
     tmp_path: Path,
     policies: Path,
     embedder: Embedder,
-    fixtures: Path,
+    index_copy: IndexCopy,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, "密码每 90 天更换一次 [1]。")
+    assistant, _ = _assistant(
+        tmp_path, policies, embedder, index_copy, "密码每 90 天更换一次 [1]。"
+    )
     attempts: list[str] = []
 
     def disk_full(self: AuditLog, event: str, user: str, **fields: Any) -> str:
@@ -220,18 +230,20 @@ def test_an_answer_whose_audit_record_cannot_be_written_is_not_given(
 
 
 def test_an_assistant_told_not_to_audit_writes_nothing(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    components = _components(tmp_path, policies, embedder, fixtures)
+    components = _components(tmp_path, policies, embedder, index_copy)
     llm = ScriptedLLM("密码每 90 天更换一次 [1]。")
     answer = components.assistant(llm=llm, audited=False).ask("密码多久更换一次？", ALICE)
     assert answer.audit_id is None and _records(tmp_path) == []
 
 
 def test_two_users_from_one_client_address_share_its_limit(
-    tmp_path: Path, policies: Path, embedder: Embedder, fixtures: Path
+    tmp_path: Path, policies: Path, embedder: Embedder, index_copy: IndexCopy
 ) -> None:
-    assistant, _ = _assistant(tmp_path, policies, embedder, fixtures, "密码每 90 天更换一次 [1]。")
+    assistant, _ = _assistant(
+        tmp_path, policies, embedder, index_copy, "密码每 90 天更换一次 [1]。"
+    )
     bob = User("bob", ("finance",), None, client=ALICE.client)
     for _ in range(2):
         assistant.ask("密码多久更换一次？", ALICE)

@@ -2,7 +2,8 @@
 is shown, a question the manual does not answer is refused, and the model's own judgment keeps
 what its passages state."""
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
@@ -49,6 +50,14 @@ def assistant(java_index: Components, embedded_llm: LLM) -> Assistant:
     return java_index.assistant(llm=embedded_llm, rate_limited=False, audited=False)
 
 
+@pytest.fixture(scope="module")
+def answer_to(assistant: Assistant) -> Callable[[str], Answer]:
+    """The model's answer to a question, written once for the module (the CPU model: slow): the
+    model answers at temperature 0 and this assistant keeps nothing between questions (no
+    audit, no rate limit), so tests that ask the same question read the same answer."""
+    return functools.cache(lambda question: assistant.ask(question, USER))
+
+
 def _scripted(java_index: Components, embedded_llm: LLM, answer: str) -> Assistant:
     system_prompt = load_policies(java_index.settings.policies_dir).system_prompt
     llm = ScriptedAnswer(embedded_llm, system_prompt, answer)
@@ -77,13 +86,15 @@ def _unsupported_terms(answer: Answer) -> list[str]:
         "代码的圈复杂度最多允许是多少？",
     ],
 )
-def test_an_invented_figure_is_never_shown(assistant: Assistant, question: str) -> None:
-    answer = assistant.ask(question, USER)
+def test_an_invented_figure_is_never_shown(
+    answer_to: Callable[[str], Answer], question: str
+) -> None:
+    answer = answer_to(question)
     assert answer.refused or _unsupported_terms(answer) == [], answer.answer
 
 
-def test_a_near_domain_question_is_refused(assistant: Assistant) -> None:
-    answer = assistant.ask("Java 开发手册规定一个类最多可以写多少行代码？", USER)
+def test_a_near_domain_question_is_refused(answer_to: Callable[[str], Answer]) -> None:
+    answer = answer_to("Java 开发手册规定一个类最多可以写多少行代码？")
     assert answer.refused, answer.answer
     assert answer.citations == []
 

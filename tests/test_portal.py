@@ -6,7 +6,7 @@
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,9 +18,6 @@ from openai_server import serve
 from streamlit.testing.v1 import AppTest
 
 from pagewise.audit.log import AuditLog
-from pagewise.embedder import Embedder
-from pagewise.settings import Settings
-from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "ui" / "portal" / "app.py")
@@ -35,13 +32,10 @@ def portal(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     dev_directory: Any,
-    embedder: Embedder,
+    index_copy: Callable[[Path, str, Path], Path],
     fixtures: Path,
 ) -> Iterator[Path]:
-    data = tmp_path / "data"
-    components = build(Settings(data_dir=data), embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "engineering")
-    components.close()
+    data = index_copy(fixtures / "manual.pdf", "engineering", tmp_path / "data")
     with serve(ScriptedLLM(getattr(request, "param", REPLY))) as url:
         for name, value in {
             "DATA_DIR": str(data),

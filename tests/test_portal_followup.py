@@ -2,7 +2,7 @@
 standalone question it was searched as is shown in small print under it, as text."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,6 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.followup import INSTRUCTIONS
 from pagewise.audit.log import AuditLog
-from pagewise.embedder import Embedder
-from pagewise.settings import Settings
-from ui.components import build
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "ui" / "portal" / "app.py")
@@ -30,12 +27,10 @@ def portal(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     dev_directory: Any,
-    embedder: Embedder,
+    index_copy: Callable[[Path, str, Path], Path],
     fixtures: Path,
 ) -> Iterator[Path]:
-    data = tmp_path / "data"
-    with build(Settings(data_dir=data), embedder=embedder) as components:
-        components.ingestor().ingest([fixtures / "manual.pdf"], "engineering")
+    data = index_copy(fixtures / "manual.pdf", "engineering", tmp_path / "data")
     llm = RoutedLLM(REPLY, {INSTRUCTIONS["zh"][:12]: REWRITTEN, "把用户的问题翻译成": ""})
     with serve(llm) as url:
         for name, value in {

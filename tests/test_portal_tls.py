@@ -8,11 +8,7 @@ and HTTPS, tests/test_portal_browser.py covers it).
 from __future__ import annotations
 
 import http.client
-import os
 import ssl
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +16,8 @@ from typing import Any
 
 import pytest
 from pki import Pki
-from playwright.sync_api import sync_playwright
-from servers import free_port
-from test_portal_browser import CHROMIUM, CHROMIUM_ARGS
+from playwright.sync_api import Browser
+from servers import portal_process
 
 from pagewise.errors import ConfigError
 from pagewise.settings import Settings
@@ -40,45 +35,16 @@ def _https_context(pki: Pki) -> ssl.SSLContext:
 def https_portal(
     tmp_path_factory: pytest.TempPathFactory, dev_directory: Any, pki: Pki
 ) -> Iterator[tuple[str, int]]:
+    settings = {
+        "LDAP_URL": dev_directory.ldaps_url,
+        "LDAP_CA_FILE": str(pki.ca_file),
+        "POLICIES_DIR": str(REPO / "policies"),
+        "UI_TLS_CERT": str(pki.server.cert),
+        "UI_TLS_KEY": str(pki.server.key),
+    }
     data = tmp_path_factory.mktemp("https-portal") / "data"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEWISE_")}
-    env.update(
-        PAGEWISE_DATA_DIR=str(data),
-        PAGEWISE_LDAP_URL=dev_directory.ldaps_url,
-        PAGEWISE_LDAP_CA_FILE=str(pki.ca_file),
-        PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
-        # The audit key and checkpoint stay in the test's folder, never in the checkout.
-        PAGEWISE_AUDIT_KEY_FILE=str(data.parent / "audit.key"),
-        PAGEWISE_AUDIT_CHECKPOINT_FILE=str(data.parent / "audit-checkpoint.jsonl"),
-        PAGEWISE_UI_TLS_CERT=str(pki.server.cert),
-        PAGEWISE_UI_TLS_KEY=str(pki.server.key),
-        PYTHONPATH=str(REPO),  # this checkout's code, wherever the package is installed from
-    )
-    data.mkdir(parents=True)
-    log = (data / "portal.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ui", "ui", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", context=_https_context(pki))
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the HTTPS portal did not start (see portal.log)") from None
-                time.sleep(0.2)
-        yield url, port
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    with portal_process(data, settings, tls=_https_context(pki)) as served:
+        yield served
 
 
 def test_the_portal_serves_https_with_the_configured_certificate(
@@ -98,34 +64,32 @@ def test_the_portal_serves_https_with_the_configured_certificate(
     plain.close()
 
 
-def test_log_in_over_https_with_secure_cookies_and_xsrf_on(https_portal: tuple[str, int]) -> None:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail("chromium is missing: run scripts/install-system-packages.sh")
+def test_log_in_over_https_with_secure_cookies_and_xsrf_on(
+    chromium: Browser, https_portal: tuple[str, int]
+) -> None:
     url, _ = https_portal
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # Chromium does not know the throwaway CA; the test above checks the certificate.
-        context = browser.new_context(ignore_https_errors=True, locale="en-US")
-        page = context.new_page()
-        page.goto(url)
-        page.get_by_label("User name").fill("alice")
-        page.get_by_role("textbox", name="Password").fill("alice-demo")
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_text("Ask the manuals").wait_for(timeout=60_000)
-        assert page.evaluate("location.protocol") == "https:"
+    # Chromium does not know the throwaway CA; the test above checks the certificate.
+    context = chromium.new_context(ignore_https_errors=True, locale="en-US")
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_label("User name").fill("alice")
+    page.get_by_role("textbox", name="Password").fill("alice-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Ask the manuals").wait_for(timeout=60_000)
+    assert page.evaluate("location.protocol") == "https:"
 
-        cookies = context.cookies()
-        assert "_streamlit_xsrf" in {c["name"] for c in cookies}, "XSRF protection is on"
-        assert [c["name"] for c in cookies if not c["secure"]] == []
+    cookies = context.cookies()
+    assert "_streamlit_xsrf" in {c["name"] for c in cookies}, "XSRF protection is on"
+    assert [c["name"] for c in cookies if not c["secure"]] == []
 
-        # A write without the XSRF token is refused before anything else is looked at; with
-        # the token from the cookie, the same request gets as far as the (unknown) session.
-        xsrf = next(c["value"] for c in cookies if c["name"] == "_streamlit_xsrf")
-        target = f"{url}/_stcore/upload_file/no-session/no-file"
-        assert context.request.put(target, data=b"x").status == 403
-        with_token = context.request.put(target, data=b"x", headers={"X-Xsrftoken": xsrf})
-        assert with_token.status == 400
-        browser.close()
+    # A write without the XSRF token is refused before anything else is looked at; with
+    # the token from the cookie, the same request gets as far as the (unknown) session.
+    xsrf = next(c["value"] for c in cookies if c["name"] == "_streamlit_xsrf")
+    target = f"{url}/_stcore/upload_file/no-session/no-file"
+    assert context.request.put(target, data=b"x").status == 403
+    with_token = context.request.put(target, data=b"x", headers={"X-Xsrftoken": xsrf})
+    assert with_token.status == 400
+    context.close()
 
 
 def test_the_launcher_passes_the_certificate_to_streamlit(pki: Pki) -> None:

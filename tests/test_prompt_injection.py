@@ -8,9 +8,11 @@ passages it was given. The real model meets a planted manual in test_answering.p
 """
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from indexes import IndexCopy
 from llm_doubles import ScriptedLLM
 
 from assistant.answer import Answer, User
@@ -19,8 +21,10 @@ from assistant.llm import Message
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, build_messages, defuse, format_passages
 from assistant.retrieval import Passage
 from pagewise.audit.log import AuditLog
+from pagewise.embedder import Embedder
 from pagewise.policies import load_policies
-from ui.components import Components
+from pagewise.settings import Settings
+from ui.components import Components, build
 
 REPO = Path(__file__).resolve().parent.parent
 PLANTED = REPO / "tests" / "fixtures" / "injection" / "remote-access.md"
@@ -132,10 +136,12 @@ def test_a_question_or_earlier_turn_cannot_open_a_system_turn() -> None:
 
 
 @pytest.fixture
-def planted_index(components: Components) -> Components:
-    summary = components.ingestor().ingest([PLANTED], "default")
-    assert not summary.failed, summary.as_dict()
-    return components
+def planted_index(
+    tmp_path: Path, embedder: Embedder, index_copy: IndexCopy
+) -> Iterator[Components]:
+    data = index_copy(PLANTED, "default", tmp_path / "data")
+    with build(Settings(data_dir=data), embedder=embedder) as components:
+        yield components
 
 
 def ask(index: Components, reply: str) -> tuple[Answer, ScriptedLLM]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from indexes import IndexCopy
 from llm_doubles import ScriptedLLM
 from openai_server import serve
 from test_citations import PASSAGES
@@ -86,10 +87,12 @@ def test_a_reply_that_is_any_languages_refusal_is_the_refusal_given(reply: str) 
 
 
 @pytest.fixture
-def manual_index(tmp_path: Path, embedder: Embedder, fixtures: Path) -> Iterator[Components]:
-    settings = Settings(data_dir=tmp_path / "data", answer_check="terms", translate_questions=False)
+def manual_index(
+    tmp_path: Path, embedder: Embedder, fixtures: Path, index_copy: IndexCopy
+) -> Iterator[Components]:
+    data = index_copy(fixtures / "manual.pdf", "default", tmp_path / "data")
+    settings = Settings(data_dir=data, answer_check="terms", translate_questions=False)
     components = build(settings, embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "default")
     yield components
     components.close()
 
@@ -139,12 +142,10 @@ def test_an_uncited_english_answer_becomes_the_english_refusal(manual_index: Com
 
 
 def test_pagewise_ask_prints_the_refusal_in_the_questions_language(
-    tmp_path: Path, fixtures: Path
+    tmp_path: Path, fixtures: Path, index_copy: IndexCopy
 ) -> None:
     workdir = tmp_path
-    (workdir / "manuals").mkdir()
-    shutil.copy(fixtures / "manual.pdf", workdir / "manuals")
-    run("ingest", "manuals", cwd=workdir)
+    index_copy(fixtures / "manual.pdf", "default", workdir / "data")  # ./data, as ingested
     with serve(ScriptedLLM(REFUSAL)) as url:
         env = {
             "PAGEWISE_LLM_BACKEND": "openai",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from indexes import IndexCopy
 
 from pagewise import keyword_tables
 from pagewise.catalog import Catalog, DocumentRecord
@@ -44,11 +45,36 @@ def _meta(doc_id: str, collection: str) -> dict[str, str | int]:
     return {"doc_id": doc_id, "collection": collection, "page": 1}
 
 
+def _crowded_store(settings: Settings, collection: str) -> ChromaStore:
+    """A store where the chunks of a pending document "p" (in engineering) are nearer the
+    question (the first axis) than any chunk of the complete document "c" (in ``collection``):
+    the top hits are all pending."""
+    store = ChromaStore(settings, "test-embedder")
+    crowd = 5 + PENDING_MARGIN
+    store.add(
+        [f"p:{i}" for i in range(crowd)],
+        [_vector(1.0, 0.001 * i) for i in range(crowd)],
+        ["pending"] * crowd,
+        [_meta("p", "engineering")] * crowd,
+    )
+    store.add(
+        [f"c:{i}" for i in range(10)],
+        [_vector(0.5, 1.0, 0.01 * i) for i in range(10)],
+        ["complete"] * 10,
+        [_meta("c", collection)] * 10,
+    )
+    return store
+
+
 def test_a_chunk_of_a_collection_the_user_cannot_see_is_never_read(
-    settings: Settings, embedder: Embedder, fixtures: Path, chroma_reads: list[str]
+    settings: Settings,
+    embedder: Embedder,
+    fixtures: Path,
+    index_copy: IndexCopy,
+    chroma_reads: list[str],
 ) -> None:
+    index_copy(fixtures / "manual.pdf", "engineering", settings.data_dir)
     components = build(settings, embedder=embedder)
-    components.ingestor().ingest([fixtures / "manual.pdf"], "engineering")
     components.ingestor().ingest([fixtures / "notes.txt"], "finance")
     store = components.store
     assert isinstance(store, ChromaStore)
@@ -81,21 +107,7 @@ def test_no_collection_reads_nothing(settings: Settings, chroma_reads: list[str]
 
 
 def test_pending_documents_are_dropped_even_when_they_fill_the_top(settings: Settings) -> None:
-    store = ChromaStore(settings, "test-embedder")
-    # The pending document's chunks are nearer the question than any complete chunk.
-    crowd = 5 + PENDING_MARGIN
-    store.add(
-        [f"p:{i}" for i in range(crowd)],
-        [_vector(1.0, 0.001 * i) for i in range(crowd)],
-        ["pending"] * crowd,
-        [_meta("p", "engineering")] * crowd,
-    )
-    store.add(
-        [f"c:{i}" for i in range(10)],
-        [_vector(0.5, 1.0, 0.01 * i) for i in range(10)],
-        ["complete"] * 10,
-        [_meta("c", "engineering")] * 10,
-    )
+    store = _crowded_store(settings, "engineering")
     hits = store.query(_vector(1.0), 5, ["engineering"], exclude_docs=["p"])
     assert [c.metadata["doc_id"] for c in hits] == ["c"] * 5
     assert len(store.query(_vector(1.0), 5, ["engineering"])) == 5
@@ -225,20 +237,7 @@ def test_nearest_ranks_as_query_does_without_reading_text(
 ) -> None:
     from chromadb.api.models.Collection import Collection
 
-    store = ChromaStore(settings, "test-embedder")
-    crowd = 5 + PENDING_MARGIN
-    store.add(
-        [f"p:{i}" for i in range(crowd)],
-        [_vector(1.0, 0.001 * i) for i in range(crowd)],
-        ["pending"] * crowd,
-        [_meta("p", "engineering")] * crowd,
-    )
-    store.add(
-        [f"c:{i}" for i in range(10)],
-        [_vector(0.5, 1.0, 0.01 * i) for i in range(10)],
-        ["complete"] * 10,
-        [_meta("c", "finance")] * 10,
-    )
+    store = _crowded_store(settings, "finance")
     included: list[list[str]] = []
     original = Collection.query
 
