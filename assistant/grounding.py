@@ -22,7 +22,7 @@ from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
-from assistant.wording import term_held, word_share
+from assistant.wording import restates, term_held, word_share
 from pagewise.keywords import mostly_chinese, partly_chinese
 from pagewise.text import squeeze
 
@@ -146,8 +146,9 @@ def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
 _FEW_WORDS = "few of its words"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
+_REPEATS = "only repeats the question"
 # Removal reasons of sentences that make no statement: they never stand for the answer.
-_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS)
+_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS)
 
 
 def _recited(
@@ -243,6 +244,10 @@ def _unsupported(
         return _POINTS
     if not re.search(r"\w", _MARK.sub("", claim.text)):
         return _SAYS_NOTHING
+    if restates(_MARK.sub(" ", claim.text), question) and all(
+        squeeze(t) in asked for t in key_terms(claim.text)
+    ):
+        return _REPEATS
     if not claim.cited:
         return "cites no passage"
     support = " ".join(passages[n - 1].text for n in claim.cited)

@@ -78,3 +78,21 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
     if not wanted:
         return None
     return words_present(wanted, support) / len(wanted)
+
+
+# A question that asks for something (not yes or no): a sentence made of its own words does not
+# answer it, whereas "Yes, X can Y" answers "Can X Y?".
+_ASKS_FOR = re.compile(
+    r"\b(?:what|which|how|where|when|who|whom|whose|why)\b|什么|哪|怎么|怎样|如何|多少|几|为什么|为何|谁",
+    re.IGNORECASE,
+)
+
+
+def restates(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` only repeats ``question``: the question asks for something, and all
+    the sentence's subject words are the question's own (the small model often echoes a
+    question it cannot answer: "The line should be appended to /etc/profile so that …")."""
+    if not _ASKS_FOR.search(question):
+        return False
+    terms = subject_terms(without_notation(sentence))
+    return bool(terms) and terms <= subject_terms(question)

@@ -252,3 +252,26 @@ def test_a_figure_given_for_an_asked_setting_the_passage_never_names_is_removed(
         "unlock_time 设为 300 秒 [1]。", passages, REFUSAL, question="unlock_time 设为多少秒？"
     )
     assert not result.refused and result.removed == []
+
+
+def test_an_answer_that_only_repeats_the_question_is_the_refusal() -> None:
+    question = "Which line should be appended to /etc/profile so that idle terminals log out?"
+    result = grounded(
+        "The line should be appended to /etc/profile so that idle terminals log out. [1]",
+        question=question,
+    )
+    assert result.refused and result.text == REFUSAL
+    assert result.removed[0].reason == "only repeats the question"
+
+
+def test_a_repeated_question_before_the_answer_does_not_decide_it() -> None:
+    question = "HashMap 的默认容量是多少？"
+    result = grounded("HashMap 的默认容量是多少 [2]。默认 16 [2]。", question=question)
+    assert not result.refused and result.text == "默认 16 [1]。"
+
+
+def test_yes_to_a_yes_or_no_question_is_not_a_repetition() -> None:
+    result = grounded(
+        "Yes, HashMap has a default capacity [2].", question="Does HashMap have a default capacity?"
+    )
+    assert [r.reason for r in result.removed if r.reason == "only repeats the question"] == []
