@@ -140,10 +140,11 @@ def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
     with merely few words of its passage may be a preamble: "The #include command is useful
     for …")."""
     reason = next((r.reason for r in removed if r.sentence == lead.text), "")
-    return bool(reason) and not reason.startswith(_FEW_WORDS)
+    return bool(reason) and not reason.startswith((_FEW_WORDS, _FAR))
 
 
 _FEW_WORDS = "few of its words"
+_FAR = "across languages, far in meaning"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _REPEATS = "only repeats the question"
@@ -295,7 +296,7 @@ def _far_across_languages(
         return ""
     share = similarity(sentence, support)
     if share < minimum:
-        return f"across languages, far in meaning from the cited passage ({share:.2f})"
+        return f"{_FAR} from the cited passage ({share:.2f})"
     return ""
 
 

@@ -275,3 +275,19 @@ def test_yes_to_a_yes_or_no_question_is_not_a_repetition() -> None:
         "Yes, HashMap has a default capacity [2].", question="Does HashMap have a default capacity?"
     )
     assert [r.reason for r in result.removed if r.reason == "only repeats the question"] == []
+
+
+def test_a_preamble_across_languages_far_from_its_passage_does_not_decide_the_answer() -> None:
+    # Like a lead with few of its passage's words, a lead far in meaning may be a preamble
+    # ("The manual recommends avoiding …"): it is removed, and the checked answer after it stays.
+    def similarity(sentence: str, text: str) -> float:
+        return 0.1 if sentence.startswith("The manual") else 0.9
+
+    result = grounded(
+        "The manual has a rule on this [2]. The default capacity of a HashMap is 16 [2].",
+        similarity=similarity,
+        min_cross_support=0.35,
+    )
+    assert not result.refused
+    assert result.text == "The default capacity of a HashMap is 16 [1]."
+    assert result.removed[0].reason.startswith("across languages, far in meaning")
