@@ -96,14 +96,16 @@ def ground(
 ) -> Grounded:
     """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them.
 
-    Numbers and names the question itself uses need not be in the passages: repeating the
-    product name or the year the user asked about invents nothing. With ``lead_decides``, an
-    answer whose first statement (the direct answer the prompt asks for) is unsupported is the
-    refusal: what follows it explains or elaborates an answer that could not be verified
-    ("…randomize_va_space to 1. This ensures that …"). A sentence in another language than
-    its passages, with no number or name of its own to check, needs ``min_cross_support`` of
-    ``similarity`` to them: wording cannot be compared across languages, and the small judge
-    passes what the passage does not say ("模拟器会将文件描述符设置为标准输入")."""
+    Numbers and product names (in a manual's title or file name) the question itself uses need
+    not be in the passages: repeating the year or the product the user asked about invents
+    nothing; any other name it asks about must be in the passage cited for it. With
+    ``lead_decides``, an answer whose first statement (the direct answer the prompt asks for)
+    is unsupported is the refusal: what follows it explains or elaborates an answer that could
+    not be verified ("…randomize_va_space to 1. This ensures that …"). A sentence in another
+    language than its passages, with no number or name of its own to check, needs
+    ``min_cross_support`` of ``similarity`` to them: wording cannot be compared across
+    languages, and the small judge passes what the passage does not say
+    ("模拟器会将文件描述符设置为标准输入")."""
     asked = {squeeze(t) for t in key_terms(question)}
     kept: list[Claim] = []
     removed: list[Removed] = []
@@ -231,6 +233,17 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
     return all(term_held(t, support) for t in terms)
 
 
+def _exempt(term: str, asked: set[str], products: str) -> bool:
+    """Whether ``term`` may be missing from the cited passage: a figure or a product name (in
+    a manual's title or file name) that the question itself uses. A setting or other name the
+    question asks about ("PasswordAuthentication 建议设成 yes 还是 no？") must be in the
+    passage that is said to answer for it."""
+    key = squeeze(term)
+    if key not in asked:
+        return False
+    return not re.search(r"[A-Za-z]", term) or key in products
+
+
 def _unsupported(
     claim: Claim,
     passages: Sequence[Passage],
@@ -252,25 +265,14 @@ def _unsupported(
     if not claim.cited:
         return "cites no passage"
     support = " ".join(passages[n - 1].text for n in claim.cited)
+    products = squeeze(" ".join(f"{p.title} {p.doc}" for p in passages))
     missing = sorted(
-        t for t in key_terms(claim.text) if squeeze(t) not in asked and not term_held(t, support)
+        t
+        for t in key_terms(claim.text)
+        if not term_held(t, support) and not _exempt(t, asked, products)
     )
     if missing:
         return "not in the cited passage: " + ", ".join(missing)
-    # "fail_interval 建议设为 300 秒" where the passage has 300 秒 for unlock_time: a figure
-    # the passage holds, given for a setting the question asked about that the passage never
-    # names (settings and paths: names with "_" or "."; a product name may go unrepeated).
-    terms = key_terms(claim.text)
-    figures = sorted(t for t in terms if t[:1].isdigit() and squeeze(t) not in asked)
-    unnamed = sorted(
-        t
-        for t in terms
-        if re.search(r"[a-z][._][a-z]", t, re.IGNORECASE)
-        and squeeze(t) in asked
-        and not term_held(t, support)
-    )
-    if figures and unnamed:
-        return f"gives {', '.join(figures)} for {', '.join(unnamed)}, not in the cited passage"
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{_FEW_WORDS} are in the cited passage ({share:.2f})"

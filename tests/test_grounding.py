@@ -1,6 +1,7 @@
 """Sentence-level grounding: what is shown is supported by the passage it cites."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from test_citations import PASSAGES, REFUSAL, passage
 
@@ -291,3 +292,26 @@ def test_a_preamble_across_languages_far_from_its_passage_does_not_decide_the_an
     assert not result.refused
     assert result.text == "The default capacity of a HashMap is 16 [1]."
     assert result.removed[0].reason.startswith("across languages, far in meaning")
+
+
+def test_a_name_the_question_asks_about_must_be_in_the_cited_passage() -> None:
+    # The question's own names used to be exempt; a value given for a setting the passage never
+    # names ("PasswordAuthentication … yes") is then invented for it.
+    passages = [passage("PermitRootLogin | 禁止 root 账户直接登录 | no", page=12)]
+    question = "SSH 服务端加固表里 PasswordAuthentication 建议设成 yes 还是 no？"
+    answer = "PasswordAuthentication 建议设成 yes [1]。"
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.refused and "PasswordAuthentication" in result.removed[0].reason
+
+
+def test_a_product_name_or_figure_from_the_question_need_not_be_repeated_by_the_passage() -> None:
+    # "Java" names the manual (its title) and 2022 is the question's own figure.
+    passages = [passage("5.【强制】禁止在程序中写死一年为 365 天。")]
+    question = "JavaDoc 手册 2022 版里一年能写死为 365 天吗？"
+    result = ground(
+        "JavaDoc 手册 2022 版不允许写死 365 天 [1]。",
+        [replace(passages[0], title="JavaDoc 开发手册")],
+        REFUSAL,
+        question=question,
+    )
+    assert not result.refused and result.removed == []
