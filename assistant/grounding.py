@@ -110,10 +110,16 @@ def ground(
     kept: list[Claim] = []
     removed: list[Removed] = []
     lead: Claim | None = None
+    said: set[str] = set()  # small models loop: the same sentence four times
     for claim in _all_recited(claims_of(text), passages, asked, question, min_word_support):
-        reason = _unsupported(claim, passages, min_word_support, question, asked) or (
-            _far_across_languages(claim, passages, asked, similarity, min_cross_support)
+        plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
+        reason = (
+            _SAID
+            if plain in said
+            else _unsupported(claim, passages, min_word_support, question, asked)
+            or _far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
+        said.add(plain)
         if lead is None and reason not in _NOT_A_STATEMENT:
             lead = claim
         if reason:
@@ -141,7 +147,8 @@ def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
     """Whether the direct answer was removed as invented, contradicted or a non-answer (a lead
     with merely few words of its passage may be a preamble: "The #include command is useful
     for …")."""
-    reason = next((r.reason for r in removed if r.sentence == lead.text), "")
+    # A later copy of the lead, removed as said before, is not the lead's own verdict.
+    reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != _SAID), "")
     return bool(reason) and not reason.startswith((_FEW_WORDS, _FAR))
 
 
@@ -150,8 +157,9 @@ _FAR = "across languages, far in meaning"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _REPEATS = "only repeats the question"
+_SAID = "said before"
 # Removal reasons of sentences that make no statement: they never stand for the answer.
-_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS)
+_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS, _SAID)
 
 
 def _recited(

@@ -315,3 +315,9 @@ def test_a_product_name_or_figure_from_the_question_need_not_be_repeated_by_the_
         question=question,
     )
     assert not result.refused and result.removed == []
+
+
+def test_a_sentence_said_again_is_shown_once() -> None:
+    result = grounded("默认容量 16 [2]。默认容量 16 [2]。默认容量 16。不能写死 365 天 [1]。")
+    assert result.text == "默认容量 16 [1]。不能写死 365 天 [2]。"
+    assert [r.reason for r in result.removed] == ["said before", "said before"]
