@@ -222,11 +222,6 @@ def _bigrams(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
-def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
-    """Two passages that say the same (the same rule in two manuals, or in an edition)."""
-    return _near(a, _bigrams(a), b, _bigrams(b), threshold)
-
-
 def _near(a: str, x: set[str], b: str, y: set[str], threshold: float = 0.8) -> bool:
     if not x or not y:
         return a.strip() == b.strip()

@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from ingest.chunking import chunk_blocks
@@ -145,19 +144,6 @@ class Ingestor:
                     on_file(report)
         summary.seconds = time.perf_counter() - started
         return summary
-
-    def ingest_file(
-        self, path: Path, collection: str, on_page: PageProgress | None = None
-    ) -> FileReport:
-        job, readable = self._plan(path, collection)
-        if readable is None:
-            return self._finish(Parsed(job))
-        pages = None if on_page is None else partial(on_page, str(path))
-        self._share_cores(1)
-        try:
-            return self._finish(Parsed(job, document=self.pool.read(readable, pages)))
-        except Exception as exc:
-            return self._finish(Parsed(job, error=exc))
 
     def _share_cores(self, files: int) -> None:
         """The cores shared among the readers busy at once on ``files`` files, for their OCR
