@@ -1,7 +1,8 @@
 """Ingestion speed: pages/s and chunks/s, peak memory, and the time of a no-op re-run.
 
     .venv/bin/python bench/ingest.py [--shared PATH] [--pages 500] [--per-format]
-        [--workers 1 2] [--scanned PATH --scanned-pages 20] [--big 200 2000] [--only NAME]
+        [--workers 1 2] [--pin] [--scanned PATH --scanned-pages 20] [--big 200 2000]
+        [--only NAME]
 
 Scenarios, each in a fresh process and a fresh data dir:
   shared      the 55-page shared manual (../shared/docs/java-manual-huangshan.pdf)
@@ -11,6 +12,10 @@ Scenarios, each in a fresh process and a fresh data dir:
   big         (--big N ...) one PDF of N pages taken in turn from every text PDF beside the
               shared manual (each round copied afresh, so no page shares its content with
               another): the parent's and the largest reader's peak memory, against N
+
+With --pin, a run with N workers is held to N cores (CPU affinity, inherited by the readers):
+the scaling of the worker pool per core, which the unpinned figures hide because one worker's
+reader already embeds on every core while the parent writes.
 
 Each row gives the load average over the scenario (the machine may be shared) and the CPU
 seconds per page of the parent and its readers together: the work done, whatever share of the
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -137,6 +143,10 @@ def run_scenario(paths: list[Path], workers: int) -> dict[str, float]:
     }
 
 
+def _pinned(cores: list[int]) -> Callable[[], None]:
+    return lambda: os.sched_setaffinity(0, cores)
+
+
 def _cpu(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -148,6 +158,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--per-format", action="store_true", help="Also each shared document.")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="Files read at once.")
+    parser.add_argument("--pin", action="store_true", help="Hold a run with N workers to N cores.")
     parser.add_argument("--scanned", type=Path, help="A scanned PDF to read by OCR.")
     parser.add_argument("--scanned-pages", type=int, default=20)
     parser.add_argument(
@@ -187,6 +198,7 @@ def main() -> None:
         for name, paths in scenarios.items():
             for workers in args.workers:
                 load = os.getloadavg()[0]
+                cores = sorted(os.sched_getaffinity(0))[:workers] if args.pin else None
                 out = subprocess.run(
                     [
                         sys.executable,
@@ -199,15 +211,18 @@ def main() -> None:
                     check=True,
                     capture_output=True,
                     text=True,
+                    preexec_fn=_pinned(cores) if cores else None,
                 ).stdout
                 row = json.loads(out.strip().splitlines()[-1])
                 row["load_1min_before"] = load
+                row["cores"] = len(cores) if cores else os.cpu_count() or 0
                 rows.append((name, row))
                 print(f"{name} workers={workers}: {rows[-1][1]}", file=sys.stderr, flush=True)
 
     print(f"machine: {describe()}; load average before: {LOAD}, after: {os.getloadavg()}")
     header = (
-        f"{'scenario':<32} {'wkrs':>4} {'files':>5} {'pages':>6} {'chunks':>6} {'ingest s':>9} "
+        f"{'scenario':<32} {'wkrs':>4} {'cores':>5} {'files':>5} {'pages':>6} {'chunks':>6} "
+        f"{'ingest s':>9} "
         f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'CPU s':>7} {'reader CPU s':>12} "
         f"{'CPU s/page':>10} {'peak MiB':>9} {'reader MiB':>10} {'load':>9}"
     )
@@ -215,7 +230,8 @@ def main() -> None:
     print("-" * len(header))
     for name, r in rows:
         print(
-            f"{name:<32} {r['workers']:>4.0f} {r['files']:>5.0f} {r['pages']:>6.0f} "
+            f"{name:<32} {r['workers']:>4.0f} {r['cores']:>5.0f} {r['files']:>5.0f} "
+            f"{r['pages']:>6.0f} "
             f"{r['chunks']:>6.0f} {r['seconds']:>9.1f} {r['pages_per_s']:>8.2f} "
             f"{r['chunks_per_s']:>8.2f} {r['noop_seconds']:>8.2f} {r['cpu_seconds']:>7.0f} "
             f"{r['reader_cpu_seconds']:>12.0f} {r['cpu_s_per_page']:>10.3f} "
