@@ -54,3 +54,25 @@ def test_a_passage_is_chinese_with_a_fair_share_of_chinese() -> None:
     assert chunk_language("Flow control instructions are used to alter the order") == "en"
     assert chunk_language("执行 systemctl get-default 查看默认目标") == "zh"
     assert chunk_language("systemctl get-default 查看") == "en"  # a command with a word
+
+
+def test_a_slide_found_first_by_its_words_is_not_buried_under_rows_found_loosely() -> None:
+    # A terse passage (a slide, a sheet's row) that the keyword search ranks first but the
+    # embedder misses: its keyword vote also stands for the vector vote, so it leads rows that
+    # both lists found loosely, as a passage both lists ranked first would.
+    vector = [f"row-{i}" for i in range(20)]
+    keyword = [("slide", 31.9), ("row-3", 25.7), ("row-1", 24.4), ("row-0", 22.7)]
+    assert fused_ranking(vector, keyword).index("slide") > 2
+    ranked = fused_ranking(vector, keyword, terse={"slide"})
+    assert ranked[0] == "slide"
+
+
+def test_a_terse_passage_keeps_a_better_vector_vote_and_gains_nothing_across_languages() -> None:
+    vector = ["slide", "a", "b", "c"]
+    keyword = [("a", 9.0), ("b", 8.0), ("c", 7.0), ("slide", 6.0)]
+    # Its vector vote is the better one: nothing changes.
+    assert fused_ranking(vector, keyword, terse={"slide"}) == fused_ranking(vector, keyword)
+    # In the other language it is ranked by its vector rank alone, as before.
+    vector, keyword = ["a", "slide"], [("slide", 9.0), ("a", 8.0)]
+    across = fused_ranking(vector, keyword, other_language={"slide"})
+    assert fused_ranking(vector, keyword, other_language={"slide"}, terse={"slide"}) == across
