@@ -181,10 +181,13 @@ def fused_ranking(
     first; keyword hits with their BM25 scores), then a clear keyword lead put in the top 3.
 
     A candidate in ``other_language`` (not the question's) cannot be found by the keyword
-    lists except through a shared name, so its missing keyword votes say nothing about it:
-    it is ranked by its vector rank alone, counted for both lists. Counting only the vector
-    vote let same-language passages that both lists found loosely push the right passage of
-    a cross-language question from vector rank 1-2 down to 4-16.
+    list except through a shared name, so its missing keyword vote says nothing about it: it
+    is ranked by its vector rank, counted for both lists. Counting only the vector vote let
+    same-language passages that both lists found loosely push the right passage of a
+    cross-language question from vector rank 1-2 down to 4-16. The exact-identifier vote
+    counts in any language: the name the question asks about (java.util.Random,
+    /etc/login.defs) is the one thing both languages share, and with the manuals' own names
+    kept out of that search (``Catalog.names_a_document``) it no longer ranks cover pages.
 
     A candidate in ``terse`` (a slide or a sheet's row, in the question's language) is one
     the embedder reads poorly: a slide is a few bullet phrases, and the rows of a sheet all
@@ -197,7 +200,7 @@ def fused_ranking(
     rankings: list[tuple[float, float, Sequence[str]]] = [  # weight, across languages, ranking
         (1.0, 2.0, vector),
         (1.0, 0.0, [chunk_id for chunk_id, _ in keyword]),
-        (IDENTIFIER_KEYWORD_WEIGHT, 0.0, exact),
+        (IDENTIFIER_KEYWORD_WEIGHT, 1.0, exact),
     ]
     for weight, across, ranking in rankings:
         for rank, chunk_id in enumerate(ranking):

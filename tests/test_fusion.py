@@ -14,14 +14,26 @@ def test_a_passage_in_the_other_language_keeps_its_vector_rank() -> None:
     assert ranked[0] == "zh-answer"
 
 
-def test_keyword_and_identifier_votes_do_not_count_across_languages() -> None:
-    # A Chinese passage that the keyword lists reached through a shared name is ranked by its
-    # vector rank alone (counted for both lists), like every passage in the other language.
+def test_keyword_votes_do_not_count_across_languages() -> None:
+    # A Chinese passage that the keyword list reached through a shared word is ranked by its
+    # vector rank (counted for both lists), like every passage in the other language.
     vector = ["en-1", "en-2", "zh-x"]
     keyword = [("zh-x", 5.0), ("en-2", 4.9)]
-    ranked = fused_ranking(vector, keyword, exact=["zh-x"], other_language={"zh-x"})
+    ranked = fused_ranking(vector, keyword, other_language={"zh-x"})
     assert ranked == fused_ranking(vector, keyword[1:], other_language={"zh-x"})
     assert ranked == ["en-2", "zh-x", "en-1"]
+
+
+def test_an_exact_identifier_vote_counts_across_languages() -> None:
+    # An English question names java.util.Random; the Chinese rule that names it too is the
+    # vector search's second find. The exact search's vote lifts it over an English passage
+    # that both lists found first.
+    vector = ["en-a", "zh-rule", "en-b"]
+    keyword = [("en-a", 9.0), ("zh-rule", 8.0), ("en-b", 7.9)]
+    other = {"zh-rule"}
+    assert fused_ranking(vector, keyword, other_language=other)[0] == "en-a"
+    ranked = fused_ranking(vector, keyword, exact=["zh-rule"], other_language=other)
+    assert ranked[0] == "zh-rule"
 
 
 def test_a_clear_keyword_first_place_is_kept_in_the_top_three() -> None:
