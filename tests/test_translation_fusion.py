@@ -1,8 +1,13 @@
 """How the assistant fuses the search for a question with the search for its translation
-(made-up passages, no index or model needed)."""
+(made-up passages; the wiring test uses the Java manual's index and a scripted model)."""
 
+import pytest
+from llm_doubles import RoutedLLM
+
+from assistant.answer import User
 from assistant.retrieval import Passage
-from assistant.translation import fuse
+from assistant.translation import INSTRUCTIONS, fuse
+from ui.components import Components
 
 
 def _passage(chunk_id: str, text: str) -> Passage:
@@ -40,3 +45,24 @@ def test_passages_found_by_both_searches_in_the_same_language_rise() -> None:
     question = "Which module checks a password before it is set?"
     fused = fuse([(question, [EN_A, EN_B]), ("Which module checks new passwords?", [EN_B])], 2)
     assert [p.chunk_id for p in fused] == ["en-b", "en-a"]
+
+
+def test_the_assistant_fuses_its_two_searches_with_the_text_each_was_made_for(
+    java_index: Components, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.answer as answer
+
+    translation = "代码缩进应该使用几个空格？"
+    llm = RoutedLLM("", {INSTRUCTIONS["zh"]: translation})
+    fused: list[list[tuple[str, list[Passage]]]] = []
+
+    def spy(searches: list[tuple[str, list[Passage]]], k: int) -> list[Passage]:
+        fused.append(searches)
+        return fuse(searches, k)
+
+    monkeypatch.setattr(answer, "fuse", spy)
+    question = "How many spaces should code be indented by?"
+    found = java_index.assistant(llm=llm).relevant_passages(question, User("u"))
+    (((first, _), (second, _)),) = fused
+    assert (first, second) == (question, translation)
+    assert found and any("4 个空格" in p.text for p in found)
