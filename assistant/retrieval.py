@@ -186,8 +186,9 @@ def fused_ranking(
     same-language passages that both lists found loosely push the right passage of a
     cross-language question from vector rank 1-2 down to 4-16. The exact-identifier vote
     counts in any language: the name the question asks about (java.util.Random,
-    /etc/login.defs) is the one thing both languages share, and with the manuals' own names
-    kept out of that search (``Catalog.names_a_document``) it no longer ranks cover pages.
+    /etc/login.defs) is the one thing both languages share (the manuals' own names are kept
+    out of that search, see ``Catalog.names_a_document``). Measured on the question sets, it
+    raised hit@3 on two of them and lowered none.
 
     A candidate in ``terse`` (a slide or a sheet's row, in the question's language) is one
     the embedder reads poorly: a slide is a few bullet phrases, and the rows of a sheet all
