@@ -254,7 +254,7 @@ class Assistant:
             translated = Translator(self.llm).translate(question)
             if translated:
                 again = self.retriever.search(translated, k, user.collections)
-                found = fuse([found, again], k)
+                found = fuse([(question, found), (translated, again)], k)
         return self.guards.relevance.relevant(question, found)
 
     def messages(

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from assistant.llm import LLM, LLMError, Message, complete
 from assistant.prompt import defuse
-from assistant.retrieval import RRF_K, Passage
-from pagewise.keywords import mostly_chinese
+from assistant.retrieval import RRF_K, Passage, chunk_language
+from pagewise.keywords import mostly_chinese, question_language
 
 log = logging.getLogger(__name__)
 _CITATION_MARK = re.compile(r"[\[【［]\s*\d")
@@ -59,13 +59,26 @@ class Translator:
         return line
 
 
-def fuse(rankings: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
-    """Reciprocal-rank fusion of several rankings; each passage keeps its best similarity."""
+def fuse(searches: Sequence[tuple[str, Sequence[Passage]]], k: int) -> list[Passage]:
+    """Reciprocal-rank fusion of the searches for one question written in several languages
+    (each search with the text it was made for); each passage keeps its best similarity.
+
+    A passage counts only in the searches written in its own language. The search across
+    languages finds a passage by meaning alone, weakly, and the small model's "translation" is
+    often an answer in the other language ("SLTU treats its operands as unsigned."), which
+    draws passages that merely resemble it: counted equally, such finds pushed the right
+    passage, found by the question itself, out of the top 3 (a scanned page asked about in
+    its own language went from rank 1-3 to 4 and beyond). A passage no search in its
+    language found keeps its place after the others."""
     fused: dict[str, float] = {}
     best: dict[str, Passage] = {}
-    for ranking in rankings:
+    for text, ranking in searches:
+        language = question_language(text)
         for rank, passage in enumerate(ranking, start=1):
-            fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+            own = chunk_language(passage.text) == language
+            fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + (
+                1.0 / (RRF_K + rank) if own else 0.0
+            )
             if passage.chunk_id not in best or passage.score > best[passage.chunk_id].score:
                 best[passage.chunk_id] = passage
     ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)

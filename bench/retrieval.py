@@ -90,7 +90,7 @@ class Translated:
         found = retriever.search(question, k, within)
         other = self.translation(question)
         if other:
-            found = fuse([found, retriever.search(other, k, within)], k)
+            found = fuse([(question, found), (other, retriever.search(other, k, within))], k)
         return found
 
 

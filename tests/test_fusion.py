@@ -14,14 +14,26 @@ def test_a_passage_in_the_other_language_keeps_its_vector_rank() -> None:
     assert ranked[0] == "zh-answer"
 
 
-def test_keyword_and_identifier_votes_do_not_count_across_languages() -> None:
-    # A Chinese passage that the keyword lists reached through a shared name is ranked by its
-    # vector rank alone (counted for both lists), like every passage in the other language.
+def test_keyword_votes_do_not_count_across_languages() -> None:
+    # A Chinese passage that the keyword list reached through a shared word is ranked by its
+    # vector rank (counted for both lists), like every passage in the other language.
     vector = ["en-1", "en-2", "zh-x"]
     keyword = [("zh-x", 5.0), ("en-2", 4.9)]
-    ranked = fused_ranking(vector, keyword, exact=["zh-x"], other_language={"zh-x"})
+    ranked = fused_ranking(vector, keyword, other_language={"zh-x"})
     assert ranked == fused_ranking(vector, keyword[1:], other_language={"zh-x"})
     assert ranked == ["en-2", "zh-x", "en-1"]
+
+
+def test_an_exact_identifier_vote_counts_across_languages() -> None:
+    # An English question names java.util.Random; the Chinese rule that names it too is the
+    # vector search's second find. The exact search's vote lifts it over an English passage
+    # that both lists found first.
+    vector = ["en-a", "zh-rule", "en-b"]
+    keyword = [("en-a", 9.0), ("zh-rule", 8.0), ("en-b", 7.9)]
+    other = {"zh-rule"}
+    assert fused_ranking(vector, keyword, other_language=other)[0] == "en-a"
+    ranked = fused_ranking(vector, keyword, exact=["zh-rule"], other_language=other)
+    assert ranked[0] == "zh-rule"
 
 
 def test_a_clear_keyword_first_place_is_kept_in_the_top_three() -> None:
@@ -54,3 +66,25 @@ def test_a_passage_is_chinese_with_a_fair_share_of_chinese() -> None:
     assert chunk_language("Flow control instructions are used to alter the order") == "en"
     assert chunk_language("执行 systemctl get-default 查看默认目标") == "zh"
     assert chunk_language("systemctl get-default 查看") == "en"  # a command with a word
+
+
+def test_a_slide_found_first_by_its_words_is_not_buried_under_rows_found_loosely() -> None:
+    # A terse passage (a slide, a sheet's row) that the keyword search ranks first but the
+    # embedder misses: its keyword vote also stands for the vector vote, so it leads rows that
+    # both lists found loosely, as a passage both lists ranked first would.
+    vector = [f"row-{i}" for i in range(20)]
+    keyword = [("slide", 31.9), ("row-3", 25.7), ("row-1", 24.4), ("row-0", 22.7)]
+    assert fused_ranking(vector, keyword).index("slide") > 2
+    ranked = fused_ranking(vector, keyword, terse={"slide"})
+    assert ranked[0] == "slide"
+
+
+def test_a_terse_passage_keeps_a_better_vector_vote_and_gains_nothing_across_languages() -> None:
+    vector = ["slide", "a", "b", "c"]
+    keyword = [("a", 9.0), ("b", 8.0), ("c", 7.0), ("slide", 6.0)]
+    # Its vector vote is the better one: nothing changes.
+    assert fused_ranking(vector, keyword, terse={"slide"}) == fused_ranking(vector, keyword)
+    # In the other language it is ranked by its vector rank alone, as before.
+    vector, keyword = ["a", "slide"], [("slide", 9.0), ("a", 8.0)]
+    across = fused_ranking(vector, keyword, other_language={"slide"})
+    assert fused_ranking(vector, keyword, other_language={"slide"}, terse={"slide"}) == across

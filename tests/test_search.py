@@ -109,3 +109,42 @@ def test_names_in_titles_and_file_names_are_matched_literally(
     assert catalog.names_a_document("WIDGET9000", None)  # case does not matter
     assert not catalog.names_a_document("widget_9000", None)  # "_" is not a wildcard
     assert not catalog.names_a_document("Widget9000%Pro", None)
+
+
+def test_slides_and_sheet_rows_are_fused_as_terse_passages(
+    components: Components, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search tells the fusion which candidates are slides or a sheet's rows (by the
+    document's format), and no others."""
+    from openpyxl import Workbook
+    from pptx import Presentation
+
+    import assistant.retrieval as retrieval
+
+    docs = tmp_path / "docs"  # the data folder is in tmp_path too
+    docs.mkdir()
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Release checklist"
+    slide.placeholders[1].text = "Sign the build\nPublish the checksums"
+    deck.save(str(docs / "release.pptx"))
+    book = Workbook()
+    book.active.append(["Step", "Owner"])
+    book.active.append(["Checksums", "uploaded by the release manager"])
+    book.save(str(docs / "steps.xlsx"))
+    (docs / "guide.md").write_text("# Publishing\n\nThe mirrors receive the signed archives.\n")
+    report = components.ingestor().ingest([docs], "default")
+    assert [f.status for f in report.files] == ["added"] * 3, report.files
+
+    seen: dict[str, set[str]] = {}
+    original = retrieval.fused_ranking
+
+    def spy(*args: Any, **kwargs: Any) -> list[str]:
+        seen["terse"] = set(kwargs["terse"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(retrieval, "fused_ranking", spy)
+    found = components.retriever().search("Who publishes the checksums?", k=10)
+    kinds = {p.chunk_id: p.kind for p in found}
+    assert {"pptx", "xlsx", "markdown"} <= set(kinds.values())
+    assert seen["terse"] == {cid for cid, kind in kinds.items() if kind in ("pptx", "xlsx")}
