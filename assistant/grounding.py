@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.asked import asked_terms, exempt, product_names
 from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
@@ -106,7 +107,7 @@ def ground(
     ``min_cross_support`` of ``similarity`` to them: wording cannot be compared across
     languages, and the small judge passes what the passage does not say
     ("模拟器会将文件描述符设置为标准输入")."""
-    asked = {squeeze(t) for t in key_terms(question)}
+    asked = asked_terms(question, passages)
     kept: list[Claim] = []
     removed: list[Removed] = []
     lead: Claim | None = None
@@ -241,17 +242,6 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
     return all(term_held(t, support) for t in terms)
 
 
-def _exempt(term: str, asked: set[str], products: str) -> bool:
-    """Whether ``term`` may be missing from the cited passage: a figure or a product name (in
-    a manual's title or file name) that the question itself uses. A setting or other name the
-    question asks about ("PasswordAuthentication 建议设成 yes 还是 no？") must be in the
-    passage that is said to answer for it."""
-    key = squeeze(term)
-    if key not in asked:
-        return False
-    return not re.search(r"[A-Za-z]", term) or key in products
-
-
 def _unsupported(
     claim: Claim,
     passages: Sequence[Passage],
@@ -273,11 +263,11 @@ def _unsupported(
     if not claim.cited:
         return "cites no passage"
     support = " ".join(passages[n - 1].text for n in claim.cited)
-    products = squeeze(" ".join(f"{p.title} {p.doc}" for p in passages))
+    products = product_names(passages)
     missing = sorted(
         t
         for t in key_terms(claim.text)
-        if not term_held(t, support) and not _exempt(t, asked, products)
+        if not term_held(t, support) and not exempt(t, asked, products)
     )
     if missing:
         return "not in the cited passage: " + ", ".join(missing)

@@ -321,3 +321,25 @@ def test_a_sentence_said_again_is_shown_once() -> None:
     result = grounded("默认容量 16 [2]。默认容量 16 [2]。默认容量 16。不能写死 365 天 [1]。")
     assert result.text == "默认容量 16 [1]。不能写死 365 天 [2]。"
     assert [r.reason for r in result.removed] == ["said before", "said before"]
+
+
+def test_a_standard_number_from_the_question_that_no_manual_names_must_be_in_the_passage() -> None:
+    # Manuals on ISO/IEC 5230 never mention 18974: the question's own number is the name of
+    # something they do not cover, not a figure the answer may repeat.
+    passages = [
+        replace(passage("OpenChain ISO/IEC 5230 是开源合规的国际标准。"), doc="iso5230.pptx")
+    ]
+    question = "ISO/IEC 18974 和 ISO/IEC 5230 是什么关系？"
+    result = ground(
+        "ISO/IEC 18974 是 ISO/IEC 5230 的替代标准 [1]。", passages, REFUSAL, question=question
+    )
+    assert result.refused and "18974" in result.removed[0].reason
+    # The number of the manual's own standard (in its file name) may still go unrepeated.
+    answer = "ISO/IEC 5230 是开源合规的国际标准 [1]。"
+    result = ground(
+        answer,
+        [replace(passages[0], text="本 ISO/IEC 标准是开源合规的国际标准。")],
+        REFUSAL,
+        question="ISO/IEC 5230 是什么标准？",
+    )
+    assert not result.refused and result.removed == []
