@@ -18,13 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.across import FAR, Similarity, far_across_languages, nearer
 from assistant.asked import asked_terms, exempt, product_names
 from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
 from assistant.wording import restates, term_held, word_share
-from pagewise.keywords import mostly_chinese, partly_chinese
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
@@ -51,12 +51,6 @@ class Removed:
 
     def as_json(self) -> dict[str, str]:
         return {"sentence": self.sentence, "reason": self.reason}
-
-
-class Similarity(Protocol):
-    """How close in meaning a sentence is to a text, -1 to 1 (e.g. the embedder's cosine)."""
-
-    def __call__(self, sentence: str, text: str) -> float: ...
 
 
 class SupportJudge(Protocol):
@@ -112,13 +106,15 @@ def ground(
     removed: list[Removed] = []
     lead: Claim | None = None
     said: set[str] = set()  # small models loop: the same sentence four times
-    for claim in _all_recited(claims_of(text), passages, asked, question, min_word_support):
+    claims = _all_recited(claims_of(text), passages, asked, question, min_word_support)
+    near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
+    for claim in (nearer(c, passages, asked, near) for c in claims):
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (
             _SAID
             if plain in said
             else _unsupported(claim, passages, min_word_support, question, asked)
-            or _far_across_languages(claim, passages, asked, similarity, min_cross_support)
+            or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
         if lead is None and reason not in _NOT_A_STATEMENT:
@@ -150,11 +146,10 @@ def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
     for …")."""
     # A later copy of the lead, removed as said before, is not the lead's own verdict.
     reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != _SAID), "")
-    return bool(reason) and not reason.startswith((_FEW_WORDS, _FAR))
+    return bool(reason) and not reason.startswith((_FEW_WORDS, FAR))
 
 
 _FEW_WORDS = "few of its words"
-_FAR = "across languages, far in meaning"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _REPEATS = "only repeats the question"
@@ -274,29 +269,6 @@ def _unsupported(
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{_FEW_WORDS} are in the cited passage ({share:.2f})"
-    return ""
-
-
-def _far_across_languages(
-    claim: Claim,
-    passages: Sequence[Passage],
-    asked: set[str],
-    similarity: Similarity | None,
-    minimum: float,
-) -> str:
-    """Why a claim written in another language than its passages is too far from them in
-    meaning, or "" (also when it holds a number or name of its own: those were checked)."""
-    if similarity is None or minimum <= 0 or not claim.cited:
-        return ""
-    support = "\n".join(passages[n - 1].text for n in claim.cited)
-    sentence = _MARK.sub(" ", claim.text).strip()
-    if mostly_chinese(sentence) == partly_chinese(support):
-        return ""
-    if any(squeeze(t) not in asked for t in key_terms(sentence)):
-        return ""
-    share = similarity(sentence, support)
-    if share < minimum:
-        return f"{_FAR} from the cited passage ({share:.2f})"
     return ""
 
 

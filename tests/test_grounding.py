@@ -343,3 +343,34 @@ def test_a_standard_number_from_the_question_that_no_manual_names_must_be_in_the
         question="ISO/IEC 5230 是什么标准？",
     )
     assert not result.refused and result.removed == []
+
+
+def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning() -> None:
+    passages = [
+        passage("识别、跟踪和管理入站开源组件；评估和满足出站分发的许可义务。", page=4),
+        passage("OpenChain ISO 5230 定义高质量开源合规计划的关键要求。", page=2),
+    ]
+
+    def similarity(sentence: str, text: str) -> float:
+        return 0.7 if "出站" in text else 0.4
+
+    answer = "Every participant must meet the license obligations of outbound distribution [2]."
+    judge = Judge([True])
+    result = ground(
+        answer, passages, REFUSAL, judge=judge, similarity=similarity, min_cross_support=0.35
+    )
+    assert not result.refused and [c.page for c in result.citations] == [4]
+    assert judge.seen == [answer.replace("[2]", "[1]")]
+    # Not when the other passage is only a little closer, nor for a sentence with a number or
+    # name of its own: the passages that hold those decide its citation.
+    close = ground(
+        answer,
+        passages,
+        REFUSAL,
+        similarity=lambda s, t: 0.5 if "出站" in t else 0.4,
+        min_cross_support=0.35,
+    )
+    assert [c.page for c in close.citations] == [2]
+    named = answer.replace("distribution", "distribution under OpenChain ISO 5230")
+    held = ground(named, passages, REFUSAL, similarity=similarity, min_cross_support=0.35)
+    assert [c.page for c in held.citations] == [2]
