@@ -15,10 +15,27 @@ from assistant.citations import key_terms
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.retrieval import Passage
+from pagewise.embedder import Embedder
 from pagewise.keywords import mostly_chinese, partly_chinese
 from pagewise.text import squeeze
 
 FAR = "across languages, far in meaning"
+
+
+class Cosine:
+    """The embedder's cosine (Chinese and English share one space), each text embedded once per
+    answer: a sentence is compared with every passage, and a passage with many sentences."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.vectors: dict[str, list[float]] = {}
+
+    def __call__(self, sentence: str, text: str) -> float:
+        new = list(dict.fromkeys(t for t in (sentence, text) if t not in self.vectors))
+        if new:
+            self.vectors.update(zip(new, self.embedder.embed(new), strict=True))
+        first, second = self.vectors[sentence], self.vectors[text]
+        return sum(a * b for a, b in zip(first, second, strict=True))
 
 
 class Similarity(Protocol):

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from test_citations import PASSAGES, REFUSAL, passage
 
+from assistant.across import Cosine
 from assistant.citations import check_citations
 from assistant.claims import Claim, claims_of
 from assistant.grounding import ground
@@ -374,3 +375,24 @@ def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning
     named = answer.replace("distribution", "distribution under OpenChain ISO 5230")
     held = ground(named, passages, REFUSAL, similarity=similarity, min_cross_support=0.35)
     assert [c.page for c in held.citations] == [2]
+
+
+def test_the_similarity_embeds_each_text_once_per_answer() -> None:
+    class Counting:
+        name = "counting"
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            self.seen += texts
+            return [[1.0, 0.0] if "出站" in t else [0.6, 0.8] for t in texts]
+
+        def count_tokens(self, text: str) -> int:
+            return len(text)
+
+    embedder = Counting()
+    cosine = Cosine(embedder)
+    assert cosine("outbound", "出站分发") == 0.6 and cosine("outbound", "入站") == 1.0
+    assert cosine("inbound", "出站分发") == 0.6
+    assert embedder.seen == ["outbound", "出站分发", "入站", "inbound"]
