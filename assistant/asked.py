@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from assistant.citations import key_terms
 from assistant.retrieval import Passage
+from pagewise.keywords import mostly_chinese
 from pagewise.text import squeeze
 
 # A number of three or more digits written after a capitalised name ("ISO/IEC 18974", "RFC 7231")
@@ -28,7 +29,7 @@ def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     exempt)."""
     products = product_names(passages)
     named = {n for n in _NAMED_NUMBER.findall(question) if n not in products}
-    terms = {squeeze(t) for t in key_terms(question)}
+    terms = {squeeze(t) for t in key_terms(question) | hyphenated_names(question, question)}
     return {t for t in terms if (re.match(r"\d+", t) or [""])[0] not in named}
 
 
@@ -45,3 +46,16 @@ def exempt(term: str, asked: set[str], products: str) -> bool:
     if key not in asked:
         return False
     return not re.search(r"[A-Za-z]", term) or key in products
+
+
+# Latin words joined by a hyphen: "systemd-journald", "dbus-org".
+_HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])")
+
+
+def hyphenated_names(sentence: str, question: str) -> set[str]:
+    """Hyphenated Latin words of ``sentence`` when it or the question is Chinese: there they
+    are names ("要限制 systemd-journald 日志…" of passages that never name it), where in English
+    they are often plain words ("self-certification")."""
+    if not (mostly_chinese(sentence) or mostly_chinese(question)):
+        return set()
+    return set(_HYPHENATED.findall(sentence))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.across import FAR, Similarity, far_across_languages, nearer
-from assistant.asked import asked_terms, exempt, product_names
+from assistant.asked import asked_terms, exempt, hyphenated_names, product_names
 from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
@@ -261,7 +261,7 @@ def _unsupported(
     products = product_names(passages)
     missing = sorted(
         t
-        for t in key_terms(claim.text)
+        for t in key_terms(claim.text) | hyphenated_names(claim.text, question)
         if not term_held(t, support) and not exempt(t, asked, products)
     )
     if missing:

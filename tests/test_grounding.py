@@ -396,3 +396,20 @@ def test_the_similarity_embeds_each_text_once_per_answer() -> None:
     assert cosine("outbound", "出站分发") == 0.6 and cosine("outbound", "入站") == 1.0
     assert cosine("inbound", "出站分发") == 0.6
     assert embedder.seen == ["outbound", "出站分发", "入站", "inbound"]
+
+
+def test_a_hyphenated_name_in_a_chinese_sentence_must_be_in_the_cited_passage() -> None:
+    passages = [passage("kernel.dmesg_restrict=1 限制普通用户读取内核日志。", page=21)]
+    question = "如何限制 systemd-journald 日志最多占用多少磁盘空间？"
+    answer = "要限制 systemd-journald 日志占用的磁盘空间，可以使用 kernel.dmesg_restrict 参数 [1]。"
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.refused and "systemd-journald" in result.removed[0].reason
+    # The passage that names it answers; in English a hyphenated word is often a plain word.
+    named = [replace(passages[0], text="systemd-journald 的日志上限由 SystemMaxUse 设置。")]
+    assert not ground(
+        "systemd-journald 的日志上限由 SystemMaxUse 设置 [1]。", named, REFUSAL
+    ).refused
+    english = ground(
+        "Hard-coding a year as 365 days is forbidden [1].", PASSAGES, REFUSAL, question="Why?"
+    )
+    assert "Hard-coding" not in str([r.reason for r in english.removed])
