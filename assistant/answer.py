@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from assistant.across import Cosine
 from assistant.citations import CheckedAnswer, Citation, check_citations
 from assistant.followup import Condenser
 from assistant.grounding import Grounded, Removed, ground
@@ -202,7 +203,7 @@ class Assistant:
                 question=asked,
                 min_word_support=self.options.min_word_support,
                 judge=judge,
-                similarity=self._similarity,
+                similarity=Cosine(self.retriever.embedder),
                 min_cross_support=self.options.min_cross_support,
             )
         # Everything of the answer that is shown or audited is redacted, not only its text:
@@ -227,11 +228,6 @@ class Assistant:
             dropped_references=[redact(r) for r in checked.dropped_references],
             rewritten=record.rewritten,
         )
-
-    def _similarity(self, sentence: str, text: str) -> float:
-        """Cosine of the embedder's unit vectors: Chinese and English share one space."""
-        first, second = self.retriever.embedder.embed([sentence, text])
-        return sum(a * b for a, b in zip(first, second, strict=True))
 
     def _check(
         self, raw: str, passages: list[Passage], refusal: str, question: str

@@ -18,12 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.across import FAR, Similarity, far_across_languages, nearer
+from assistant.asked import asked_terms, exempt, hyphenated_names, product_names
 from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
 from assistant.wording import restates, term_held, word_share
-from pagewise.keywords import mostly_chinese, partly_chinese
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
@@ -50,12 +51,6 @@ class Removed:
 
     def as_json(self) -> dict[str, str]:
         return {"sentence": self.sentence, "reason": self.reason}
-
-
-class Similarity(Protocol):
-    """How close in meaning a sentence is to a text, -1 to 1 (e.g. the embedder's cosine)."""
-
-    def __call__(self, sentence: str, text: str) -> float: ...
 
 
 class SupportJudge(Protocol):
@@ -106,18 +101,20 @@ def ground(
     ``min_cross_support`` of ``similarity`` to them: wording cannot be compared across
     languages, and the small judge passes what the passage does not say
     ("模拟器会将文件描述符设置为标准输入")."""
-    asked = {squeeze(t) for t in key_terms(question)}
+    asked = asked_terms(question, passages)
     kept: list[Claim] = []
     removed: list[Removed] = []
     lead: Claim | None = None
     said: set[str] = set()  # small models loop: the same sentence four times
-    for claim in _all_recited(claims_of(text), passages, asked, question, min_word_support):
+    claims = _all_recited(claims_of(text), passages, asked, question, min_word_support)
+    near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
+    for claim in (nearer(c, passages, asked, near) for c in claims):
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (
             _SAID
             if plain in said
             else _unsupported(claim, passages, min_word_support, question, asked)
-            or _far_across_languages(claim, passages, asked, similarity, min_cross_support)
+            or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
         if lead is None and reason not in _NOT_A_STATEMENT:
@@ -149,11 +146,10 @@ def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
     for …")."""
     # A later copy of the lead, removed as said before, is not the lead's own verdict.
     reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != _SAID), "")
-    return bool(reason) and not reason.startswith((_FEW_WORDS, _FAR))
+    return bool(reason) and not reason.startswith((_FEW_WORDS, FAR))
 
 
 _FEW_WORDS = "few of its words"
-_FAR = "across languages, far in meaning"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _REPEATS = "only repeats the question"
@@ -241,17 +237,6 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
     return all(term_held(t, support) for t in terms)
 
 
-def _exempt(term: str, asked: set[str], products: str) -> bool:
-    """Whether ``term`` may be missing from the cited passage: a figure or a product name (in
-    a manual's title or file name) that the question itself uses. A setting or other name the
-    question asks about ("PasswordAuthentication 建议设成 yes 还是 no？") must be in the
-    passage that is said to answer for it."""
-    key = squeeze(term)
-    if key not in asked:
-        return False
-    return not re.search(r"[A-Za-z]", term) or key in products
-
-
 def _unsupported(
     claim: Claim,
     passages: Sequence[Passage],
@@ -273,40 +258,17 @@ def _unsupported(
     if not claim.cited:
         return "cites no passage"
     support = " ".join(passages[n - 1].text for n in claim.cited)
-    products = squeeze(" ".join(f"{p.title} {p.doc}" for p in passages))
+    products = product_names(passages)
     missing = sorted(
         t
-        for t in key_terms(claim.text)
-        if not term_held(t, support) and not _exempt(t, asked, products)
+        for t in key_terms(claim.text) | hyphenated_names(claim.text, question)
+        if not term_held(t, support) and not exempt(t, asked, products)
     )
     if missing:
         return "not in the cited passage: " + ", ".join(missing)
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{_FEW_WORDS} are in the cited passage ({share:.2f})"
-    return ""
-
-
-def _far_across_languages(
-    claim: Claim,
-    passages: Sequence[Passage],
-    asked: set[str],
-    similarity: Similarity | None,
-    minimum: float,
-) -> str:
-    """Why a claim written in another language than its passages is too far from them in
-    meaning, or "" (also when it holds a number or name of its own: those were checked)."""
-    if similarity is None or minimum <= 0 or not claim.cited:
-        return ""
-    support = "\n".join(passages[n - 1].text for n in claim.cited)
-    sentence = _MARK.sub(" ", claim.text).strip()
-    if mostly_chinese(sentence) == partly_chinese(support):
-        return ""
-    if any(squeeze(t) not in asked for t in key_terms(sentence)):
-        return ""
-    share = similarity(sentence, support)
-    if share < minimum:
-        return f"{_FAR} from the cited passage ({share:.2f})"
     return ""
 
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from test_citations import PASSAGES, REFUSAL, passage
 
+from assistant.across import Cosine
 from assistant.citations import check_citations
 from assistant.claims import Claim, claims_of
 from assistant.grounding import ground
@@ -321,3 +322,94 @@ def test_a_sentence_said_again_is_shown_once() -> None:
     result = grounded("默认容量 16 [2]。默认容量 16 [2]。默认容量 16。不能写死 365 天 [1]。")
     assert result.text == "默认容量 16 [1]。不能写死 365 天 [2]。"
     assert [r.reason for r in result.removed] == ["said before", "said before"]
+
+
+def test_a_standard_number_from_the_question_that_no_manual_names_must_be_in_the_passage() -> None:
+    # Manuals on ISO/IEC 5230 never mention 18974: the question's own number is the name of
+    # something they do not cover, not a figure the answer may repeat.
+    passages = [
+        replace(passage("OpenChain ISO/IEC 5230 是开源合规的国际标准。"), doc="iso5230.pptx")
+    ]
+    question = "ISO/IEC 18974 和 ISO/IEC 5230 是什么关系？"
+    result = ground(
+        "ISO/IEC 18974 是 ISO/IEC 5230 的替代标准 [1]。", passages, REFUSAL, question=question
+    )
+    assert result.refused and "18974" in result.removed[0].reason
+    # The number of the manual's own standard (in its file name) may still go unrepeated.
+    answer = "ISO/IEC 5230 是开源合规的国际标准 [1]。"
+    result = ground(
+        answer,
+        [replace(passages[0], text="本 ISO/IEC 标准是开源合规的国际标准。")],
+        REFUSAL,
+        question="ISO/IEC 5230 是什么标准？",
+    )
+    assert not result.refused and result.removed == []
+
+
+def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning() -> None:
+    passages = [
+        passage("识别、跟踪和管理入站开源组件；评估和满足出站分发的许可义务。", page=4),
+        passage("OpenChain ISO 5230 定义高质量开源合规计划的关键要求。", page=2),
+    ]
+
+    def similarity(sentence: str, text: str) -> float:
+        return 0.7 if "出站" in text else 0.4
+
+    answer = "Every participant must meet the license obligations of outbound distribution [2]."
+    judge = Judge([True])
+    result = ground(
+        answer, passages, REFUSAL, judge=judge, similarity=similarity, min_cross_support=0.35
+    )
+    assert not result.refused and [c.page for c in result.citations] == [4]
+    assert judge.seen == [answer.replace("[2]", "[1]")]
+    # Not when the other passage is only a little closer, nor for a sentence with a number or
+    # name of its own: the passages that hold those decide its citation.
+    close = ground(
+        answer,
+        passages,
+        REFUSAL,
+        similarity=lambda s, t: 0.5 if "出站" in t else 0.4,
+        min_cross_support=0.35,
+    )
+    assert [c.page for c in close.citations] == [2]
+    named = answer.replace("distribution", "distribution under OpenChain ISO 5230")
+    held = ground(named, passages, REFUSAL, similarity=similarity, min_cross_support=0.35)
+    assert [c.page for c in held.citations] == [2]
+
+
+def test_the_similarity_embeds_each_text_once_per_answer() -> None:
+    class Counting:
+        name = "counting"
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            self.seen += texts
+            return [[1.0, 0.0] if "出站" in t else [0.6, 0.8] for t in texts]
+
+        def count_tokens(self, text: str) -> int:
+            return len(text)
+
+    embedder = Counting()
+    cosine = Cosine(embedder)
+    assert cosine("outbound", "出站分发") == 0.6 and cosine("outbound", "入站") == 1.0
+    assert cosine("inbound", "出站分发") == 0.6
+    assert embedder.seen == ["outbound", "出站分发", "入站", "inbound"]
+
+
+def test_a_hyphenated_name_in_a_chinese_sentence_must_be_in_the_cited_passage() -> None:
+    passages = [passage("kernel.dmesg_restrict=1 限制普通用户读取内核日志。", page=21)]
+    question = "如何限制 systemd-journald 日志最多占用多少磁盘空间？"
+    answer = "要限制 systemd-journald 日志占用的磁盘空间，可以使用 kernel.dmesg_restrict 参数 [1]。"
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.refused and "systemd-journald" in result.removed[0].reason
+    # The passage that names it answers; in English a hyphenated word is often a plain word.
+    named = [replace(passages[0], text="systemd-journald 的日志上限由 SystemMaxUse 设置。")]
+    assert not ground(
+        "systemd-journald 的日志上限由 SystemMaxUse 设置 [1]。", named, REFUSAL
+    ).refused
+    english = ground(
+        "Hard-coding a year as 365 days is forbidden [1].", PASSAGES, REFUSAL, question="Why?"
+    )
+    assert "Hard-coding" not in str([r.reason for r in english.removed])

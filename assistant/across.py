@@ -1,0 +1,91 @@
+"""Sentences written in another language than the passages they cite.
+
+Wording cannot be compared across languages, so such a sentence with no number or name of its
+own is measured by its similarity in meaning to its passages (e.g. the embedder's cosine): it is
+cited to a passage much closer to it than the one it names, and removed when even its passage is
+far from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from assistant.citations import key_terms
+from assistant.claims import MARK as _MARK
+from assistant.claims import Claim, with_mark
+from assistant.retrieval import Passage
+from pagewise.embedder import Embedder
+from pagewise.keywords import mostly_chinese, partly_chinese
+from pagewise.text import squeeze
+
+FAR = "across languages, far in meaning"
+
+
+class Cosine:
+    """The embedder's cosine (Chinese and English share one space), each text embedded once per
+    answer: a sentence is compared with every passage, and a passage with many sentences."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.vectors: dict[str, list[float]] = {}
+
+    def __call__(self, sentence: str, text: str) -> float:
+        new = list(dict.fromkeys(t for t in (sentence, text) if t not in self.vectors))
+        if new:
+            self.vectors.update(zip(new, self.embedder.embed(new), strict=True))
+        first, second = self.vectors[sentence], self.vectors[text]
+        return sum(a * b for a, b in zip(first, second, strict=True))
+
+
+class Similarity(Protocol):
+    """How close in meaning a sentence is to a text, -1 to 1 (e.g. the embedder's cosine)."""
+
+    def __call__(self, sentence: str, text: str) -> float: ...
+
+
+# How much closer in meaning another passage must be for a sentence to move to it.
+_CLOSER = 0.2
+
+
+def nearer(
+    claim: Claim, passages: Sequence[Passage], asked: set[str], similarity: Similarity | None
+) -> Claim:
+    """A sentence in another language than the one passage it cites, with no number or name of
+    its own (those move it, see _recited), cited instead to a given passage much closer in
+    meaning: "…satisfying … license obligations [2]" translates passage 1."""
+    if similarity is None or len(claim.cited) != 1:
+        return claim
+    sentence = _MARK.sub(" ", claim.text).strip()
+    if mostly_chinese(sentence) == partly_chinese(passages[claim.cited[0] - 1].text):
+        return claim
+    if any(squeeze(t) not in asked for t in key_terms(sentence)):
+        return claim
+    near = {n: similarity(sentence, p.text) for n, p in enumerate(passages, 1)}
+    best = max(near, key=lambda n: (near[n], -n))
+    if near[best] - near[claim.cited[0]] < _CLOSER:
+        return claim
+    return Claim(with_mark(_MARK.sub("", claim.text).rstrip(), best), (best,))
+
+
+def far_across_languages(
+    claim: Claim,
+    passages: Sequence[Passage],
+    asked: set[str],
+    similarity: Similarity | None,
+    minimum: float,
+) -> str:
+    """Why a claim written in another language than its passages is too far from them in
+    meaning, or "" (also when it holds a number or name of its own: those were checked)."""
+    if similarity is None or minimum <= 0 or not claim.cited:
+        return ""
+    support = "\n".join(passages[n - 1].text for n in claim.cited)
+    sentence = _MARK.sub(" ", claim.text).strip()
+    if mostly_chinese(sentence) == partly_chinese(support):
+        return ""
+    if any(squeeze(t) not in asked for t in key_terms(sentence)):
+        return ""
+    share = similarity(sentence, support)
+    if share < minimum:
+        return f"{FAR} from the cited passage ({share:.2f})"
+    return ""

@@ -1,0 +1,61 @@
+"""Which of the question's own terms an answer may use without its cited passage holding them.
+
+Repeating the year or the product the user asked about invents nothing, so figures and product
+names (in a manual's title or file name) that the question uses are exempt from the key-term
+check; any other name it asks about must be in the passage cited for it, and so must a number
+that is part of such a name ("ISO/IEC 18974").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.citations import key_terms
+from assistant.retrieval import Passage
+from pagewise.keywords import mostly_chinese
+from pagewise.text import squeeze
+
+# A number of three or more digits written after a capitalised name ("ISO/IEC 18974", "RFC 7231")
+# is part of that name.
+_NAMED_NUMBER = re.compile(r"\b[A-Z][A-Za-z]*(?:/[A-Z][A-Za-z]*)*[\s-]?(\d{3,})(?![\d.])")
+
+
+def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
+    """The question's key terms (squeezed), less the numbers of names it uses that no manual's
+    title or file name holds: "ISO/IEC 18974 和 ISO/IEC 5230 是什么关系？" asked of manuals on
+    5230 names a standard they never mention, and "18974 是 5230 的替代标准 [1]" must find
+    18974 in its passage like any other name (a year or a figure the question gives is still
+    exempt)."""
+    products = product_names(passages)
+    named = {n for n in _NAMED_NUMBER.findall(question) if n not in products}
+    terms = {squeeze(t) for t in key_terms(question) | hyphenated_names(question, question)}
+    return {t for t in terms if (re.match(r"\d+", t) or [""])[0] not in named}
+
+
+def product_names(passages: Sequence[Passage]) -> str:
+    return squeeze(" ".join(f"{p.title} {p.doc}" for p in passages))
+
+
+def exempt(term: str, asked: set[str], products: str) -> bool:
+    """Whether ``term`` may be missing from the cited passage: a figure or a product name (in
+    a manual's title or file name) that the question itself uses. A setting or other name the
+    question asks about ("PasswordAuthentication 建议设成 yes 还是 no？") must be in the
+    passage that is said to answer for it."""
+    key = squeeze(term)
+    if key not in asked:
+        return False
+    return not re.search(r"[A-Za-z]", term) or key in products
+
+
+# Latin words joined by a hyphen: "systemd-journald", "dbus-org".
+_HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])")
+
+
+def hyphenated_names(sentence: str, question: str) -> set[str]:
+    """Hyphenated Latin words of ``sentence`` when it or the question is Chinese: there they
+    are names ("要限制 systemd-journald 日志…" of passages that never name it), where in English
+    they are often plain words ("self-certification")."""
+    if not (mostly_chinese(sentence) or mostly_chinese(question)):
+        return set()
+    return set(_HYPHENATED.findall(sentence))
