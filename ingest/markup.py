@@ -105,6 +105,7 @@ class _TableReader(HTMLParser):
     def _end_cell(self) -> None:
         if self._cell is None:
             return
-        text = " ".join("".join(self._cell).split())
+        # Cells of a Markdown file's HTML table carry its escapes too: "chkconfig \-\-add".
+        text = _ESCAPE.sub(r"\1", " ".join("".join(self._cell).split()))
         self.rows[-1].extend([text] * max(1, min(self._span, 64)))
         self._cell = None

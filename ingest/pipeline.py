@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 # 2: layout headings, Word numbering, OCR, table headers; 3: PDF tables as rows; 4: contents
 # lines not headings, OCR boxes kept; 5: tables ruled only across, leading empty cells, merged
 # cells cut by a page; 6: contents not indexed, Markdown without markup, a section per slide,
-# stacked sheet tables, chunks embedded and indexed under their heading path
-PIPELINE_VERSION = "6"
+# stacked sheet tables, chunks embedded and indexed under their heading path; 7: Markdown
+# escapes read in HTML table cells too
+PIPELINE_VERSION = "7"
 
 
 Progress = Callable[[FileReport], None]

@@ -46,6 +46,14 @@ def test_plain_keeps_python_names_and_drops_only_markup() -> None:
     ]
 
 
+def test_escapes_in_html_table_cells_read_as_the_characters() -> None:
+    # Exported manuals escape Markdown's marks inside table cells as well ("\\-\\-add"): the
+    # user reads, and the answer cites, "--add".
+    assert html_table_rows(
+        r"<table><tr><td>chkconfig network \-\-add</td><td>a\_b \\ c</td></tr></table>"
+    ) == ["chkconfig network --add | a_b \\ c"]
+
+
 def test_the_openeuler_chapter_indexes_its_html_tables_as_rows() -> None:
     doc = read_document(SHARED / "openeuler-admin-services-zh.md")
     rows = [b.text for b in doc.blocks if b.kind is BlockKind.TABLE_ROW]
@@ -58,3 +66,5 @@ def test_the_openeuler_chapter_indexes_its_html_tables_as_rows() -> None:
     condrestart = next(c for c in chunks if "condrestart" in c.text)
     assert condrestart.section == "sysvinit命令和systemd命令"
     assert condrestart.text.startswith("sysvinit命令 | systemd命令 | 备注")
+    assert "chkconfig network --add | systemctl daemon-reload" in "\n".join(rows)
+    assert not any("\\-" in row for row in rows)
