@@ -132,12 +132,19 @@ def ground(
         ]
         kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
     kept = _marked(kept)
+    if any(r.reason == _SILENT for r in removed):
+        # The answer is that the manuals say nothing on it; what else it says is background
+        # ("…C 列为规范中的文本 [1]。因此，模板对 AI 生成的代码没有明确规定。").
+        return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
     if lead_decides and lead is not None and _decisive(lead, removed):
-        unverified = [Removed(c.text, "follows an unsupported answer") for c in kept]
-        return Grounded(refusal, refused=True, removed=removed + unverified)
+        return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
     if not any(_MARK.search(c.text) for c in kept):
         return Grounded(refusal, refused=True, removed=removed)
     return _renumbered(kept, passages, removed)
+
+
+def _unverified(kept: Sequence[Claim]) -> list[Removed]:
+    return [Removed(c.text, "follows an unsupported answer") for c in kept]
 
 
 def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
@@ -146,10 +153,19 @@ def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
     for …")."""
     # A later copy of the lead, removed as said before, is not the lead's own verdict.
     reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != _SAID), "")
+    if reason.startswith(FAR) and _BARE_REPLY.match(_MARK.sub("", lead.text)):
+        return True  # "不能 [1]。": a bare yes or no is the answer, never a preamble
     return bool(reason) and not reason.startswith((_FEW_WORDS, FAR))
 
 
+_BARE_REPLY = re.compile(
+    r"\s*(?:yes|no|是的?|不是|对|不对|可以|不可以|能|不能|会|不会|有|没有|不行|行)[\s,，.。!！]*$",
+    re.IGNORECASE,
+)
+
+
 _FEW_WORDS = "few of its words"
+_SILENT = "says the manuals do not cover it"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _REPEATS = "only repeats the question"
@@ -246,7 +262,7 @@ def _unsupported(
 ) -> str:
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
     if _NON_ANSWER.search(claim.text):
-        return "says the manuals do not cover it"
+        return _SILENT
     if POINTER.search(claim.text):
         return _POINTS
     if not re.search(r"\w", _MARK.sub("", claim.text)):

@@ -413,3 +413,29 @@ def test_a_hyphenated_name_in_a_chinese_sentence_must_be_in_the_cited_passage() 
         "Hard-coding a year as 365 days is forbidden [1].", PASSAGES, REFUSAL, question="Why?"
     )
     assert "Hard-coding" not in str([r.reason for r in english.removed])
+
+
+def test_an_answer_that_says_the_manuals_are_silent_is_the_refusal_whatever_came_before() -> None:
+    # The small model gives background first, then its real answer: the manuals set nothing.
+    # Showing the background alone would answer a question the manuals do not cover.
+    result = grounded("HashMap 默认容量 16 [2]。因此，资料中没有明确规定这种情况 [1]。")
+    assert result.refused and result.text == REFUSAL
+    assert [r.reason for r in result.removed] == [
+        "says the manuals do not cover it",
+        "follows an unsupported answer",
+    ]
+
+
+def test_a_bare_yes_or_no_far_from_its_passage_decides_the_answer() -> None:
+    # Unlike a preamble, "No [1]." is the answer itself: when it cannot be verified, what follows
+    # only explains it ("不能 [1]。它既是一个模拟器…", asked about a debugger it never names).
+    def similarity(sentence: str, text: str) -> float:
+        return 0.1 if len(sentence) < 10 else 0.9
+
+    result = grounded(
+        "No [2]. The default capacity of a HashMap is 16 [2].",
+        similarity=similarity,
+        min_cross_support=0.35,
+    )
+    assert result.refused and result.text == REFUSAL
+    assert result.removed[0].reason.startswith("across languages, far in meaning")
