@@ -57,9 +57,7 @@ def nearer(
     if similarity is None or len(claim.cited) != 1:
         return claim
     sentence = _MARK.sub(" ", claim.text).strip()
-    if mostly_chinese(sentence) == partly_chinese(passages[claim.cited[0] - 1].text):
-        return claim
-    if any(squeeze(t) not in asked for t in key_terms(sentence)):
+    if not _compared_by_meaning(sentence, passages[claim.cited[0] - 1].text, asked):
         return claim
     near = {n: similarity(sentence, p.text) for n, p in enumerate(passages, 1)}
     best = max(near, key=lambda n: (near[n], -n))
@@ -81,11 +79,17 @@ def far_across_languages(
         return ""
     support = "\n".join(passages[n - 1].text for n in claim.cited)
     sentence = _MARK.sub(" ", claim.text).strip()
-    if mostly_chinese(sentence) == partly_chinese(support):
-        return ""
-    if any(squeeze(t) not in asked for t in key_terms(sentence)):
+    if not _compared_by_meaning(sentence, support, asked):
         return ""
     share = similarity(sentence, support)
     if share < minimum:
         return f"{FAR} from the cited passage ({share:.2f})"
     return ""
+
+
+def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
+    """Whether ``sentence`` is in another language than ``support`` and has no number or name
+    of its own (beyond the question's): nothing else can be checked of it there."""
+    if mostly_chinese(sentence) == partly_chinese(support):
+        return False
+    return all(squeeze(t) in asked for t in key_terms(sentence))

@@ -102,6 +102,7 @@ def ground(
     languages, and the small judge passes what the passage does not say
     ("模拟器会将文件描述符设置为标准输入")."""
     asked = asked_terms(question, passages)
+    products = product_names(passages)
     kept: list[Claim] = []
     removed: list[Removed] = []
     lead: Claim | None = None
@@ -113,7 +114,7 @@ def ground(
         reason = (
             _SAID
             if plain in said
-            else _unsupported(claim, passages, min_word_support, question, asked)
+            else _unsupported(claim, passages, min_word_support, question, asked, products)
             or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
@@ -259,8 +260,10 @@ def _unsupported(
     min_word_support: float,
     question: str,
     asked: set[str],
+    products: str,
 ) -> str:
-    """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
+    """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms;
+    ``products``: the passages' titles and file names, see ``exempt``)."""
     if _NON_ANSWER.search(claim.text):
         return _SILENT
     if POINTER.search(claim.text):
@@ -274,7 +277,6 @@ def _unsupported(
     if not claim.cited:
         return "cites no passage"
     support = " ".join(passages[n - 1].text for n in claim.cited)
-    products = product_names(passages)
     missing = sorted(
         t
         for t in key_terms(claim.text) | hyphenated_names(claim.text, question)
