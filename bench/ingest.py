@@ -19,7 +19,8 @@ reader already embeds on every core while the parent writes.
 
 Each row gives the load average over the scenario (the machine may be shared) and the CPU
 seconds per page of the parent and its readers together: the work done, whatever share of the
-machine it got.
+machine it got. "other CPU s" is what the rest of the machine used meanwhile (other processes,
+the hypervisor's steal, from /proc/stat): compare pages/s between runs only when it is near 0.
 """
 
 from __future__ import annotations
@@ -152,6 +153,13 @@ def _cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _machine_busy() -> float:
+    """CPU seconds every core of the machine has spent busy since boot (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
@@ -198,6 +206,7 @@ def main() -> None:
         for name, paths in scenarios.items():
             for workers in args.workers:
                 load = os.getloadavg()[0]
+                busy = _machine_busy()
                 cores = sorted(os.sched_getaffinity(0))[:workers] if args.pin else None
                 out = subprocess.run(
                     [
@@ -215,6 +224,9 @@ def main() -> None:
                 ).stdout
                 row = json.loads(out.strip().splitlines()[-1])
                 row["load_1min_before"] = load
+                # CPU the rest of the machine used meanwhile (other processes, the hypervisor's
+                # steal): a pages/s ratio is only worth reading when this stays near zero.
+                row["other_cpu_seconds"] = max(0.0, _machine_busy() - busy - row["cpu_seconds"])
                 row["cores"] = len(cores) if cores else os.cpu_count() or 0
                 rows.append((name, row))
                 print(f"{name} workers={workers}: {rows[-1][1]}", file=sys.stderr, flush=True)
@@ -224,7 +236,7 @@ def main() -> None:
         f"{'scenario':<32} {'wkrs':>4} {'cores':>5} {'files':>5} {'pages':>6} {'chunks':>6} "
         f"{'ingest s':>9} "
         f"{'pages/s':>8} {'chunks/s':>8} {'no-op s':>8} {'CPU s':>7} {'reader CPU s':>12} "
-        f"{'CPU s/page':>10} {'peak MiB':>9} {'reader MiB':>10} {'load':>9}"
+        f"{'CPU s/page':>10} {'other CPU s':>11} {'peak MiB':>9} {'reader MiB':>10} {'load':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -235,6 +247,7 @@ def main() -> None:
             f"{r['chunks']:>6.0f} {r['seconds']:>9.1f} {r['pages_per_s']:>8.2f} "
             f"{r['chunks_per_s']:>8.2f} {r['noop_seconds']:>8.2f} {r['cpu_seconds']:>7.0f} "
             f"{r['reader_cpu_seconds']:>12.0f} {r['cpu_s_per_page']:>10.3f} "
+            f"{r['other_cpu_seconds']:>11.0f} "
             f"{r['peak_rss_mib']:>9.0f} {r['child_peak_rss_mib']:>10.0f} "
             f"{r['load_1min_before']:>4.1f}-{r['load_1min_after']:<4.1f}"
         )
