@@ -1,4 +1,5 @@
-"""Tokens for the keyword (BM25) index: Latin words, and character bigrams for Chinese.
+"""Tokens for the keyword (BM25) index: Latin words (English ones stemmed, see
+:func:`search_terms`), and character bigrams for Chinese.
 
 Character bigrams need no dictionary and find technical terms that a word segmenter may split
 differently in the question and in the manual.
@@ -35,6 +36,41 @@ def keyword_tokens(text: str) -> list[str]:
             if len(parts) > 1:
                 tokens.append(run)
     return tokens
+
+
+_PLAIN_WORD = re.compile(r"[a-z]+")
+_VOWEL = re.compile(r"[aeiouy]")
+
+
+def stem(word: str) -> str:
+    """A lower-case English word without its inflection, so that "registers" finds
+    "register" and "subtracted" finds "subtracts" in the keyword index; anything but plain
+    letters (a name like java.sql.date or max_count, a number, Chinese) is kept as it is.
+    A few suffix rules, not a dictionary: the manuals' words and the question's both go
+    through them, so they need to agree, not to be words ("stored", "storing" and "stores"
+    all read "stor")."""
+    if len(word) <= 3 or not _PLAIN_WORD.fullmatch(word):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and word[-2] not in "su" and not word.endswith("is"):
+        word = word[:-1]  # not "status", "class", "analysis"
+    for suffix in ("ing", "ed"):
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 3 and _VOWEL.search(base):
+            # "stopped" -> "stop", but "installed" -> "install"
+            doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
+            word = base[:-1] if doubled else base
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def search_terms(text: str) -> list[str]:
+    """The keyword index's terms, of a chunk and of a question alike: :func:`keyword_tokens`
+    with English words stemmed."""
+    return [stem(token) for token in keyword_tokens(text)]
 
 
 # Words that every question has and that say nothing about its subject.
