@@ -8,6 +8,8 @@ differently in the question and in the manual.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 from pagewise.text import fold
 
@@ -39,32 +41,25 @@ def keyword_tokens(text: str) -> list[str]:
 
 
 _PLAIN_WORD = re.compile(r"[a-z]+")
-_VOWEL = re.compile(r"[aeiouy]")
 
 
+@lru_cache(maxsize=1)
+def _english() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A lower-case English word without its inflection, so that "registers" finds
-    "register" and "subtracted" finds "subtracts" in the keyword index; anything but plain
-    letters (a name like java.sql.date or max_count, a number, Chinese) is kept as it is.
-    A few suffix rules, not a dictionary: the manuals' words and the question's both go
-    through them, so they need to agree, not to be words ("stored", "storing" and "stores"
-    all read "stor")."""
+    """A lower-case English word without its inflection (Snowball's English stemmer), so that
+    "registers" finds "register" and "subtracted" finds "subtracts" in the keyword index;
+    anything but plain letters (a name like java.sql.date or max_count, a number, Chinese) is
+    kept as it is. The manuals' words and the question's both go through it, so they need to
+    agree, not to be words ("stored", "storing" and "stores" all read "store")."""
     if len(word) <= 3 or not _PLAIN_WORD.fullmatch(word):
         return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("sses"):
-        word = word[:-2]
-    elif word.endswith("s") and word[-2] not in "su" and not word.endswith("is"):
-        word = word[:-1]  # not "status", "class", "analysis"
-    for suffix in ("ing", "ed"):
-        base = word[: -len(suffix)]
-        if word.endswith(suffix) and len(base) >= 3 and _VOWEL.search(base):
-            # "stopped" -> "stop", but "installed" -> "install"
-            doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
-            word = base[:-1] if doubled else base
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+    return str(_english().stemWord(word))
 
 
 def search_terms(text: str) -> list[str]:

@@ -23,16 +23,9 @@ def test_inflected_english_words_meet_in_one_term() -> None:
 def test_names_numbers_and_chinese_are_kept_as_written() -> None:
     for token in ["java.sql.date", "max_count", "a0201", "5230", "日志", "sys", "is"]:
         assert stem(token) == token
-    assert search_terms("Subtracted registers in java.sql.Date 日志") == [
-        "subtract",
-        "register",
-        "in",
-        "java",
-        "sql",
-        "dat",
-        "java.sql.date",
-        "日志",
-    ]
+    terms = search_terms("Subtracted registers in java.sql.Date 日志")
+    words = [stem("subtract"), stem("register"), "in", "java", "sql", stem("date")]
+    assert terms == [*words, "java.sql.date", "日志"]
 
 
 def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: Path) -> None:
