@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pagewise import keyword_tables
 from pagewise.errors import ConfigError, StoreError
-from pagewise.keywords import keyword_tokens
+from pagewise.keywords import search_terms
 
 # Letters, digits, '_', '-' and inner dots, starting with a letter or digit: a collection name
 # is also a folder name under the data dir, so ".", ".." and hidden names are never one.
@@ -168,7 +168,7 @@ class Catalog:
                 db,
                 collection,
                 doc_id,
-                ((chunk_id, " ".join(keyword_tokens(text))) for chunk_id, text in chunk_terms),
+                ((chunk_id, " ".join(search_terms(text))) for chunk_id, text in chunk_terms),
             )
             db.execute(
                 "UPDATE documents SET status = 'complete', pages = ?, chunks = ?, ingested_at = ?"
@@ -192,7 +192,7 @@ class Catalog:
     ) -> list[KeywordHit]:
         """The best chunks by BM25, read only from the keyword tables of ``collections``
         (None: all), merged by score."""
-        tokens = sorted(set(keyword_tokens(question)))
+        tokens = sorted(set(search_terms(question)))
         if not tokens or (collections is not None and not collections):
             return []
         with self._lock:

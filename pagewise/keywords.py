@@ -1,4 +1,5 @@
-"""Tokens for the keyword (BM25) index: Latin words, and character bigrams for Chinese.
+"""Tokens for the keyword (BM25) index: Latin words (English ones stemmed, see
+:func:`search_terms`), and character bigrams for Chinese.
 
 Character bigrams need no dictionary and find technical terms that a word segmenter may split
 differently in the question and in the manual.
@@ -7,6 +8,8 @@ differently in the question and in the manual.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 from pagewise.text import fold
 
@@ -35,6 +38,34 @@ def keyword_tokens(text: str) -> list[str]:
             if len(parts) > 1:
                 tokens.append(run)
     return tokens
+
+
+_PLAIN_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _english() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A lower-case English word without its inflection (Snowball's English stemmer), so that
+    "registers" finds "register" and "subtracted" finds "subtracts" in the keyword index;
+    anything but plain letters (a name like java.sql.date or max_count, a number, Chinese) is
+    kept as it is. The manuals' words and the question's both go through it, so they need to
+    agree, not to be words ("stored", "storing" and "stores" all read "store")."""
+    if len(word) <= 3 or not _PLAIN_WORD.fullmatch(word):
+        return word
+    return str(_english().stemWord(word))
+
+
+def search_terms(text: str) -> list[str]:
+    """The keyword index's terms, of a chunk and of a question alike: :func:`keyword_tokens`
+    with English words stemmed."""
+    return [stem(token) for token in keyword_tokens(text)]
 
 
 # Words that every question has and that say nothing about its subject.

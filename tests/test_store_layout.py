@@ -161,19 +161,19 @@ def test_keyword_search_takes_the_rarest_terms_within_its_row_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = Catalog(tmp_path / "catalog.sqlite3")
-    texts = [f"common words here {i}" for i in range(30)] + ["common words rare_term"]
+    texts = [f"common word here {i}" for i in range(30)] + ["common word rare_term"]
     _add_document(catalog, "d", "c", texts)
     db = catalog._db
-    assert keyword_tables.rarest_terms(db, "c", ["common", "rare_term", "words"]) == [
+    assert keyword_tables.rarest_terms(db, "c", ["common", "rare_term", "word"]) == [
         "rare_term",
         "common",
-        "words",
+        "word",
     ]
     monkeypatch.setattr(keyword_tables, "KEYWORD_ROW_BUDGET", 10)
-    assert keyword_tables.rarest_terms(db, "c", ["common", "rare_term", "words", "unknown"]) == [
+    assert keyword_tables.rarest_terms(db, "c", ["common", "rare_term", "word", "unknown"]) == [
         "rare_term"
     ]
-    assert keyword_tables.rarest_terms(db, "c", ["common", "words"]) == []
+    assert keyword_tables.rarest_terms(db, "c", ["common", "word"]) == []
     assert [h.chunk_id for h in catalog.keyword_search("common words rare_term?", 3)] == ["d:30"]
     assert catalog.keyword_search("common words rare_term", 3, collections=["other"]) == []
 

@@ -1,0 +1,44 @@
+from pathlib import Path
+
+from pagewise.catalog import Catalog, DocumentRecord
+from pagewise.keywords import search_terms, stem
+
+
+def test_inflected_english_words_meet_in_one_term() -> None:
+    groups = [
+        ["register", "registers"],
+        ["subtract", "subtracts", "subtracted", "subtracting"],
+        ["store", "stores", "stored", "storing"],
+        ["stop", "stops", "stopped", "stopping"],
+        ["install", "installs", "installed"],
+        ["library", "libraries"],
+        ["class", "classes"],
+        ["address", "addresses"],
+    ]
+    for words in groups:
+        assert len({stem(word) for word in words}) == 1, words
+    assert len({stem("status"), stem("analysis"), stem("process")}) == 3
+
+
+def test_names_numbers_and_chinese_are_kept_as_written() -> None:
+    for token in ["java.sql.date", "max_count", "a0201", "5230", "日志", "sys", "is"]:
+        assert stem(token) == token
+    terms = search_terms("Subtracted registers in java.sql.Date 日志")
+    words = [stem("subtract"), stem("register"), "in", "java", "sql", stem("date")]
+    assert terms == [*words, "java.sql.date", "日志"]
+
+
+def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    record = DocumentRecord("d", "c", "/d", "t", "text", "h", "s", 1, 0, "pending", 0.0)
+    catalog.begin(record)
+    texts = [
+        "DSUBU rd, rs, rt subtracts the register rt from rs, both read as unsigned",
+        "LD rt, offset(base) loads a doubleword from memory",
+        "The Help dialog has two tabs",
+    ]
+    catalog.complete("d", 1, [(f"d:{i}", t) for i, t in enumerate(texts)], "c")
+    hits = catalog.keyword_search("Which instruction subtracted unsigned registers?", 3)
+    assert [h.chunk_id for h in hits] == ["d:0"]
+    assert catalog.keyword_search("Which tab of the dialog?", 3)[0].chunk_id == "d:2"
+    catalog.close()
