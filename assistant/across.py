@@ -15,6 +15,7 @@ from assistant.citations import key_terms
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.retrieval import Passage
+from assistant.wording import copied
 from pagewise.embedder import Embedder
 from pagewise.keywords import mostly_chinese, partly_chinese
 from pagewise.text import squeeze
@@ -90,6 +91,6 @@ def far_across_languages(
 def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     """Whether ``sentence`` is in another language than ``support`` and has no number or name
     of its own (beyond the question's): nothing else can be checked of it there."""
-    if mostly_chinese(sentence) == partly_chinese(support):
+    if mostly_chinese(sentence) == partly_chinese(support) or copied(sentence, support):
         return False
     return all(squeeze(t) in asked for t in key_terms(sentence))

@@ -27,9 +27,12 @@ _CODE = re.compile(r"`([^`\n]{1,80})`")
 # Abbreviations written with dots (e.g., i.e.) are language, not identifiers.
 _ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
 # A number with the Chinese unit right after it ("90 天", "3 次") is checked with its unit: a
-# bare "1" is on every page, "1 天" is not.
+# bare "1" is on every page, "1 天" is not. A word that only joins the number to the sentence
+# ("077 后", "700 以上", "3 或 4") is no unit: the passage writes "077，" or "077 时".
+_NOT_UNIT = "的是为和或与在即后前时起及至到中以之而且就则也都再会将把被让给对从向还并"
 _NUMBER = re.compile(
-    r"(?<![\w.])0[xX][0-9A-Fa-f]+(?![\w])|(?<![\w.])\d+(?:\.\d+)?(?:\s*[\u4e00-\u9fff](?<![的是为和或与在即]))?(?![A-Za-z0-9_])"
+    r"(?<![\w.])0[xX][0-9A-Fa-f]+(?![\w])|(?<![\w.])\d+(?:\.\d+)?"
+    rf"(?:\s*[\u4e00-\u9fff](?<![{_NOT_UNIT}]))?(?![A-Za-z0-9_])"
 )
 _IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_][\w.]*(?:\(\))?")
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）])\s*")

@@ -56,13 +56,17 @@ _ECHOED_RULE = re.compile(
     r"|[.,]?\s*(?:Source|Reference)s?\s*[:：]\s*(?=\[\d+\])",
     re.IGNORECASE,
 )
-# "根据资料 [1]，X。" / "According to [2], X." : the source named first is cited last.
+# "根据资料 [1]，X。" / "According to [2], X." : the source named first is cited last; so is
+# one named with the header it was given under, "资料 [2]（《指南》第 21 页 · 2.3.1 …）中提到，X。"
+# (the title, page and section are the prompt's, not the passage's text).
 _SOURCE_FIRST = re.compile(
-    r"(?:(?:根据|依据|按照|参考)(?:的)?(?:资料|文档|手册|材料)?|(?<![\w])(?:According to|Based on"
+    r"(?:(?:根据|依据|按照|参考)(?:的)?(?:资料|文档|手册|材料)?|(?<!\w)资料"
+    r"|(?<![\w])(?:According to|Based on"
     r"|As (?:stated|described|mentioned|shown) in)(?:\s+the)?(?:\s+(?:passages?|sources?"
     r"|materials?|manual|documents?|text))?)\s*"
     r"(?P<marks>\[\d+\](?:\s*(?:[和与及、,，]|and)?\s*\[\d+\])*)\s*"
-    r"(?:中|所述|的(?:内容|说明|描述|信息|规定))?\s*[，,:：]\s*"
+    r"(?:[（(]《[^（）()\n]{0,160}[）)])?\s*"
+    r"(?:中|所述|的(?:内容|说明|描述|信息|规定))?(?:提到|指出|写明|写道|说明)?\s*[，,:：]\s*"
     r"(?P<body>[^。！？!?\n]*?[^。！？!?\n.])(?P<end>[。！？!?]|\.(?=\s|$)|\n|$)",
     re.IGNORECASE,
 )

@@ -181,7 +181,8 @@ def _recited(
     """A sentence whose numbers and names are not in the passage it cites, or whose words are
     too few there, is cited to the given passage that holds all its numbers and names and most
     of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
-    terms = [t for t in key_terms(claim.text) if squeeze(t) not in asked]
+    named = key_terms(claim.text) | hyphenated_names(claim.text, question)
+    terms = [t for t in named if squeeze(t) not in asked]
     if not claim.cited:
         return claim
     held = _holds(terms, passages, claim.cited)

@@ -71,13 +71,27 @@ def words_present(wanted: set[str], support: str) -> int:
 def word_share(sentence: str, support: str, question: str = "") -> float | None:
     """Share of the sentence's subject words that the question does not already use found in
     ``support``; None across languages, where wording cannot be compared, or when the sentence
-    adds no term of its own."""
-    if mostly_chinese(sentence) != partly_chinese(support):
-        return None
+    adds no term of its own. A sentence whose every word the passage holds is compared
+    whatever its language: a command copied from a Chinese passage ("chmod +t dirname") is
+    that passage's own wording, not English prose."""
     wanted = subject_terms(without_notation(sentence)) - subject_terms(question)
     if not wanted:
         return None
+    if mostly_chinese(sentence) != partly_chinese(support) and not copied(sentence, support):
+        return None
     return words_present(wanted, support) / len(wanted)
+
+
+# Fewer words than this prove nothing by being in the passage: "No", "2", "yes [1]".
+_COPIED_WORDS = 3
+
+
+def copied(sentence: str, support: str) -> bool:
+    """Whether ``sentence`` is the passage's own wording (a command, a setting line): every one
+    of its subject words, at least three of them, is in ``support``. It needs no comparison
+    by meaning across languages."""
+    wanted = subject_terms(without_notation(sentence))
+    return len(wanted) >= _COPIED_WORDS and words_present(wanted, support) == len(wanted)
 
 
 # A question that asks for something (not yes or no): a sentence made of its own words does not

@@ -1,0 +1,88 @@
+"""Grounding rules that removed right answers: a command copied from a Chinese passage, a number
+followed by a joining word, a hyphenated name cited to the neighbour, a source named with the
+header it was given under."""
+
+from test_citations import REFUSAL, passage
+
+from assistant.citations import check_citations, key_terms
+from assistant.claims import claims_of
+from assistant.grounding import ground
+from assistant.retrieval import Passage
+from assistant.wording import copied, word_share
+
+STICKY = passage(
+    "需要为全局可写目录添加粘滞位属性。步骤 2 为全局可写目录添加粘滞位属性。dirname 为实际查找到的"
+    "目录名。\nchmod +t dirname ----结束",
+    page=18,
+)
+SIMULATOR = passage(
+    "The address on the left side of each row of the table refers to the right-most memory cell.",
+    page=9,
+)
+
+
+def grounded(reply: str, passages: list[Passage], question: str) -> tuple[str, bool]:
+    checked = check_citations(reply, passages, REFUSAL, question=question)
+    result = ground(checked.text, passages, REFUSAL, question=question, min_word_support=0.3)
+    return result.text, result.refused
+
+
+def test_a_command_copied_from_a_chinese_passage_is_compared_by_its_words() -> None:
+    assert copied("chmod +t dirname ----结束", STICKY.text)
+    assert word_share("chmod +t dirname ----结束", STICKY.text) == 1.0
+    # English prose is still not compared with a Chinese passage by its words.
+    assert word_share("Add the sticky bit to every directory", STICKY.text) is None
+
+
+def test_a_copied_command_cited_to_the_wrong_passage_moves_to_the_one_that_holds_it() -> None:
+    text, refused = grounded(
+        "具体命令是：\nchmod +t dirname ----结束 [2]。",
+        [STICKY, SIMULATOR],
+        "给系统中所有全局可写的目录加上粘滞位，具体用哪条命令？",
+    )
+    assert not refused and text == "chmod +t dirname ----结束 [1]。"
+
+
+def test_a_bare_reply_is_not_the_passages_wording_however_short() -> None:
+    assert not copied("No", "PermitRootLogin | no | 是")
+    assert not copied("2", "第 2 行：2 | 步骤")
+
+
+def test_a_joining_word_after_a_number_is_not_its_unit() -> None:
+    assert key_terms("把默认 umask 加固成 077 后，目录权限为 700 [1]。") >= {"077", "700"}
+    assert "077 后" not in key_terms("把默认 umask 加固成 077 后，目录权限为 700 [1]。")
+    # Real units are still checked with the number.
+    assert key_terms("口令保留 90 天，失败 3 次锁定") >= {"90 天", "3 次"}
+    umask = passage(
+        "设置所有用户的默认 umask 值为077，使用户创建文件的默认权限为 600、目录权限为 700。"
+    )
+    text, refused = grounded(
+        "把默认 umask 加固成 077 后，用户新建的目录默认权限为 700 [1]。",
+        [umask],
+        "把默认 umask 加固成 077 以后，用户新建的目录默认权限是什么？",
+    )
+    assert not refused and "700 [1]" in text
+
+
+def test_a_hyphenated_name_cited_to_the_neighbour_moves_to_the_passage_holding_it() -> None:
+    listing = passage("chkconfig --list | systemctl list-unit-files --type=service | 输出启用情况")
+    other = passage("service network status | systemctl status network.service", page=14)
+    text, refused = grounded(
+        "应该用 systemctl list-unit-files --type=service 命令 [2]。",
+        [listing, other],
+        "以前用 chkconfig --list 查看服务启用情况，换成 systemd 应该用什么命令？",
+    )
+    assert not refused and text == "应该用 systemctl list-unit-files --type=service 命令 [1]。"
+
+
+def test_a_source_named_with_its_header_is_cited_and_its_header_is_not_a_claim() -> None:
+    claims = claims_of(
+        "资料 [2]（《安全加固指南》第 21 页 · 2.3.1 加固内核参数）中提到，加固项"
+        " `net.ipv4.tcp_max_syn_backlog` 是队列长度的参数。"
+    )
+    assert [(c.text, c.cited) for c in claims] == [
+        ("加固项 `net.ipv4.tcp_max_syn_backlog` 是队列长度的参数 [2]。", (2,))
+    ]
+    # Not a source when the word only stands inside a sentence ("因为资料 [2] 中…" keeps it).
+    inside = claims_of("这是因为资料 [2] 中明确指出，目录权限为 700。")
+    assert inside[0].text.startswith("这是因为资料 [2]")
