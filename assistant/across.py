@@ -17,7 +17,7 @@ from assistant.claims import Claim, with_mark
 from assistant.retrieval import Passage
 from assistant.wording import copied
 from pagewise.embedder import Embedder
-from pagewise.keywords import mostly_chinese, partly_chinese
+from pagewise.keywords import partly_chinese, written_in_chinese
 from pagewise.text import squeeze
 
 FAR = "across languages, far in meaning"
@@ -91,6 +91,6 @@ def far_across_languages(
 def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     """Whether ``sentence`` is in another language than ``support`` and has no number or name
     of its own (beyond the question's): nothing else can be checked of it there."""
-    if mostly_chinese(sentence) == partly_chinese(support) or copied(sentence, support):
+    if written_in_chinese(sentence) == partly_chinese(support) or copied(sentence, support):
         return False
     return all(squeeze(t) in asked for t in key_terms(sentence))

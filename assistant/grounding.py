@@ -251,8 +251,14 @@ def _few(share: float | None, minimum: float) -> bool:
 
 
 def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[int]) -> bool:
-    support = " ".join(passages[n - 1].text for n in cited)
+    support = _as_cited(passages, cited)
     return all(term_held(t, support) for t in terms)
+
+
+def _as_cited(passages: Sequence[Passage], cited: Sequence[int]) -> str:
+    """The cited passages as the reader sees them, each under its section heading: a name the
+    heading holds ("2.1.1 加固 SSH 服务") is the passage's own, though its rows never repeat it."""
+    return " ".join(f"{passages[n - 1].section} {passages[n - 1].text}" for n in cited)
 
 
 def _unsupported(
@@ -277,7 +283,7 @@ def _unsupported(
         return _REPEATS
     if not claim.cited:
         return "cites no passage"
-    support = " ".join(passages[n - 1].text for n in claim.cited)
+    support = _as_cited(passages, claim.cited)
     missing = sorted(
         t
         for t in key_terms(claim.text) | hyphenated_names(claim.text, question)

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import re
 
-from pagewise.keywords import keyword_tokens, mostly_chinese, partly_chinese, subject_terms
+from pagewise.keywords import (
+    keyword_tokens,
+    partly_chinese,
+    subject_terms,
+    written_in_chinese,
+)
 from pagewise.text import fold, squeeze
 
 _HEX = re.compile(r"0x([0-9a-f]+)")
@@ -77,7 +82,7 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
     wanted = subject_terms(without_notation(sentence)) - subject_terms(question)
     if not wanted:
         return None
-    if mostly_chinese(sentence) != partly_chinese(support) and not copied(sentence, support):
+    if written_in_chinese(sentence) != partly_chinese(support) and not copied(sentence, support):
         return None
     return words_present(wanted, support) / len(wanted)
 

@@ -174,6 +174,14 @@ def question_language(text: str) -> str:
     return "zh" if chinese >= words else "en"
 
 
+def written_in_chinese(sentence: str) -> bool:
+    """Whether a sentence is Chinese prose, its Chinese characters counted against its Latin
+    words, as :func:`question_language` does: "这个 unit 封装的是守护进程 Avahi（avahi.service）"
+    is Chinese although most of its letters are Latin."""
+    chinese = len(_IS_CJK.findall(sentence))
+    return chinese > 0 and chinese >= len(_LATIN_WORD.findall(sentence))
+
+
 def partly_chinese(text: str) -> bool:
     """Chinese enough that its wording can be compared with a Chinese question or sentence
     (manuals mix in English identifiers, commands and quoted text)."""

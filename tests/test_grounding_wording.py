@@ -1,6 +1,7 @@
 """Grounding rules that removed right answers: a command copied from a Chinese passage, a number
 followed by a joining word, a hyphenated name cited to the neighbour, a source named with the
-header it was given under."""
+header it was given under, a name in the section heading, a Chinese sentence full of Latin
+names."""
 
 from test_citations import REFUSAL, passage
 
@@ -9,6 +10,7 @@ from assistant.claims import claims_of
 from assistant.grounding import ground
 from assistant.retrieval import Passage
 from assistant.wording import copied, word_share
+from pagewise.keywords import written_in_chinese
 
 STICKY = passage(
     "需要为全局可写目录添加粘滞位属性。步骤 2 为全局可写目录添加粘滞位属性。dirname 为实际查找到的"
@@ -86,3 +88,28 @@ def test_a_source_named_with_its_header_is_cited_and_its_header_is_not_a_claim()
     # Not a source when the word only stands inside a sentence ("因为资料 [2] 中…" keeps it).
     inside = claims_of("这是因为资料 [2] 中明确指出，目录权限为 700。")
     assert inside[0].text.startswith("这是因为资料 [2]")
+
+
+def test_a_name_in_the_cited_passages_section_heading_is_the_passages_own() -> None:
+    rows = (
+        "加固项 | 加固项说明 | 加固建议\n"
+        "IgnoreRhosts | 设置是否使用 rhosts 和 shosts 文件验证 | yes"
+    )
+    question = "SSH 服务端加固项里，决定是否使用 rhosts 和 shosts 文件做验证的是哪一项？"
+    reply = "SSH 服务端决定是否用 rhosts 和 shosts 文件验证的是 IgnoreRhosts [1]。"
+    text, refused = grounded(reply, [passage(rows, section="2.1.1 加固 SSH 服务")], question)
+    assert not refused and "IgnoreRhosts [1]" in text
+    # Under a heading that does not name it, "SSH" is still a name the passage lacks.
+    assert grounded(reply, [passage(rows, section="2.1.2 加固内核参数")], question)[1]
+
+
+def test_a_chinese_sentence_full_of_latin_names_is_compared_as_chinese() -> None:
+    sentence = "文档拿 avahi.service 举例，这个 unit 封装的是守护进程 Avahi"
+    assert written_in_chinese(sentence)
+    assert not written_in_chinese("The unit avahi.service wraps the Avahi daemon")
+    unit = (
+        "unit是由一个与配置文件对应的名字和类型组成的（例如：avahi.service unit有一个具有相同"
+        "名字的配置文件，是守护进程Avahi的一个封装单元）。"
+    )
+    # Compared by its words with the Chinese passage, not by meaning across languages.
+    assert word_share(sentence, unit) is not None
