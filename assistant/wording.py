@@ -4,6 +4,9 @@ and how a number was written.
 - A number may be written in another base than the passage writes it: "0xA" is held by a
   passage that says "2 + 8 = 10", and "10" by one that lists "0x0A". Only the same value
   counts; a value the passage does not hold in any form is still missing.
+- A small count with a Chinese measure word may be spelled out by the passage: "6 个" is held
+  by an English passage that says "six" (the sentence translates it) and by a Chinese one
+  that says "六个"; a bare "6" still needs the digit.
 - PDF extraction splits words ("SSHF P", "open Eule r", "资 源"): a word of the sentence is
   found in the passage with its spaces squeezed out as well as among its words.
 """
@@ -27,6 +30,18 @@ _HEX_LITERAL = re.compile(r"(?<![\w.])0[xX][0-9A-Fa-f]+")
 _DECIMAL = re.compile(r"\d+")
 # Numbers as a passage writes them: "0x0A" (a hex literal) or "10" (not part of "1.10", "v10").
 _WRITTEN_NUMBER = re.compile(r"(?<![\w.])(?:0x([0-9a-f]+)|(\d+))(?![\w]|\.\d)")
+# A count with its Chinese measure word, as key_terms gives it squeezed: "6个", "12条".
+_COUNT = re.compile(r"(\d{1,2})([\u4e00-\u9fff])")
+_ENGLISH_COUNTS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+]  # fmt: skip
+_CHINESE_COUNTS = {
+    **dict(enumerate("零一二三四五六七八九十")),
+    **{10 + n: "十" + c for n, c in enumerate("一二三四五六七八九", start=1)},
+    20: "二十",
+}
 
 
 def without_notation(sentence: str) -> str:
@@ -47,13 +62,26 @@ def term_held(term: str, support: str) -> bool:
     """Whether ``support`` (a passage's text) holds ``term`` (a number, identifier or quoted
     name from a sentence): as written, or a whole number as the same value in another base."""
     squeezed = squeeze(term)
-    if squeezed in squeeze(support):
+    if squeezed in squeeze(support) or _spelled_count(squeezed, support):
         return True
     number = _HEX.fullmatch(squeezed) or _DECIMAL.fullmatch(squeezed)
     if number is None:
         return False
     value = int(number[1], 16) if number.re is _HEX else int(number[0])
     return value in values(support)
+
+
+def _spelled_count(squeezed: str, support: str) -> bool:
+    """Whether the passage spells out the count ``squeezed`` ("6个"): "six" in an English
+    passage, "六个" or "两个" in a Chinese one."""
+    count = _COUNT.fullmatch(squeezed)
+    if count is None or int(count[1]) > 20:
+        return False
+    value, unit = int(count[1]), count[2]
+    if not partly_chinese(support):
+        return re.search(rf"\b{_ENGLISH_COUNTS[value]}\b", support, re.IGNORECASE) is not None
+    spelled = {_CHINESE_COUNTS.get(value, ""), "两" if value == 2 else ""} - {""}
+    return any(f"{word}{unit}" in squeeze(support) for word in spelled)
 
 
 def words_present(wanted: set[str], support: str) -> int:

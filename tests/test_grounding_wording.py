@@ -9,7 +9,7 @@ from assistant.citations import check_citations, key_terms
 from assistant.claims import claims_of
 from assistant.grounding import ground
 from assistant.retrieval import Passage
-from assistant.wording import copied, word_share
+from assistant.wording import copied, term_held, word_share
 from pagewise.keywords import written_in_chinese
 
 STICKY = passage(
@@ -113,3 +113,12 @@ def test_a_chinese_sentence_full_of_latin_names_is_compared_as_chinese() -> None
     )
     # Compared by its words with the Chinese passage, not by meaning across languages.
     assert word_share(sentence, unit) is not None
+
+
+def test_a_count_the_passage_spells_out_is_held() -> None:
+    assert term_held("6 个", "The main window has six menus: File, Execute, Config")
+    assert term_held("6 个", "主窗口有六个菜单") and term_held("2 个", "有两个菜单")
+    # Another count, or a bare figure, still needs the passage's own value.
+    assert not term_held("7 个", "The main window has six menus")
+    assert not term_held("6", "The main window has six menus")
+    assert not term_held("6 个", "主窗口有五个菜单")
