@@ -8,6 +8,7 @@ differently in the question and in the manual.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -43,11 +44,16 @@ def keyword_tokens(text: str) -> list[str]:
 _PLAIN_WORD = re.compile(r"[a-z]+")
 
 
-@lru_cache(maxsize=1)
-def _english() -> Any:
-    import snowballstemmer
+_stemmers = threading.local()  # a Snowball stemmer keeps its word in itself while it works
 
-    return snowballstemmer.stemmer("english")
+
+def _english() -> Any:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=65536)
@@ -169,17 +175,21 @@ def question_language(text: str) -> str:
     against Latin *words*, not letters: "ArrayList 的 subList 有什么要注意的？" is a Chinese
     question although most of its letters are Latin. Text without either is "zh", the
     employees' language."""
-    chinese = len(_IS_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(text))
+    chinese, words = _scripts(text)
     return "zh" if chinese >= words else "en"
+
+
+def _scripts(text: str) -> tuple[int, int]:
+    """Its Chinese characters and its Latin words (an identifier is one word, however long)."""
+    return len(_IS_CJK.findall(text)), len(_LATIN_WORD.findall(text))
 
 
 def written_in_chinese(sentence: str) -> bool:
     """Whether a sentence is Chinese prose, its Chinese characters counted against its Latin
     words, as :func:`question_language` does: "这个 unit 封装的是守护进程 Avahi（avahi.service）"
     is Chinese although most of its letters are Latin."""
-    chinese = len(_IS_CJK.findall(sentence))
-    return chinese > 0 and chinese >= len(_LATIN_WORD.findall(sentence))
+    chinese, words = _scripts(sentence)
+    return chinese > 0 and chinese >= words
 
 
 def partly_chinese(text: str) -> bool:

@@ -1,3 +1,5 @@
+import sys
+import threading
 from pathlib import Path
 
 from pagewise.catalog import Catalog, DocumentRecord
@@ -42,3 +44,25 @@ def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: 
     assert [h.chunk_id for h in hits] == ["d:0"]
     assert catalog.keyword_search("Which tab of the dialog?", 3)[0].chunk_id == "d:2"
     catalog.close()
+
+
+def test_stems_are_right_when_many_threads_search_at_once() -> None:
+    # Portal sessions search on their own threads; a Snowball stemmer keeps its word in itself.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        words = ["registers", "subtracted", "installation", "configurations", "processes"] * 2000
+        expected = {word: stem.__wrapped__(word) for word in words}
+        wrong: list[str] = []
+
+        def stem_all() -> None:
+            wrong.extend(w for w in words if stem.__wrapped__(w) != expected[w])
+
+        threads = [threading.Thread(target=stem_all) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
