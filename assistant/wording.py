@@ -80,8 +80,9 @@ def _spelled_count(squeezed: str, support: str) -> bool:
     value, unit = int(count[1]), count[2]
     if not partly_chinese(support):
         return re.search(rf"\b{_ENGLISH_COUNTS[value]}\b", support, re.IGNORECASE) is not None
-    spelled = {_CHINESE_COUNTS.get(value, ""), "两" if value == 2 else ""} - {""}
-    return any(f"{word}{unit}" in squeeze(support) for word in spelled)
+    spelled = [_CHINESE_COUNTS[value], *(["两"] if value == 2 else [])]
+    squeezed_support = squeeze(support)
+    return any(f"{word}{unit}" in squeezed_support for word in spelled)
 
 
 def words_present(wanted: set[str], support: str) -> int:
