@@ -15,9 +15,8 @@ from assistant.citations import key_terms
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.retrieval import Passage
-from assistant.wording import copied
+from assistant.wording import copied, same_language
 from pagewise.embedder import Embedder
-from pagewise.keywords import partly_chinese, written_in_chinese
 from pagewise.text import squeeze
 
 FAR = "across languages, far in meaning"
@@ -91,6 +90,6 @@ def far_across_languages(
 def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     """Whether ``sentence`` is in another language than ``support`` and has no number or name
     of its own (beyond the question's): nothing else can be checked of it there."""
-    if written_in_chinese(sentence) == partly_chinese(support) or copied(sentence, support):
+    if same_language(sentence, support) or copied(sentence, support):
         return False
     return all(squeeze(t) in asked for t in key_terms(sentence))

@@ -17,6 +17,7 @@ import re
 
 from pagewise.keywords import (
     keyword_tokens,
+    mostly_chinese,
     partly_chinese,
     subject_terms,
     written_in_chinese,
@@ -111,9 +112,18 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
     wanted = subject_terms(without_notation(sentence)) - subject_terms(question)
     if not wanted:
         return None
-    if written_in_chinese(sentence) != partly_chinese(support) and not copied(sentence, support):
+    if not same_language(sentence, support) and not copied(sentence, support):
         return None
     return words_present(wanted, support) / len(wanted)
+
+
+def same_language(sentence: str, support: str) -> bool:
+    """Whether the sentence can be compared with the passage by its words. A sentence of
+    Chinese prose full of Latin names is Chinese by its words ("这个 unit 封装的是守护进程
+    Avahi") and Latin by its letters, so it shares wording with a Chinese passage and with one
+    that is mostly code alike ("ArrayList 的 subList 结果不可强转成 ArrayList")."""
+    chinese = partly_chinese(support)
+    return written_in_chinese(sentence) == chinese or mostly_chinese(sentence) == chinese
 
 
 # Fewer words than this prove nothing by being in the passage: "No", "2", "yes [1]".

@@ -122,3 +122,23 @@ def test_a_count_the_passage_spells_out_is_held() -> None:
     assert not term_held("7 个", "The main window has six menus")
     assert not term_held("6", "The main window has six menus")
     assert not term_held("6 个", "主窗口有五个菜单")
+
+
+def test_a_chinese_sentence_full_of_names_still_moves_from_a_code_passage_to_its_own() -> None:
+    rule = passage(
+        "5.【强制】ArrayList 的 subList 结果不可强转成 ArrayList，否则会抛出 ClassCastException"
+        " 异常：\njava.util.RandomAccessSubList cannot be cast to java.util.ArrayList。",
+        page=14,
+    )
+    code = passage(
+        "反例：\nList<String> generics = null;\nList notGenerics = new ArrayList(10);\n"
+        "notGenerics.add(new Object());\ngenerics = notGenerics;\n"
+        "// 此处抛出 ClassCastException 异常String string = generics.get(0);",
+        page=15,
+    )
+    text, refused = grounded(
+        "ArrayList 的 subList 结果不可强转成 ArrayList，否则会抛出 ClassCastException 异常 [2]。",
+        [rule, code],
+        "ArrayList 的 subList 有什么要注意的？",
+    )
+    assert not refused and text.endswith("ClassCastException 异常 [1]。")
