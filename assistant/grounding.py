@@ -181,8 +181,7 @@ def _recited(
     """A sentence whose numbers and names are not in the passage it cites, or whose words are
     too few there, is cited to the given passage that holds all its numbers and names and most
     of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
-    named = key_terms(claim.text) | hyphenated_names(claim.text, question)
-    terms = [t for t in named if squeeze(t) not in asked]
+    terms = [t for t in _names(claim.text, question) if squeeze(t) not in asked]
     if not claim.cited:
         return claim
     held = _holds(terms, passages, claim.cited)
@@ -255,6 +254,12 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
     return all(term_held(t, support) for t in terms)
 
 
+def _names(sentence: str, question: str) -> set[str]:
+    """The numbers and names of ``sentence`` that its passage must hold (see ``hyphenated_names``
+    for when a hyphenated word is one)."""
+    return key_terms(sentence) | hyphenated_names(sentence, question)
+
+
 def _as_cited(passages: Sequence[Passage], cited: Sequence[int]) -> str:
     """The cited passages as the reader sees them, each under its section heading: a name the
     heading holds ("2.1.1 加固 SSH 服务") is the passage's own, though its rows never repeat it."""
@@ -286,7 +291,7 @@ def _unsupported(
     support = _as_cited(passages, claim.cited)
     missing = sorted(
         t
-        for t in key_terms(claim.text) | hyphenated_names(claim.text, question)
+        for t in _names(claim.text, question)
         if not term_held(t, support) and not exempt(t, asked, products)
     )
     if missing:

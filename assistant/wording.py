@@ -61,9 +61,10 @@ def values(text: str) -> set[int]:
 
 def term_held(term: str, support: str) -> bool:
     """Whether ``support`` (a passage's text) holds ``term`` (a number, identifier or quoted
-    name from a sentence): as written, or a whole number as the same value in another base."""
-    squeezed = squeeze(term)
-    if squeezed in squeeze(support) or _spelled_count(squeezed, support):
+    name from a sentence): as written, a whole number as the same value in another base, or a
+    small count spelled out."""
+    squeezed, held = squeeze(term), squeeze(support)
+    if squeezed in held or _spelled_count(squeezed, support, held):
         return True
     number = _HEX.fullmatch(squeezed) or _DECIMAL.fullmatch(squeezed)
     if number is None:
@@ -72,9 +73,9 @@ def term_held(term: str, support: str) -> bool:
     return value in values(support)
 
 
-def _spelled_count(squeezed: str, support: str) -> bool:
+def _spelled_count(squeezed: str, support: str, squeezed_support: str) -> bool:
     """Whether the passage spells out the count ``squeezed`` ("6个"): "six" in an English
-    passage, "六个" or "两个" in a Chinese one."""
+    passage, "六个" or "两个" in a Chinese one (``squeezed_support``: the passage squeezed)."""
     count = _COUNT.fullmatch(squeezed)
     if count is None or int(count[1]) > 20:
         return False
@@ -82,7 +83,6 @@ def _spelled_count(squeezed: str, support: str) -> bool:
     if not partly_chinese(support):
         return re.search(rf"\b{_ENGLISH_COUNTS[value]}\b", support, re.IGNORECASE) is not None
     spelled = [_CHINESE_COUNTS[value], *(["两"] if value == 2 else [])]
-    squeezed_support = squeeze(support)
     return any(f"{word}{unit}" in squeezed_support for word in spelled)
 
 
