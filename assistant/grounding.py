@@ -24,6 +24,7 @@ from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
+from assistant.second_look import Holds, second_look
 from assistant.wording import restates, term_held, word_share
 from pagewise.text import squeeze
 
@@ -88,6 +89,7 @@ def ground(
     lead_decides: bool = True,
     similarity: Similarity | None = None,
     min_cross_support: float = 0.0,
+    second_looks: bool = True,
 ) -> Grounded:
     """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them.
 
@@ -100,7 +102,9 @@ def ground(
     language than its passages, with no number or name of its own to check, needs
     ``min_cross_support`` of ``similarity`` to them: wording cannot be compared across
     languages, and the small judge passes what the passage does not say
-    ("模拟器会将文件描述符设置为标准输入")."""
+    ("模拟器会将文件描述符设置为标准输入"). With ``second_looks``, a sentence the judge
+    rejects is asked about once more, cited to another passage that could state it (see
+    second_look.py)."""
     asked = asked_terms(question, passages)
     products = product_names(passages)
     kept: list[Claim] = []
@@ -126,6 +130,9 @@ def ground(
             kept.append(claim)
     if judge is not None and kept:
         verdicts = judge.judge(kept)
+        if second_looks:
+            holds = _holder(passages, question, asked, products)
+            kept, verdicts = second_look(judge.judge, kept, verdicts, passages, holds, question)
         removed += [
             Removed(c.text, f"{judge.name}: not stated in the cited passages")
             for c, ok in zip(kept, verdicts, strict=True)
@@ -258,6 +265,16 @@ def _names(sentence: str, question: str) -> set[str]:
     """The numbers and names of ``sentence`` that its passage must hold (see ``hyphenated_names``
     for when a hyphenated word is one)."""
     return key_terms(sentence) | hyphenated_names(sentence, question)
+
+
+def _holder(passages: Sequence[Passage], question: str, asked: set[str], products: str) -> Holds:
+    """Whether the passages ``cited`` hold every number and name of a sentence that must be."""
+
+    def holds(claim: Claim, cited: Sequence[int]) -> bool:
+        names = _names(claim.text, question)
+        return _holds([t for t in names if not exempt(t, asked, products)], passages, cited)
+
+    return holds
 
 
 def _as_cited(passages: Sequence[Passage], cited: Sequence[int]) -> str:

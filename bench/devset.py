@@ -108,7 +108,9 @@ def record(args: argparse.Namespace) -> None:
             prompts = assistant.policies.all_system_prompts()
             answering = [calls[p] for p in prompts if p in calls]
             raw, generate_s, _ = answering[0] if answering else ("", 0.0, "")
-            judged = calls.get(JUDGE_SYSTEM)
+            # The judge's first call, then its second looks (see assistant/second_look.py).
+            judge_calls = [c for c in llm.calls if c[0] == JUDGE_SYSTEM]
+            judged = judge_calls[0][1:] if judge_calls else None
             translated = [c for c in llm.calls if c[0] in TRANSLATE_SYSTEMS]
             row = {
                 "question": asdict(question),
@@ -120,6 +122,10 @@ def record(args: argparse.Namespace) -> None:
                 "judge": judged[0] if judged else None,
                 "judge_s": round(judged[1], 2) if judged else 0.0,
                 "judge_prompt": judged[2] if judged else None,
+                "judge_more": [
+                    {"judge": out, "judge_s": round(seconds, 2), "judge_prompt": last}
+                    for _, out, seconds, last in judge_calls[1:]
+                ],
                 "answer": answer.answer,
                 "refused": answer.refused,
             }
@@ -138,13 +144,26 @@ class ReplayJudge:
     # a sentence it gives no verdict for): `score` reports how many, `rejudge` asks about them.
     unasked: ClassVar[list[str]] = []
 
-    def __init__(self, reply: str | None, asked: Sequence[str]) -> None:
-        verdicts = parse_verdicts(reply, len(asked)) if reply is not None else []
-        self.by_text = {_plain(text): ok for text, ok in zip(asked, verdicts, strict=False)}
+    def __init__(
+        self, reply: str | None, asked: Sequence[str], more: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        self.by_text = _verdicts(reply, asked)
+        # The second looks' replies: the same sentences, cited to another passage.
+        self.later: dict[str, bool] = {}
+        for call in more:
+            self.later |= _verdicts(call["judge"], _statements(call["judge_prompt"]))
+        self.calls = 0
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
-        ReplayJudge.unasked += [c.text for c in claims if _plain(c.text) not in self.by_text]
-        return [self.by_text.get(_plain(c.text), True) for c in claims]
+        known = self.by_text if self.calls == 0 else self.later
+        self.calls += 1
+        ReplayJudge.unasked += [c.text for c in claims if _plain(c.text) not in known]
+        return [known.get(_plain(c.text), True) for c in claims]
+
+
+def _verdicts(reply: str | None, asked: Sequence[str]) -> dict[str, bool]:
+    verdicts = parse_verdicts(reply, len(asked)) if reply is not None else []
+    return {_plain(text): ok for text, ok in zip(asked, verdicts, strict=False)}
 
 
 def _plain(sentence: str) -> str:
@@ -161,19 +180,29 @@ class AskingJudge:
     def __init__(self, llm: LLM, row: dict[str, Any], passages: Sequence[Passage]) -> None:
         self.llm, self.row, self.passages = llm, row, list(passages)
         self.asked = 0
+        self.calls = 0
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
-        recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None))
-        if all(_plain(c.text) in recorded.by_text for c in claims):
+        first, self.calls = self.calls == 0, self.calls + 1
+        more = self.row.setdefault("judge_more", [])
+        recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None), more)
+        recorded.calls = 0 if first else 1
+        known = recorded.by_text if first else recorded.later
+        if all(_plain(c.text) in known for c in claims):
             return recorded.judge(claims)
         messages = judge_messages([p.text for p in self.passages], claims)
         started = time.perf_counter()
         reply = complete(self.llm, messages, max_tokens=6 * len(claims) + 6)
-        self.row |= {
+        call = {
             "judge": reply,
             "judge_prompt": messages[-1].content,
             "judge_s": round(time.perf_counter() - started, 2),
         }
+        if first:
+            self.row |= call
+            self.row["judge_more"] = []  # asked about other sentences: their looks are stale
+        else:
+            more.append(call)
         self.asked += 1
         return parse_verdicts(reply, len(claims))
 
@@ -233,7 +262,7 @@ def replay(
         judge = (
             AskingJudge(asking, row, passages)
             if asking is not None
-            else ReplayJudge(row["judge"], _judged(row, found, policies))
+            else ReplayJudge(row["judge"], _judged(row, found, policies), row.get("judge_more", []))
         )
     grounded = ground(
         checked.text,
@@ -275,8 +304,7 @@ def renumbered_for(raw: str, found: Sequence[Passage], shown: Sequence[Passage])
 def _judged(row: dict[str, Any], found: list[Passage], policies: Policies | None) -> list[str]:
     """The sentences the judge was asked about when the run was recorded."""
     if row.get("judge_prompt"):
-        listing = row["judge_prompt"].rsplit("Statements:\n", 1)[-1].split("\n\nFor each")[0]
-        return re.findall(r"^\d+\. (.*)$", listing, re.MULTILINE)
+        return _statements(row["judge_prompt"])
     if policies is None:
         return []
     # Older runs did not keep the prompt: the same grounding, all passages, no threshold.
@@ -286,6 +314,11 @@ def _judged(row: dict[str, Any], found: list[Passage], policies: Policies | None
     recorded = check_citations(row["raw"], found, refusal, policies.all_refusals(), question)
     ground(recorded.text, found, refusal, question=row["question"]["q"], judge=capture)
     return [c.text for c in capture.asked]
+
+
+def _statements(prompt: str) -> list[str]:
+    listing = prompt.rsplit("Statements:\n", 1)[-1].split("\n\nFor each")[0]
+    return re.findall(r"^\d+\. (.*)$", listing, re.MULTILINE)
 
 
 class _Capture:

@@ -10,6 +10,7 @@ from assistant.citations import check_citations
 from assistant.claims import Claim, claims_of
 from assistant.grounding import ground
 from assistant.judge import parse_verdicts
+from assistant.retrieval import Passage
 from pagewise.embedder import Embedder
 
 
@@ -439,3 +440,39 @@ def test_a_bare_yes_or_no_far_from_its_passage_decides_the_answer() -> None:
     )
     assert result.refused and result.text == REFUSAL
     assert result.removed[0].reason.startswith("across languages, far in meaning")
+
+
+class ByPassage:
+    """A judge that says YES only where the cited passage holds the sentence's telling word."""
+
+    name = "test judge"
+
+    def __init__(self, passages: Sequence[Passage], word: str) -> None:
+        self.passages, self.word, self.calls = passages, word, 0
+
+    def judge(self, claims: Sequence[Claim]) -> list[bool]:
+        self.calls += 1
+        return [all(self.word in self.passages[n - 1].text for n in c.cited) for c in claims]
+
+
+def test_a_sentence_the_judge_rejects_is_kept_when_the_passage_beside_it_states_it() -> None:
+    passages = [
+        passage("The NOP instruction does nothing."),
+        passage("The NOP instruction is used to create gaps in the source code.", page=24),
+    ]
+    reply = "NOP is used to create gaps in the source code [1]."
+    judge = ByPassage(passages, "gaps")
+    result = ground(reply, passages, REFUSAL, question="What is NOP for?", judge=judge)
+    assert not result.refused and judge.calls == 2
+    assert result.text == "NOP is used to create gaps in the source code [1]."
+    assert [c.page for c in result.citations] == [24]
+
+
+def test_a_rejected_sentence_no_other_passage_could_state_is_not_asked_about_again() -> None:
+    passages = [
+        passage("年假天数按工龄计算。"),
+        passage("HashMap 初始化时指定集合初始值大小，默认 16。", page=16),
+    ]
+    judge = ByPassage(passages, "审计")
+    result = ground("年假天数由部门经理决定 [1]。", passages, REFUSAL, judge=judge)
+    assert result.refused and judge.calls == 1
