@@ -59,3 +59,21 @@ def hyphenated_names(sentence: str, question: str) -> set[str]:
     if not (mostly_chinese(sentence) or mostly_chinese(question)):
         return set()
     return set(_HYPHENATED.findall(sentence))
+
+
+# "加固指南里有没有讲怎么用 firewalld…？", "Does the guide explain how to encrypt disks with LUKS?":
+# the question asks whether the manuals cover something.
+_ASKS_IF_COVERED = re.compile(
+    r"(?:有没有|是否|有无)(?:专门|具体|详细)?(?:讲|提到|提及|说明|介绍|涉及|讲到|说到|描述|讨论)"
+    r"|^(?:does|do|did)\b.{0,80}\b(?:guides?|manuals?|templates?|documents?|deck|slides?"
+    r"|policy|standard|handbook|documentation|overview|edition|workbook)\b.{0,40}\b"
+    r"(?:explain|mention|cover|describe|discuss|talk about|address)",
+    re.IGNORECASE,
+)
+_BARE_NO = re.compile(r"\s*(?:no|nope|没有|没|无|不|否|并没有)[\s,，.。!！]*$", re.IGNORECASE)
+
+
+def says_not_covered(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` is a bare "no" to a question asking whether the manuals cover
+    something: it says the manuals are silent, and that is the refusal, not an answer."""
+    return bool(_BARE_NO.match(sentence)) and bool(_ASKS_IF_COVERED.search(question))

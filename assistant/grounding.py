@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.across import FAR, Similarity, far_across_languages, nearer
-from assistant.asked import asked_terms, exempt, hyphenated_names, product_names
+from assistant.asked import asked_terms, exempt, hyphenated_names, product_names, says_not_covered
 from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
@@ -293,7 +293,7 @@ def _unsupported(
 ) -> str:
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms;
     ``products``: the passages' titles and file names, see ``exempt``)."""
-    if _NON_ANSWER.search(claim.text):
+    if _NON_ANSWER.search(claim.text) or says_not_covered(_MARK.sub("", claim.text), question):
         return _SILENT
     if POINTER.search(claim.text):
         return _POINTS

@@ -476,3 +476,12 @@ def test_a_rejected_sentence_no_other_passage_could_state_is_not_asked_about_aga
     judge = ByPassage(passages, "审计")
     result = ground("年假天数由部门经理决定 [1]。", passages, REFUSAL, judge=judge)
     assert result.refused and judge.calls == 1
+
+
+def test_a_bare_no_to_whether_the_manual_covers_something_is_the_refusal() -> None:
+    asked = "加固指南里有没有讲怎么用 firewalld 配置规则？"
+    assert grounded("没有 [1]。", question=asked).refused
+    english = "Does the hardening guide explain how to encrypt disks with LUKS?"
+    assert grounded("No [1].", question=english).refused
+    # A yes-or-no question about what the manual allows is answered by its "no".
+    assert not grounded("不能 [1]。禁止写死 365 天 [1]。", question="能写死 365 天吗？").refused
