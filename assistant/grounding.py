@@ -268,7 +268,7 @@ def _names(sentence: str, question: str) -> set[str]:
 
 
 def _holder(passages: Sequence[Passage], question: str, asked: set[str], products: str) -> Holds:
-    """Whether the passages ``cited`` hold every number and name of a sentence that must be."""
+    """The check that passages hold a sentence's numbers and names, as _unsupported asks."""
 
     def holds(claim: Claim, cited: Sequence[int]) -> bool:
         names = _names(claim.text, question)

@@ -6,8 +6,8 @@ in the source code [2]" where [3] says so). The term check re-cites a sentence b
 and names (grounding._recited), but a sentence with none, or with names that several passages
 hold, keeps the model's mark, and the judge, which reads only the cited passage, rightly says
 NO. Asking once more, with the sentence cited to the other passage that holds its names and
-most of its words, keeps a right answer that was merely mis-cited. One more judge call, and
-only for answers where the judge rejected something.
+the largest share of its words, keeps a right answer that was merely mis-cited. One more
+judge call, and only for answers where the judge rejected something.
 """
 
 from __future__ import annotations
