@@ -8,7 +8,8 @@ and how a number was written.
   by an English passage that says "six" (the sentence translates it) and by a Chinese one
   that says "六个"; a bare "6" still needs the digit.
 - PDF extraction splits words ("SSHF P", "open Eule r", "资 源"): a word of the sentence is
-  found in the passage with its spaces squeezed out as well as among its words.
+  found in the passage with its spaces squeezed out as well as among its words; typeset
+  quotes and dashes ("it’s", "–help") hold the plain ones a sentence writes.
 """
 
 from __future__ import annotations
@@ -61,16 +62,29 @@ def values(text: str) -> set[int]:
 
 def term_held(term: str, support: str) -> bool:
     """Whether ``support`` (a passage's text) holds ``term`` (a number, identifier or quoted
-    name from a sentence): as written, a whole number as the same value in another base, or a
-    small count spelled out."""
+    name from a sentence): as written, a whole number as the same value in another base, a
+    small count spelled out, or a count of ten or more with the general measure word 个 as the
+    bare number ("留出 100 个号段" of "预留 100")."""
     squeezed, held = squeeze(term), squeeze(support)
-    if squeezed in held or _spelled_count(squeezed, support, held):
+    if _typeset(squeezed) in _typeset(held) or _spelled_count(squeezed, support, held):
         return True
+    count = re.fullmatch(r"(\d+)个", squeezed)
+    if count is not None and int(count[1]) >= 10:
+        return int(count[1]) in values(support)
     number = _HEX.fullmatch(squeezed) or _DECIMAL.fullmatch(squeezed)
     if number is None:
         return False
     value = int(number[1], 16) if number.re is _HEX else int(number[0])
     return value in values(support)
+
+
+# Typesetting turns "--help" into "–help" and "it's" into "it’s"; a sentence quoting either
+# writes the plain characters.
+_TYPESET = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _typeset(squeezed: str) -> str:
+    return squeezed.translate(_TYPESET).replace("--", "-")
 
 
 def _spelled_count(squeezed: str, support: str, squeezed_support: str) -> bool:

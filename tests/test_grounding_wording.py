@@ -142,3 +142,18 @@ def test_a_chinese_sentence_full_of_names_still_moves_from_a_code_passage_to_its
         "ArrayList 的 subList 有什么要注意的？",
     )
     assert not refused and text.endswith("ClassCastException 异常 [1]。")
+
+
+def test_a_quote_or_option_written_plainly_is_held_by_its_typeset_form() -> None:
+    settings = passage("It’s pretty useless, bu t it’s cute.\n• -h (–help) shows a help message", 31)
+    quoted = "The authors call it \"pretty useless, but it's cute.\" [1]"
+    assert grounded(quoted, [settings], "How do the authors judge it?") == (quoted, False)
+    assert term_held("--help", settings.text)
+    assert not term_held("--version", settings.text)
+
+
+def test_a_count_of_ten_or_more_with_the_measure_word_ge_is_held_by_the_bare_number() -> None:
+    text = "四位数字编号从 0001 到 9999，大类之间的步长间距预留 100，参考文末附表 3。"
+    assert term_held("100 个", text)
+    assert not term_held("200 个", text)
+    assert not term_held("3 个", text)  # a small bare number is on every page
