@@ -35,6 +35,8 @@ _NUMBER = re.compile(
     rf"(?:\s*[\u4e00-\u9fff](?<![{_NOT_UNIT}]))?(?![A-Za-z0-9_])"
 )
 _IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_][\w.]*(?:\(\))?")
+# An annotation (@Override, @Data) is a name of the code, however plain its word.
+_ANNOTATION = re.compile(r"(?<![\w@])@[A-Za-z_]\w*")
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）])\s*")
 # A page reference written the way citation_label writes one: 《Title》第 13 页（印刷页 10/51）,
 # 《Title》第 16–17 页, 《Title》 p. 99.
@@ -89,6 +91,7 @@ def key_terms(sentence: str) -> set[str]:
     text = _LIST_MARKER.sub("", CITATION.sub(" ", sentence))
     text = without_notation(text)
     terms = set(_QUOTED.findall(text)) | set(_CODE.findall(text)) | set(_NUMBER.findall(text))
+    terms |= set(_ANNOTATION.findall(text))
     for word in _IDENTIFIER.findall(text):
         # An English sentence's full stop is not part of its last word ("…a POJO class.").
         word = word.rstrip(".") if not word.endswith("()") else word

@@ -163,8 +163,22 @@ _ASKS_FOR = re.compile(
 def restates(sentence: str, question: str) -> bool:
     """Whether ``sentence`` only repeats ``question``: the question asks for something, and all
     the sentence's subject words are the question's own (the small model often echoes a
-    question it cannot answer: "The line should be appended to /etc/profile so that …")."""
+    question it cannot answer: "The line should be appended to /etc/profile so that …"). A
+    short Latin answer that puts the question's words together in a way the question does not
+    is an answer: "systemctl rescue" to "Which systemctl command switches … into rescue
+    mode?"."""
     if not _ASKS_FOR.search(question):
         return False
     terms = subject_terms(without_notation(sentence))
+    short = len(terms) <= _SHORT_ANSWER_TERMS and not re.search(r"[\u4e00-\u9fff]", sentence)
+    if short and _bare(sentence) not in _bare(question):
+        return False
     return bool(terms) and terms <= subject_terms(question)
+
+
+_SHORT_ANSWER_TERMS = 3
+
+
+def _bare(text: str) -> str:
+    """``text`` folded, without spaces or punctuation."""
+    return re.sub(r"[\W_]+", "", fold(text))

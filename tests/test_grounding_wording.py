@@ -157,3 +157,16 @@ def test_a_count_of_ten_or_more_with_the_measure_word_ge_is_held_by_the_bare_num
     assert term_held("100 个", text)
     assert not term_held("200 个", text)
     assert not term_held("3 个", text)  # a small bare number is on every page
+
+
+def test_a_short_answer_joining_the_questions_words_anew_is_not_a_repetition() -> None:
+    rescue = passage("改变当前系统为救援模式，在root权限下执行如下命令：\nsystemctl rescue", 1)
+    asked = "Which systemctl command switches a running openEuler system into rescue mode?"
+    assert grounded("systemctl rescue [1]", [rescue], asked) == ("systemctl rescue [1]", False)
+    echoed = "Which entry does the Tools menu have?"
+    assert grounded("The Tools menu [1].", [rescue], echoed)[1]
+
+
+def test_an_annotation_is_a_name_its_passage_must_hold() -> None:
+    assert "@Override" in key_terms("The manual makes the @Override annotation mandatory [1].")
+    assert key_terms("Write to ops@example.com [1].") == {"example.com"}
