@@ -17,6 +17,13 @@ valid citation is shown (unsupported ones were only flagged).
 When the grounding changed after a run was recorded, the replayed judge may meet sentences its
 recorded reply never judged (`score` counts them; they are kept). `rejudge` asks the real
 judge again for those answers and writes the run with the new replies.
+
+    .venv/bin/python bench/devset.py served RUN.jsonl --out RUN2.jsonl   # then rejudge RUN2
+
+With the gates opened wide, the recorded model saw passages that the assistant, with its
+thresholds, never shows it; an answer citing one is invalid in the replay, where the served
+model would have answered from the kept passages. `served` generates those answers again from
+the kept passages only (a few a run), so that `rejudge` and `score` give what a user gets.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
 from assistant.judge import judge_messages, parse_verdicts  # noqa: E402
 from assistant.llm import LLM, Message, complete  # noqa: E402
+from assistant.prompt import build_messages  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.translation import INSTRUCTIONS  # noqa: E402
 from pagewise.embedder import UseEmbedder  # noqa: E402
@@ -334,6 +342,36 @@ class _Capture:
         return [True] * len(claims)
 
 
+def served(args: argparse.Namespace) -> None:
+    """The run with each answer that cites a passage the gates drop generated again as served:
+    `record` shows the model every passage so that `score` can try other thresholds, but the
+    assistant shows it only those the gates keep, and a mark on a dropped one is invalid."""
+    rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
+    policies = load_policies(REPO / "policies")
+    gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
+    llm: LLM | None = None
+    again = 0
+    with args.out.open("w", encoding="utf-8") as out:
+        for row in rows:
+            question = row["question"]["q"]
+            found = [Passage(**p) for p in row["passages"]]
+            kept = gate.relevant(question, found)
+            marks = renumbered_for(row["raw"], found, kept)
+            if kept and len(kept) < len(found) and "[0]" in marks:
+                llm = llm or make_llm(
+                    Settings(data_dir=args.data_dir) if args.data_dir else Settings()
+                )
+                messages = build_messages(policies.system_prompt_for(question), question, kept)
+                started = time.perf_counter()
+                row["raw"] = complete(llm, messages, 512, 0.0)
+                row["generate_s"] = round(time.perf_counter() - started, 2)
+                row["passages"] = [asdict(p) for p in kept]
+                row |= {"judge": None, "judge_prompt": None, "judge_s": 0.0, "judge_more": []}
+                again += 1
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{again} answers generated again as served; `rejudge` the run next", file=sys.stderr)
+
+
 def rejudge(args: argparse.Namespace) -> None:
     """The run again, with the judge asked wherever today's grounding sends it other claims
     than the recorded ones (the generation, translation and passages are kept)."""
@@ -420,8 +458,11 @@ def main() -> None:
     rej = commands.add_parser("rejudge")
     rej.add_argument("--out", type=Path, required=True)
     rej.add_argument("--data-dir", type=Path)
+    ser = commands.add_parser("served")
+    ser.add_argument("--out", type=Path, required=True)
+    ser.add_argument("--data-dir", type=Path)
     defaults = Settings()
-    for sub in (sco, rej):
+    for sub in (sco, rej, ser):
         sub.add_argument("run", type=Path)
         sub.add_argument("--min-similarity", type=float, default=defaults.min_similarity)
         sub.add_argument("--min-term-overlap", type=float, default=defaults.min_term_overlap)
@@ -430,7 +471,7 @@ def main() -> None:
     sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")
     sco.add_argument("--exclude", default="", help="Leave out questions on these file types.")
     args = parser.parse_args()
-    {"record": record, "score": score, "rejudge": rejudge}[args.command](args)
+    {"record": record, "score": score, "rejudge": rejudge, "served": served}[args.command](args)
 
 
 if __name__ == "__main__":
