@@ -34,6 +34,8 @@ _DECIMAL = re.compile(r"\d+")
 _WRITTEN_NUMBER = re.compile(r"(?<![\w.])(?:0x([0-9a-f]+)|(\d+))(?![\w]|\.\d)")
 # A count with its Chinese measure word, as key_terms gives it squeezed: "6个", "12条".
 _COUNT = re.compile(r"(\d{1,2})([\u4e00-\u9fff])")
+# A count with 个, the measure word Chinese adds to any count ("100个"); the passage need not.
+_GE_COUNT = re.compile(r"(\d+)个")
 _ENGLISH_COUNTS = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
@@ -66,9 +68,9 @@ def term_held(term: str, support: str) -> bool:
     small count spelled out, or a count of ten or more with the general measure word 个 as the
     bare number ("留出 100 个号段" of "预留 100")."""
     squeezed, held = squeeze(term), squeeze(support)
-    if _typeset(squeezed) in _typeset(held) or _spelled_count(squeezed, support, held):
+    if _as_typed(squeezed) in _as_typed(held) or _spelled_count(squeezed, support, held):
         return True
-    count = re.fullmatch(r"(\d+)个", squeezed)
+    count = _GE_COUNT.fullmatch(squeezed)
     if count is not None and int(count[1]) >= 10:
         return int(count[1]) in values(support)
     number = _HEX.fullmatch(squeezed) or _DECIMAL.fullmatch(squeezed)
@@ -83,7 +85,7 @@ def term_held(term: str, support: str) -> bool:
 _TYPESET = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
-def _typeset(squeezed: str) -> str:
+def _as_typed(squeezed: str) -> str:
     return squeezed.translate(_TYPESET).replace("--", "-")
 
 

@@ -191,13 +191,13 @@ class AskingJudge:
         self.calls = 0
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
-        first, self.calls = self.calls == 0, self.calls + 1
+        first = self.calls == 0  # then the second looks
+        self.calls += 1
         more = self.row.setdefault("judge_more", [])
         recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None), more)
-        recorded.calls = 0 if first else 1
         known = recorded.by_text if first else recorded.later
         if all(_plain(c.text) in known for c in claims):
-            return recorded.judge(claims)
+            return [known[_plain(c.text)] for c in claims]
         messages = judge_messages([p.text for p in self.passages], claims)
         started = time.perf_counter()
         reply = complete(self.llm, messages, max_tokens=6 * len(claims) + 6)
