@@ -145,8 +145,8 @@ def test_a_chinese_sentence_full_of_names_still_moves_from_a_code_passage_to_its
 
 
 def test_a_quote_or_option_written_plainly_is_held_by_its_typeset_form() -> None:
-    settings = passage("It’s pretty useless, bu t it’s cute.\n• -h (–help) shows a help message", 31)
-    quoted = "The authors call it \"pretty useless, but it's cute.\" [1]"
+    settings = passage("It’s pretty useless, bu t it’s cute.\n• -h (–help) shows the help", 31)
+    quoted = 'The authors call it "pretty useless, but it\'s cute." [1]'
     assert grounded(quoted, [settings], "How do the authors judge it?") == (quoted, False)
     assert term_held("--help", settings.text)
     assert not term_held("--version", settings.text)
