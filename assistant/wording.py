@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from pagewise.keywords import (
+    chinese_share,
     keyword_tokens,
     mostly_chinese,
     partly_chinese,
@@ -172,7 +173,7 @@ def restates(sentence: str, question: str) -> bool:
     if not _ASKS_FOR.search(question):
         return False
     terms = subject_terms(without_notation(sentence))
-    short = len(terms) <= _SHORT_ANSWER_TERMS and not re.search(r"[\u4e00-\u9fff]", sentence)
+    short = len(terms) <= _SHORT_ANSWER_TERMS and chinese_share(sentence) == 0
     if short and _bare(sentence) not in _bare(question):
         return False
     return bool(terms) and terms <= subject_terms(question)
