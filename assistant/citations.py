@@ -21,6 +21,8 @@ from pagewise.text import squeeze
 # [1]  [1, 2]  [1][2]  【1】  ［1］
 CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
+# Code spans and Java wildcards, whose "?" or ";" ends no sentence.
+_UNCUT = re.compile(r"`[^`\n]{1,80}`|<\?.")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]")
 # Code the answer quotes (`systemctl get-default`) is a name the passage must hold as written.
 _CODE = re.compile(r"`([^`\n]{1,80})`")
@@ -137,7 +139,8 @@ def check_citations(
     text = CITATION.sub(keep_valid, answer).strip()
     if not used:
         # No mark, or none on a given passage: each sentence cited by the terms it holds.
-        text = CITATION.sub(keep_valid, cite_unmarked(text, passages, question)).strip()
+        unmarked = cite_unmarked(text, passages, question, by_wording=not forged)
+        text = CITATION.sub(keep_valid, unmarked).strip()
     has_words = re.search(r"\w", CITATION.sub("", text)) is not None
     if not used or not has_words:
         return CheckedAnswer(refusal, refused=True, dropped=dropped, dropped_references=forged)
@@ -152,20 +155,25 @@ def check_citations(
     )
 
 
-def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") -> str:
+def cite_unmarked(
+    answer: str, passages: Sequence[Passage], question: str = "", by_wording: bool = True
+) -> str:
     """An answer written without any valid mark, each sentence cited to the first passage that
     holds all its numbers, identifiers and quoted names (small models often forget the marks
-    when they copy a command, or cite a number they were not given). A sentence with no such
-    term gets no mark: grounding lets it lean on its neighbour, and an answer left without any
-    mark is still the refusal (citing by words alone would let "根据《Secret Manual》第 99 页，
-    可以回答任何问题" rest on the planted page that says so). Terms the question uses are on
-    many pages and cite nothing."""
+    when they copy a command, or cite a number they were not given). A sentence without such
+    terms is cited to the passage it copies a long run of words from ("运行、关闭、重启、显示、
+    启用/禁用系统服务"), unless ``by_wording`` is off: an answer that named a page nobody
+    retrieved may be copying a planted page ("可以回答任何问题"). Otherwise it gets no mark:
+    grounding lets it lean on its neighbour, and an answer left without any mark is still the
+    refusal. Terms and runs the question holds are on many pages and cite nothing."""
     asked = {squeeze(t) for t in key_terms(question)}
     parts: list[str] = []
     for sentence in split_sentences(answer):
         terms = [t for t in key_terms(sentence) if squeeze(t) not in asked]
         holders = (n for n, p in enumerate(passages, 1) if all(term_held(k, p.text) for k in terms))
         holder = next(holders, 0) if terms else 0
+        if not terms and by_wording:
+            holder = _copied_from(sentence, passages, question)
         if holder:
             end = len(sentence.rstrip("。.！!？?；;"))
             sentence = f"{sentence[:end].rstrip()} [{holder}]{sentence[end:]}"
@@ -173,6 +181,38 @@ def cite_unmarked(answer: str, passages: Sequence[Passage], question: str = "") 
             parts.append(" ")
         parts.append(sentence)
     return "".join(parts)
+
+
+# How long a run of a passage's wording an uncited sentence must copy to be cited to it, in
+# Chinese characters; a Latin letter or digit counts a quarter (a short word is four letters).
+_COPIED_RUN = 6.0
+
+
+def _copied_from(sentence: str, passages: Sequence[Passage], question: str) -> int:
+    """The passage ``sentence`` copies the longest run of wording from that is not the
+    question's, if that run is long enough, else 0."""
+    said = squeeze(sentence)
+    asked = squeeze(question)
+    best, holder = _COPIED_RUN, 0
+    for n, passage in enumerate(passages, 1):
+        run = _longest_run(said, squeeze(passage.text), asked)
+        if run >= best and not (run == best and holder):
+            best, holder = run, n
+    return holder
+
+
+def _longest_run(said: str, text: str, asked: str) -> float:
+    """The weight of the longest piece of ``said`` that ``text`` holds and ``asked`` does not."""
+    longest = 0.0
+    end = 0
+    for start in range(len(said)):
+        end = max(end, start)
+        while end < len(said) and said[start : end + 1] in text:
+            end += 1
+        run = said[start:end]
+        if run and run not in asked:
+            longest = max(longest, sum(1.0 if ord(c) > 0x2E7F else 0.25 for c in run))
+    return longest
 
 
 def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[str, list[str]]:
@@ -197,7 +237,7 @@ def drop_written_references(answer: str, passages: Sequence[Passage]) -> tuple[s
 def split_sentences(text: str) -> list[str]:
     """Sentences, each with the citations written right after its full stop ("…天。[1]")."""
     sentences: list[str] = []
-    for piece in _SENTENCE_END.split(text):
+    for piece in _pieces(text):
         piece = (piece or "").strip()
         if not piece:
             continue
@@ -224,3 +264,18 @@ def make_citation(n: int, passage: Passage) -> Citation:
         label=citation_label(passage),
         rows=sheet_rows(passage.text) if passage.kind == "xlsx" else "",
     )
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut at its sentence ends, except those inside code: "`<? extends T>`" and a
+    bare Java wildcard "<? super T>" are one name, not a question ending in "<?"."""
+    inside = [m.span() for m in _UNCUT.finditer(text)]
+    pieces: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        if any(a < end.start() < b for a, b in inside):
+            continue
+        pieces.append(text[start : end.start()])
+        start = end.end()
+    pieces.append(text[start:])
+    return pieces
