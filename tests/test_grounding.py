@@ -478,6 +478,21 @@ def test_a_rejected_sentence_no_other_passage_could_state_is_not_asked_about_aga
     assert result.refused and judge.calls == 1
 
 
+def test_a_rejected_sentence_is_not_asked_about_again_against_a_passage_in_another_language() -> (
+    None
+):
+    # The judge is weakest across languages: "within 18 months" passed against "维持 18 个月"
+    # for a question no manual answers.
+    passages = [
+        passage("The OpenChain specification has a validity period section."),
+        passage("宣布符合规范的 OpenChain 计划从遵从生效之日起必须维持 18 个月。", page=7),
+    ]
+    reply = "A conforming company must keep its programme conforming for a long time [1]."
+    judge = ByPassage(passages, "维持")
+    result = ground(reply, passages, REFUSAL, question="How many months?", judge=judge)
+    assert result.refused and judge.calls == 1
+
+
 def test_a_bare_no_to_whether_the_manual_covers_something_is_the_refusal() -> None:
     asked = "加固指南里有没有讲怎么用 firewalld 配置规则？"
     assert grounded("没有 [1]。", question=asked).refused
