@@ -25,7 +25,7 @@ from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
-from assistant.wording import restates, term_held, word_share
+from assistant.wording import dangles, restates, term_held, word_share
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
@@ -188,7 +188,9 @@ def _recited(
     """A sentence whose numbers and names are not in the passage it cites, or whose words are
     too few there, is cited to the given passage that holds all its numbers and names and most
     of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
-    terms = [t for t in _names(claim.text, question) if squeeze(t) not in asked]
+    # Held as the check asks: a setting the question names ("SaaS") must be in the passage too.
+    products = product_names(passages)
+    terms = [t for t in _names(claim.text, question) if not exempt(t, asked, products)]
     if not claim.cited:
         return claim
     held = _holds(terms, passages, claim.cited)
@@ -297,7 +299,7 @@ def _unsupported(
         return _SILENT
     if POINTER.search(claim.text):
         return _POINTS
-    if not re.search(r"\w", _MARK.sub("", claim.text)):
+    if not re.search(r"\w", _MARK.sub("", claim.text)) or dangles(_MARK.sub("", claim.text)):
         return _SAYS_NOTHING
     if restates(_MARK.sub(" ", claim.text), question) and all(
         squeeze(t) in asked for t in key_terms(claim.text)

@@ -185,3 +185,19 @@ _SHORT_ANSWER_TERMS = 3
 def _bare(text: str) -> str:
     """``text`` folded, without spaces or punctuation."""
     return re.sub(r"[\W_]+", "", fold(text))
+
+
+# A sentence that stops where its answer should begin: "The field that names it is [3].",
+# "该字段是 [1]。". It states nothing (the model left the name out). A lead-in ending in a colon
+# ("执行以下命令：") is not one: the command follows on the next line.
+_DANGLING = re.compile(
+    r"(?:\b(?:is|are|was|were|be|to|of|the|an?|as|by|for|with|into|from|and|or|called|named"
+    r"|such as)|(?<!不)是|为)$",
+    re.IGNORECASE,
+)
+
+
+def dangles(sentence: str) -> bool:
+    """Whether ``sentence`` (without its marks) ends where its answer should begin."""
+    body = sentence.strip().rstrip("。.！!；; ")
+    return len(body) > 2 and _DANGLING.search(body) is not None

@@ -493,6 +493,30 @@ def test_a_rejected_sentence_is_not_asked_about_again_against_a_passage_in_anoth
     assert result.refused and judge.calls == 1
 
 
+def test_a_sentence_repeating_a_name_the_question_asks_about_moves_to_the_passage_holding_it() -> (
+    None
+):
+    passages = [
+        passage("测试和有限分发场景，许可证为宽松的，结果：允许。"),
+        passage("测试和有限分发场景，许可证为 SaaS 分发，注意确保合同涵盖使用场景。", page=14),
+    ]
+    question = "测试和有限分发场景下用了 SaaS 分发类许可证，要注意什么？"
+    reply = "SaaS 分发类许可证要注意确保合同涵盖使用场景 [1]。"
+    result = ground(reply, passages, REFUSAL, question=question)
+    assert not result.refused and [c.page for c in result.citations] == [14]
+
+
+def test_a_sentence_that_stops_where_its_answer_should_begin_is_not_shown() -> None:
+    # The model left the name out: "… is [1]." states nothing.
+    passages = [passage("RSAAuthentication | 设置是否允许只有 RSA 安全验证 | yes")]
+    reply = "The item that controls RSA authentication is [1]. RSAAuthentication is set to yes [1]."
+    result = ground(reply, passages, REFUSAL, question="Which item controls RSA auth?")
+    assert result.text == "RSAAuthentication is set to yes [1]."
+    assert result.removed[0].reason == "says nothing"
+    alone = ground("该字段是 [1]。", passages, REFUSAL, question="哪个字段？")
+    assert alone.refused
+
+
 def test_a_bare_no_to_whether_the_manual_covers_something_is_the_refusal() -> None:
     asked = "加固指南里有没有讲怎么用 firewalld 配置规则？"
     assert grounded("没有 [1]。", question=asked).refused
