@@ -196,7 +196,7 @@ def _copied_from(sentence: str, passages: Sequence[Passage], question: str) -> i
     best, holder = _COPIED_RUN, 0
     for n, passage in enumerate(passages, 1):
         run = _longest_run(said, squeeze(passage.text), asked)
-        if run >= best and not (run == best and holder):
+        if run > best or (run == best and not holder):  # the first on a tie
             best, holder = run, n
     return holder
 
