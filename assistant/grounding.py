@@ -111,7 +111,8 @@ def ground(
     removed: list[Removed] = []
     lead: Claim | None = None
     said: set[str] = set()  # small models loop: the same sentence four times
-    claims = _all_recited(claims_of(text), passages, asked, question, min_word_support)
+    holds = _holder(passages, question, asked, products)
+    claims = _all_recited(claims_of(text), passages, holds, question, min_word_support)
     near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
     for claim in (nearer(c, passages, asked, near) for c in claims):
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
@@ -131,7 +132,6 @@ def ground(
     if judge is not None and kept:
         verdicts = judge.judge(kept)
         if second_looks:
-            holds = _holder(passages, question, asked, products)
             kept, verdicts = second_look(judge.judge, kept, verdicts, passages, holds, question)
         removed += [
             Removed(c.text, f"{judge.name}: not stated in the cited passages")
@@ -183,17 +183,15 @@ _NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS, _SAID)
 
 
 def _recited(
-    claim: Claim, passages: Sequence[Passage], asked: set[str], question: str, minimum: float
+    claim: Claim, passages: Sequence[Passage], holds: Holds, question: str, minimum: float
 ) -> Claim:
     """A sentence whose numbers and names are not in the passage it cites, or whose words are
     too few there, is cited to the given passage that holds all its numbers and names and most
     of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
-    # Held as the check asks: a setting the question names ("SaaS") must be in the passage too.
-    products = product_names(passages)
-    terms = [t for t in _names(claim.text, question) if not exempt(t, asked, products)]
     if not claim.cited:
         return claim
-    held = _holds(terms, passages, claim.cited)
+    # Held as the check asks: a setting the question names ("SaaS") must be in the passage too.
+    held = holds(claim, claim.cited)
     # Only a sentence on one passage moves for its words: one that names several ("资料 [1]
     # 提供了…，而资料 [2] 中…") talks about them, and would lose what it says of each.
     if held and (
@@ -203,7 +201,7 @@ def _recited(
     text = _MARK.sub("", claim.text).rstrip()
     shares: dict[int, float] = {}
     for n in range(1, len(passages) + 1):
-        if (n,) != claim.cited and _holds(terms, passages, (n,)):
+        if (n,) != claim.cited and holds(claim, (n,)):
             share = word_support(Claim(text, (n,)), passages, question)
             if held and (share is None or _few(share, minimum)):
                 continue  # moved for its words only where another passage holds them
@@ -233,7 +231,7 @@ def _marked(kept: Sequence[Claim]) -> list[Claim]:
 def _all_recited(
     claims: Sequence[Claim],
     passages: Sequence[Passage],
-    asked: set[str],
+    holds: Holds,
     question: str,
     minimum: float,
 ) -> list[Claim]:
@@ -241,7 +239,7 @@ def _all_recited(
     on its re-cited neighbour, as claims_of reads it, before its own re-citing: "The Write
     Dinero Tracefile... menu item is only available… [2]" moved to [1] takes its lead along."""
     recited = [
-        _recited(c, passages, asked, question, minimum) if _MARK.search(c.text) else c
+        _recited(c, passages, holds, question, minimum) if _MARK.search(c.text) else c
         for c in claims
     ]
     for i, claim in enumerate(recited):
@@ -250,7 +248,7 @@ def _all_recited(
         following = [c.cited for c in recited[i + 1 :] if _MARK.search(c.text)]
         preceding = [c.cited for c in recited[:i] if _MARK.search(c.text)]
         cited = following[0] if following else (preceding[-1] if preceding else claim.cited)
-        recited[i] = _recited(Claim(claim.text, cited), passages, asked, question, minimum)
+        recited[i] = _recited(Claim(claim.text, cited), passages, holds, question, minimum)
     return recited
 
 
@@ -263,18 +261,18 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
     return all(term_held(t, support) for t in terms)
 
 
-def _names(sentence: str, question: str) -> set[str]:
-    """The numbers and names of ``sentence`` that its passage must hold (see ``hyphenated_names``
-    for when a hyphenated word is one)."""
-    return key_terms(sentence) | hyphenated_names(sentence, question)
+def _required(sentence: str, question: str, asked: set[str], products: str) -> list[str]:
+    """The numbers and names of ``sentence`` that its passage must hold: all but those the
+    question may use freely (see ``exempt``; ``hyphenated_names`` says when one is a name)."""
+    named = key_terms(sentence) | hyphenated_names(sentence, question)
+    return [t for t in named if not exempt(t, asked, products)]
 
 
 def _holder(passages: Sequence[Passage], question: str, asked: set[str], products: str) -> Holds:
     """The check that passages hold a sentence's numbers and names, as _unsupported asks."""
 
     def holds(claim: Claim, cited: Sequence[int]) -> bool:
-        names = _names(claim.text, question)
-        return _holds([t for t in names if not exempt(t, asked, products)], passages, cited)
+        return _holds(_required(claim.text, question, asked, products), passages, cited)
 
     return holds
 
@@ -295,11 +293,12 @@ def _unsupported(
 ) -> str:
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms;
     ``products``: the passages' titles and file names, see ``exempt``)."""
-    if _NON_ANSWER.search(claim.text) or says_not_covered(_MARK.sub("", claim.text), question):
+    plain = _MARK.sub("", claim.text)
+    if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return _SILENT
     if POINTER.search(claim.text):
         return _POINTS
-    if not re.search(r"\w", _MARK.sub("", claim.text)) or dangles(_MARK.sub("", claim.text)):
+    if not re.search(r"\w", plain) or dangles(plain):
         return _SAYS_NOTHING
     if restates(_MARK.sub(" ", claim.text), question) and all(
         squeeze(t) in asked for t in key_terms(claim.text)
@@ -309,9 +308,7 @@ def _unsupported(
         return "cites no passage"
     support = _as_cited(passages, claim.cited)
     missing = sorted(
-        t
-        for t in _names(claim.text, question)
-        if not term_held(t, support) and not exempt(t, asked, products)
+        t for t in _required(claim.text, question, asked, products) if not term_held(t, support)
     )
     if missing:
         return "not in the cited passage: " + ", ".join(missing)
