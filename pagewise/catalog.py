@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pagewise import keyword_tables
 from pagewise.errors import ConfigError, StoreError
-from pagewise.keywords import search_terms
+from pagewise.keywords import query_terms, search_terms
 
 # Letters, digits, '_', '-' and inner dots, starting with a letter or digit: a collection name
 # is also a folder name under the data dir, so ".", ".." and hidden names are never one.
@@ -192,7 +192,7 @@ class Catalog:
     ) -> list[KeywordHit]:
         """The best chunks by BM25, read only from the keyword tables of ``collections``
         (None: all), merged by score."""
-        tokens = sorted(set(search_terms(question)))
+        tokens = query_terms(question)
         if not tokens or (collections is not None and not collections):
             return []
         with self._lock:

@@ -210,6 +210,18 @@ def subject_terms(question: str) -> set[str]:
     }
 
 
+def query_terms(question: str) -> list[str]:
+    """The keyword search's terms for a question: its :func:`subject_terms`, stemmed as the
+    index's terms are (:func:`search_terms`).
+
+    The question's own words say nothing about what it asks ("什么", "为什么", "which"), nor
+    do the bigrams they make with their neighbours ("是什", "么更"); searched, they found the
+    pages that ask questions: a workbook's training sheet ("什么是知识产权？…会发生什么？")
+    came first for "为什么更新方法不应该写入 POJO 中的每一列…？". In a collection where most
+    manuals are Chinese, an English stopword is a rare term that BM25 weighs heavily."""
+    return sorted({stem(term) for term in subject_terms(question)})
+
+
 def term_coverage(question: str, passage: str) -> float:
     """Share of the question's subject terms (bigrams and words) that the passage contains."""
     wanted = subject_terms(question)

@@ -46,6 +46,25 @@ def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: 
     catalog.close()
 
 
+def test_the_words_a_question_asks_with_find_no_page(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    record = DocumentRecord("d", "c", "/d", "t", "text", "h", "s", 1, 0, "pending", 0.0)
+    catalog.begin(record)
+    texts = [
+        "什么是知识产权？什么是许可证，如果不合规会发生什么？为什么我们需要遵守？",
+        "不要写成 update table set c1=value1,c2=value2,c3=value3; 这是不对的。"
+        "执行 SQL 时，不要更新无改动的字段，一是易出错；二是效率低；三是增加 binlog 存储。",
+        "What is the default value? Which setting should be changed, and why?",
+        "The Memory frame shows the cells of memory with their addresses.",
+    ]
+    catalog.complete("d", 1, [(f"d:{i}", t) for i, t in enumerate(texts)], "c")
+    chinese = catalog.keyword_search("为什么更新字段时不应该写入每一列？增加的是什么存储？", 3)
+    assert [h.chunk_id for h in chinese] == ["d:1"]
+    english = catalog.keyword_search("What does the memory frame show, and why?", 3)
+    assert [h.chunk_id for h in english] == ["d:3"]
+    catalog.close()
+
+
 def test_stems_are_right_when_many_threads_search_at_once() -> None:
     # Portal sessions search on their own threads; a Snowball stemmer keeps its word in itself.
     interval = sys.getswitchinterval()
