@@ -147,6 +147,22 @@ class Catalog:
             args.extend(collections)
         return bool(self._rows(query + " LIMIT 1", args))
 
+    def documents_holding(
+        self, term: str, collections: Sequence[str] | None = None, limit: int = 2
+    ) -> set[str]:
+        """The documents (at most ``limit`` of them) in ``collections`` whose keyword entries
+        hold ``term`` as a word."""
+        found: set[str] = set()
+        with self._lock:
+            names = (
+                keyword_tables.collections_with_tables(self._db)
+                if collections is None
+                else list(dict.fromkeys(collections))
+            )
+            for name in names:
+                found |= keyword_tables.documents_with(self._db, name, term, limit)
+        return found
+
     def begin(self, record: DocumentRecord) -> None:
         """Mark a document as being (re)written: its old keyword entries go at once."""
         with self._transaction() as db:

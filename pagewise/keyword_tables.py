@@ -148,3 +148,14 @@ def move_single_table(db: sqlite3.Connection) -> None:
             (collection,),
         )
     db.execute("DROP TABLE chunk_terms")
+
+
+def documents_with(db: sqlite3.Connection, collection: str, term: str, limit: int) -> set[str]:
+    if not has_table(db, collection):
+        return set()
+    phrase = '"' + term.replace('"', '""') + '"'
+    rows = db.execute(
+        f"SELECT DISTINCT doc_id FROM {table_name(collection)} WHERE terms MATCH ? LIMIT ?",
+        (phrase, limit),
+    )
+    return {r[0] for r in rows}

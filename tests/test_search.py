@@ -148,3 +148,32 @@ def test_slides_and_sheet_rows_are_fused_as_terse_passages(
     kinds = {p.chunk_id: p.kind for p in found}
     assert {"pptx", "xlsx", "markdown"} <= set(kinds.values())
     assert seen["terse"] == {cid for cid, kind in kinds.items() if kind in ("pptx", "xlsx")}
+
+
+def test_a_question_naming_a_version_is_answered_from_that_version(
+    components: Components, tmp_path: Path
+) -> None:
+    """Two versions of one guide say nearly the same things; the question's version number,
+    held by one of them only, says which to read."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pump-guide-old.md").write_text(
+        "# Pump guide\n\nThis guide describes pump release 1.4.\n\n"
+        "## Filter\n\nReplace the pump filter often: the filter of the pump lasts 6 months.\n"
+    )
+    (docs / "pump-guide-new.md").write_text(
+        "# Pump guide\n\nThis guide describes pump release 2.0.\n\n"
+        "## Filter\n\nA new filter lasts 12 months.\n"
+    )
+    components.ingestor().ingest([docs], "default")
+    catalog = components.catalog
+    assert len(catalog.documents_holding("2.0", ["default"])) == 1
+    assert len(catalog.documents_holding("pump", ["default"])) == 2  # names neither
+    assert catalog.documents_holding("2.0", ["finance"]) == set()
+    question = "In pump release 2.0, how long does the pump filter last?"
+    newer = components.retriever().search(question, k=2)
+    assert {p.doc for p in newer} == {"pump-guide-new.md"}
+    assert any("12 months" in p.text for p in newer)
+    older = components.retriever().search(question.replace("2.0", "1.4"), k=2)
+    assert {p.doc for p in older} == {"pump-guide-old.md"}
+    assert any("6 months" in p.text for p in older)
