@@ -179,12 +179,8 @@ class Retriever:
         holds: "EduMIPS64 0.4" is the one manual of the two EduMIPS64 manuals that says
         "version 0.4". A number that several documents hold (a section number, "2.1") names
         none."""
-        named: set[str] = set()
-        for version in versions(question):
-            holders = self.catalog.documents_holding(version, collections)
-            if len(holders) == 1:
-                named |= holders
-        return named
+        named = (self.catalog.sole_holder(version, collections) for version in versions(question))
+        return {doc_id for doc_id in named if doc_id is not None}
 
 
 def chunk_language(text: str) -> str:

@@ -150,12 +150,13 @@ def move_single_table(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE chunk_terms")
 
 
-def documents_with(db: sqlite3.Connection, collection: str, term: str, limit: int) -> set[str]:
+def holders(db: sqlite3.Connection, collection: str, term: str, rows: int) -> list[str]:
+    """The document of each of the first ``rows`` chunks that hold ``term`` as a word."""
     if not has_table(db, collection):
-        return set()
+        return []
     phrase = '"' + term.replace('"', '""') + '"'
-    rows = db.execute(
-        f"SELECT DISTINCT doc_id FROM {table_name(collection)} WHERE terms MATCH ? LIMIT ?",
-        (phrase, limit),
+    found = db.execute(
+        f"SELECT doc_id FROM {table_name(collection)} WHERE terms MATCH ? LIMIT ?",
+        (phrase, rows),
     )
-    return {r[0] for r in rows}
+    return [row[0] for row in found]

@@ -85,3 +85,19 @@ def test_stems_are_right_when_many_threads_search_at_once() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert wrong == []
+
+
+def test_a_word_in_very_many_chunks_names_no_document(tmp_path: Path) -> None:
+    """The sole holder of a word is found without reading every chunk that holds it."""
+    from pagewise.catalog import SOLE_HOLDER_ROWS
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    for doc, count in (("rare", 3), ("common", SOLE_HOLDER_ROWS)):
+        catalog.begin(DocumentRecord(doc, "c", f"/{doc}", doc, "text", doc, "s", 1, 0, "", 0.0))
+        terms = [(f"{doc}:{i}", f"{doc} release 2.{i % 2} 2020") for i in range(count)]
+        catalog.complete(doc, 1, terms, "c")
+    assert catalog.sole_holder("rare") == "rare"
+    assert catalog.sole_holder("common") is None  # in SOLE_HOLDER_ROWS chunks: too common
+    assert catalog.sole_holder("2020") is None  # in both
+    assert catalog.sole_holder("nowhere") is None
+    catalog.close()
