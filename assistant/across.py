@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant.asked import hyphenated_names
 from assistant.citations import key_terms
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
@@ -92,4 +93,5 @@ def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     of its own (beyond the question's): nothing else can be checked of it there."""
     if same_language(sentence, support) or copied(sentence, support):
         return False
-    return all(squeeze(t) in asked for t in key_terms(sentence))
+    named = key_terms(sentence) | hyphenated_names(sentence, "")
+    return all(squeeze(t) in asked for t in named)

@@ -55,10 +55,12 @@ _HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])
 def hyphenated_names(sentence: str, question: str) -> set[str]:
     """Hyphenated Latin words of ``sentence`` when it or the question is Chinese: there they
     are names ("要限制 systemd-journald 日志…" of passages that never name it), where in English
-    they are often plain words ("self-certification")."""
-    if not (mostly_chinese(sentence) or mostly_chinese(question)):
-        return set()
-    return set(_HYPHENATED.findall(sentence))
+    they are often plain words ("self-certification"); in English, those with a digit
+    (Apache-2.0, aes128-ctr, UTF-8), as for any identifier (see citations.key_terms)."""
+    found = set(_HYPHENATED.findall(sentence))
+    if mostly_chinese(sentence) or mostly_chinese(question):
+        return found
+    return {word for word in found if re.search(r"\d", word)}
 
 
 # "加固指南里有没有讲怎么用 firewalld…？", "Does the guide explain how to encrypt disks with LUKS?":

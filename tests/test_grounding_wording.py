@@ -167,6 +167,19 @@ def test_a_short_answer_joining_the_questions_words_anew_is_not_a_repetition() -
     assert grounded("The Tools menu [1].", [rescue], echoed)[1]
 
 
+def test_a_name_joined_from_the_questions_words_answers_it() -> None:
+    row = passage("名字: Apache License 2.0 | SPDX 标识符: Apache-2.0 | 类型: permissive", 4)
+    asked = (
+        "Which SPDX identifier does the sample licence classification give the Apache License 2.0?"
+    )
+    answer = "The SPDX identifier for the Apache License 2.0 is Apache-2.0 [1]."
+    assert grounded(answer, [row], asked) == (answer, False)
+    echoed = (
+        "The sample licence classification does give the Apache License 2.0 an SPDX identifier [1]."
+    )
+    assert grounded(echoed, [row], asked) == (REFUSAL, True)
+
+
 def test_an_annotation_is_a_name_its_passage_must_hold() -> None:
     assert "@Override" in key_terms("The manual makes the @Override annotation mandatory [1].")
     assert key_terms("Write to ops@example.com [1].") == {"example.com"}
