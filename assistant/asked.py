@@ -21,6 +21,9 @@ from pagewise.text import squeeze
 _NAMED_NUMBER = re.compile(r"\b[A-Z][A-Za-z]*(?:/[A-Z][A-Za-z]*)*[\s-]?(\d{3,})(?![\d.])")
 
 
+_FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.]*\d)")
+
+
 def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     """The question's key terms (squeezed), less the numbers of names it uses that no manual's
     title or file name holds: "ISO/IEC 18974 和 ISO/IEC 5230 是什么关系？" asked of manuals on
@@ -30,6 +33,9 @@ def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     products = product_names(passages)
     named = {n for n in _NAMED_NUMBER.findall(question) if n not in products}
     terms = {squeeze(t) for t in key_terms(question) | hyphenated_names(question, question)}
+    # A figure is the question's own whatever word follows it there: key_terms reads
+    # "EduMIPS64 0.4 里哪条…" as "0.4里", and the answer's "0.4 中" must not need the passage.
+    terms |= set(_FIGURE.findall(question))
     return {t for t in terms if (re.match(r"\d+", t) or [""])[0] not in named}
 
 

@@ -3,6 +3,8 @@ followed by a joining word, a hyphenated name cited to the neighbour, a source n
 header it was given under, a name in the section heading, a Chinese sentence full of Latin
 names."""
 
+from dataclasses import replace
+
 from test_citations import REFUSAL, passage
 
 from assistant.citations import check_citations, key_terms
@@ -178,6 +180,19 @@ def test_a_name_joined_from_the_questions_words_answers_it() -> None:
         "The sample licence classification does give the Apache License 2.0 an SPDX identifier [1]."
     )
     assert grounded(echoed, [row], asked) == (REFUSAL, True)
+
+
+def test_a_figure_of_the_question_is_its_own_whatever_word_follows_it() -> None:
+    close = replace(
+        passage("If the operation is successful, SYSCALL 2 will return 0, otherwise -1.", 23),
+        doc="edumips64-manual-2007-en.pdf",
+        title="EduMIPS64 User Manual",
+    )
+    asked = "EduMIPS64 0.4 里，SYSCALL 2 成功关闭文件后返回什么值？"
+    answer = "EduMIPS64 0.4 中，SYSCALL 2 成功关闭文件后返回 0 [1]。"
+    assert grounded(answer, [close], asked) == (answer, False)
+    invented = "EduMIPS64 0.5 中，SYSCALL 2 成功关闭文件后返回 0 [1]。"
+    assert grounded(invented, [close], asked) == (REFUSAL, True)
 
 
 def test_an_annotation_is_a_name_its_passage_must_hold() -> None:
