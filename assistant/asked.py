@@ -19,8 +19,7 @@ from pagewise.text import squeeze
 # A number of three or more digits written after a capitalised name ("ISO/IEC 18974", "RFC 7231")
 # is part of that name.
 _NAMED_NUMBER = re.compile(r"\b[A-Z][A-Za-z]*(?:/[A-Z][A-Za-z]*)*[\s-]?(\d{3,})(?![\d.])")
-
-
+# A figure as the question writes it, without the word after it: 90, 0.4, 0.5.3, 2007.
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.]*\d)")
 
 
