@@ -30,16 +30,21 @@ def test_names_numbers_and_chinese_are_kept_as_written() -> None:
     assert terms == [*words, "java.sql.date", "日志"]
 
 
+def catalog_of(path: Path, texts: list[str]) -> Catalog:
+    """A catalog holding one document "d" whose chunks d:0, d:1, … are ``texts``."""
+    catalog = Catalog(path / "catalog.sqlite3")
+    catalog.begin(DocumentRecord("d", "c", "/d", "t", "text", "h", "s", 1, 0, "pending", 0.0))
+    catalog.complete("d", 1, [(f"d:{i}", t) for i, t in enumerate(texts)], "c")
+    return catalog
+
+
 def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: Path) -> None:
-    catalog = Catalog(tmp_path / "catalog.sqlite3")
-    record = DocumentRecord("d", "c", "/d", "t", "text", "h", "s", 1, 0, "pending", 0.0)
-    catalog.begin(record)
     texts = [
         "DSUBU rd, rs, rt subtracts the register rt from rs, both read as unsigned",
         "LD rt, offset(base) loads a doubleword from memory",
         "The Help dialog has two tabs",
     ]
-    catalog.complete("d", 1, [(f"d:{i}", t) for i, t in enumerate(texts)], "c")
+    catalog = catalog_of(tmp_path, texts)
     hits = catalog.keyword_search("Which instruction subtracted unsigned registers?", 3)
     assert [h.chunk_id for h in hits] == ["d:0"]
     assert catalog.keyword_search("Which tab of the dialog?", 3)[0].chunk_id == "d:2"
@@ -47,9 +52,6 @@ def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: 
 
 
 def test_the_words_a_question_asks_with_find_no_page(tmp_path: Path) -> None:
-    catalog = Catalog(tmp_path / "catalog.sqlite3")
-    record = DocumentRecord("d", "c", "/d", "t", "text", "h", "s", 1, 0, "pending", 0.0)
-    catalog.begin(record)
     texts = [
         "什么是知识产权？什么是许可证，如果不合规会发生什么？为什么我们需要遵守？",
         "不要写成 update table set c1=value1,c2=value2,c3=value3; 这是不对的。"
@@ -57,7 +59,7 @@ def test_the_words_a_question_asks_with_find_no_page(tmp_path: Path) -> None:
         "What is the default value? Which setting should be changed, and why?",
         "The Memory frame shows the cells of memory with their addresses.",
     ]
-    catalog.complete("d", 1, [(f"d:{i}", t) for i, t in enumerate(texts)], "c")
+    catalog = catalog_of(tmp_path, texts)
     chinese = catalog.keyword_search("为什么更新字段时不应该写入每一列？增加的是什么存储？", 3)
     assert [h.chunk_id for h in chinese] == ["d:1"]
     english = catalog.keyword_search("What does the memory frame show, and why?", 3)
