@@ -157,17 +157,20 @@ class Catalog:
         common names no document."""
         holders: set[str] = set()
         with self._lock:
-            names = (
-                keyword_tables.collections_with_tables(self._db)
-                if collections is None
-                else list(dict.fromkeys(collections))
-            )
+            names = self._keyword_collections(collections)
             for name in names:
                 rows = keyword_tables.holders(self._db, name, term, SOLE_HOLDER_ROWS)
                 if len(rows) == SOLE_HOLDER_ROWS:
                     return None
                 holders.update(rows)
         return holders.pop() if len(holders) == 1 else None
+
+    def _keyword_collections(self, collections: Sequence[str] | None) -> list[str]:
+        """The collections whose keyword tables a search reads (None: every one); under the
+        lock."""
+        if collections is None:
+            return keyword_tables.collections_with_tables(self._db)
+        return list(dict.fromkeys(collections))
 
     def begin(self, record: DocumentRecord) -> None:
         """Mark a document as being (re)written: its old keyword entries go at once."""
@@ -218,11 +221,7 @@ class Catalog:
         if not tokens or (collections is not None and not collections):
             return []
         with self._lock:
-            names = (
-                keyword_tables.collections_with_tables(self._db)
-                if collections is None
-                else list(dict.fromkeys(collections))
-            )
+            names = self._keyword_collections(collections)
             pending = set(self.pending_ids())
             # A pending document has no keyword rows (begin() deletes them, complete() adds
             # them with the status); dropping its hits stays as a guard.
