@@ -300,9 +300,9 @@ def _unsupported(
         return _POINTS
     if not re.search(r"\w", plain) or dangles(plain):
         return _SAYS_NOTHING
-    if restates(_MARK.sub(" ", claim.text), question) and all(
-        squeeze(t) in asked for t in key_terms(claim.text)
-    ):
+    # A name of its own (one the question does not write: "… is Apache-2.0") is an answer.
+    named = key_terms(claim.text) | hyphenated_names(claim.text, question)
+    if restates(_MARK.sub(" ", claim.text), question) and all(squeeze(t) in asked for t in named):
         return _REPEATS
     if not claim.cited:
         return "cites no passage"
