@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.prompt import citation_label, sheet_rows
+from assistant.prompt import citation_label, sheet_row_numbers, sheet_rows
 from assistant.retrieval import Passage
 from assistant.wording import term_held, without_notation
 from pagewise.text import squeeze
@@ -131,6 +131,7 @@ def check_citations(
 
     def keep_valid(match: re.Match[str]) -> str:
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        numbers = [n if 1 <= n <= len(passages) else _row_holder(n, passages) or n for n in numbers]
         valid = [n for n in numbers if 1 <= n <= len(passages)]
         dropped.extend(n for n in numbers if n not in valid)
         used.extend(n for n in valid if n not in used)
@@ -153,6 +154,13 @@ def check_citations(
         dropped=dropped,
         dropped_references=forged,
     )
+
+
+def _row_holder(number: int, passages: Sequence[Passage]) -> int:
+    """The one passage that holds worksheet row ``number``, else 0: a small model cites the row
+    it read as if it were a passage ("声誉风险 [5]." from "第 5 行：声誉风险…" of passage 1)."""
+    holders = [n for n, p in enumerate(passages, 1) if number in sheet_row_numbers(p.text)]
+    return holders[0] if len(holders) == 1 else 0
 
 
 def cite_unmarked(

@@ -72,10 +72,16 @@ def citation_label(passage: Passage) -> str:
 _SHEET_ROW = re.compile(r"^第 (\d+) 行：", re.MULTILINE)
 
 
+def sheet_row_numbers(text: str) -> list[int]:
+    """The numbers of the worksheet rows a passage holds, as ingest/sheets.py writes them
+    ("第 3 行：…")."""
+    return [int(n) for n in _SHEET_ROW.findall(text)]
+
+
 def sheet_rows(text: str) -> str:
-    """ "3–9" for a passage of a worksheet whose lines are its rows 3 to 9 (as ingest/sheets.py
-    writes them: "第 3 行：…"); "" when it holds no numbered row."""
-    numbers = [int(n) for n in _SHEET_ROW.findall(text)]
+    """ "3–9" for a passage of a worksheet whose lines are its rows 3 to 9; "" when it holds
+    no numbered row."""
+    numbers = sheet_row_numbers(text)
     if not numbers:
         return ""
     first, last = min(numbers), max(numbers)

@@ -296,13 +296,14 @@ def renumbered_for(raw: str, found: Sequence[Passage], shown: Sequence[Passage])
 
     The run was recorded with every passage shown to the model; a gate that drops passage 2 of
     3 makes the model's [3] the gated list's [2]. A mark on a passage the gate dropped becomes
-    [0], an invalid citation, as a passage the model would not have seen."""
+    [0], an invalid citation, as a passage the model would not have seen. A mark on no passage
+    at all stays as written, as the assistant meets it (it may be a worksheet's row)."""
     position = {p.chunk_id: n for n, p in enumerate(shown, start=1)}
 
     def renumber(match: re.Match[str]) -> str:
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
         new = [
-            position.get(found[n - 1].chunk_id, 0) if 1 <= n <= len(found) else 0 for n in numbers
+            position.get(found[n - 1].chunk_id, 0) if 1 <= n <= len(found) else n for n in numbers
         ]
         return "".join(f"[{n}]" for n in new)
 

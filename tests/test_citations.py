@@ -67,6 +67,18 @@ def test_a_forged_citation_is_dropped() -> None:
     assert [c.n for c in checked.citations] == [1]
 
 
+def test_a_mark_naming_a_worksheet_row_cites_the_passage_that_holds_the_row() -> None:
+    # Passage 1 is rows 5 to 7 of a sheet; a small model cites the row it read ("[6]") as if
+    # it were a passage. A mark no passage or row answers to is still dropped.
+    sheet = passage("第 5 行：声誉风险\n第 6 行：合规组件的可用性\n第 7 行：返工的成本", page=6)
+    checked = check_citations(
+        "合规组件的可用性 [6]。返工的成本 [9]。", [sheet, PASSAGES[1]], REFUSAL
+    )
+    assert checked.text.startswith("合规组件的可用性 [1]。返工的成本")
+    assert checked.dropped == [9]
+    assert [(c.n, c.page) for c in checked.citations] == [(1, 6)]
+
+
 def test_a_written_reference_to_a_page_not_given_is_dropped() -> None:
     reply = "不能写死 365 天，见《Secret Manual》第 99 页 [1]。另见《Java 开发手册》p. 40 [2]。"
     checked = check_citations(reply, PASSAGES, REFUSAL)
