@@ -88,10 +88,22 @@ def far_across_languages(
     return ""
 
 
+# Shorter than this, a quote proves nothing: "No" is inside "nologin".
+_QUOTE_CHARS = 6
+
+
+def quotes(sentence: str, support: str) -> bool:
+    """Whether the whole sentence is a piece of the passage, word for word: "Content-Type [1]"
+    for a Chinese passage that writes "Content-Type" is the manual's own term, not a
+    translation to compare by meaning."""
+    piece = squeeze(sentence).rstrip("。.")
+    return len(piece) >= _QUOTE_CHARS and piece in squeeze(support)
+
+
 def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     """Whether ``sentence`` is in another language than ``support`` and has no number or name
     of its own (beyond the question's): nothing else can be checked of it there."""
-    if same_language(sentence, support) or copied(sentence, support):
+    if same_language(sentence, support) or copied(sentence, support) or quotes(sentence, support):
         return False
     named = key_terms(sentence) | hyphenated_names(sentence, "")
     return all(squeeze(t) in asked for t in named)

@@ -190,6 +190,21 @@ def test_only_sentences_across_languages_without_a_name_of_their_own_are_compare
     assert asked == [] and not result.refused  # 0 turns the check off
 
 
+def test_a_sentence_that_quotes_its_passage_word_for_word_is_not_compared_by_meaning() -> None:
+    # "Content-Type" is the manual's own term in a Chinese passage: nothing to translate. A
+    # quote too short to prove anything ("No" is inside "nologin") is still compared.
+    header = [passage("HTTP 请求通过 body 传递内容时，必须设置 Content-Type 请求头。")]
+
+    def similarity(sentence: str, text: str) -> float:
+        return 0.0
+
+    options = {"similarity": similarity, "min_cross_support": 0.35}
+    result = ground("Content-Type [1]", header, REFUSAL, **options)  # type: ignore[arg-type]
+    assert not result.refused and result.text == "Content-Type [1]"
+    result = ground("Required [1]", header, REFUSAL, **options)  # type: ignore[arg-type]
+    assert result.refused and result.removed[0].reason.startswith("across languages")
+
+
 def test_marks_written_apart_at_the_end_go_to_the_sentence_before() -> None:
     result = grounded("HashMap 默认容量 16。, [2], [1]")
     assert result.text == "HashMap 默认容量 16 [1][2]。"
