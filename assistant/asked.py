@@ -31,7 +31,7 @@ def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     exempt)."""
     products = product_names(passages)
     named = {n for n in _NAMED_NUMBER.findall(question) if n not in products}
-    terms = {squeeze(t) for t in key_terms(question) | hyphenated_names(question, question)}
+    terms = {squeeze(t) for t in key_terms(question) | joined_names(question, question)}
     # A figure is the question's own whatever word follows it there: key_terms reads
     # "EduMIPS64 0.4 里哪条…" as "0.4里", and the answer's "0.4 中" must not need the passage.
     terms |= set(_FIGURE.findall(question))
@@ -57,15 +57,22 @@ def exempt(term: str, asked: set[str], products: str) -> bool:
 _HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])")
 
 
-def hyphenated_names(sentence: str, question: str) -> set[str]:
-    """Hyphenated Latin words of ``sentence`` when it or the question is Chinese: there they
-    are names ("要限制 systemd-journald 日志…" of passages that never name it), where in English
-    they are often plain words ("self-certification"); in English, those with a digit
-    (Apache-2.0, aes128-ctr, UTF-8), as for any identifier (see citations.key_terms)."""
+# A Latin word led by a dot: a file suffix or a directive (".swap", ".service", ".space").
+_DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_]*(?![\w-])")
+
+
+def joined_names(sentence: str, question: str) -> set[str]:
+    """Names that key_terms does not read as such: words led by a dot (".swap" answers "Which
+    suffix does systemd use for swap files?"), and hyphenated Latin words when the sentence
+    or the question is Chinese: there they are names ("要限制 systemd-journald 日志…" of
+    passages that never name it), where in English they are often plain words
+    ("self-certification"); in English, those with a digit (Apache-2.0, aes128-ctr, UTF-8),
+    as for any identifier (see citations.key_terms)."""
+    dotted = set(_DOTTED.findall(sentence))
     found = set(_HYPHENATED.findall(sentence))
     if mostly_chinese(sentence) or mostly_chinese(question):
-        return found
-    return {word for word in found if re.search(r"\d", word)}
+        return dotted | found
+    return dotted | {word for word in found if re.search(r"\d", word)}
 
 
 # "加固指南里有没有讲怎么用 firewalld…？", "Does the guide explain how to encrypt disks with LUKS?":

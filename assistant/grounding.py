@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.across import FAR, Similarity, far_across_languages, nearer
-from assistant.asked import asked_terms, exempt, hyphenated_names, product_names, says_not_covered
+from assistant.asked import asked_terms, exempt, joined_names, product_names, says_not_covered
 from assistant.citations import Citation, key_terms, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
@@ -269,8 +269,8 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
 
 def _required(sentence: str, question: str, asked: set[str], products: str) -> list[str]:
     """The numbers and names of ``sentence`` that its passage must hold: all but those the
-    question may use freely (see ``exempt``; ``hyphenated_names`` says when one is a name)."""
-    named = key_terms(sentence) | hyphenated_names(sentence, question)
+    question may use freely (see ``exempt``; ``joined_names`` says when one is a name)."""
+    named = key_terms(sentence) | joined_names(sentence, question)
     return [t for t in named if not exempt(t, asked, products)]
 
 
@@ -307,7 +307,7 @@ def _unsupported(
     if not re.search(r"\w", plain) or dangles(plain):
         return SAYS_NOTHING
     # A name of its own (one the question does not write: "… is Apache-2.0") is an answer.
-    named = key_terms(claim.text) | hyphenated_names(claim.text, question)
+    named = key_terms(claim.text) | joined_names(claim.text, question)
     if restates(_MARK.sub(" ", claim.text), question) and all(squeeze(t) in asked for t in named):
         return _REPEATS
     if not claim.cited:

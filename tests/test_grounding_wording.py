@@ -182,6 +182,15 @@ def test_a_name_joined_from_the_questions_words_answers_it() -> None:
     assert grounded(echoed, [row], asked) == (REFUSAL, True)
 
 
+def test_a_suffix_led_by_a_dot_is_a_name_that_answers_and_must_be_held() -> None:
+    units = passage("| 交换分区 | .swap | 用于标识swap设备。 |", 1)
+    asked = "Which unit file suffix does systemd use for swap devices or swap files?"
+    answer = "The unit file suffix for swap devices or swap files is .swap [1]."
+    assert grounded(answer, [units], asked) == (answer, False)
+    invented = "The unit file suffix for swap devices or swap files is .swapfile [1]."
+    assert grounded(invented, [units], asked) == (REFUSAL, True)
+
+
 def test_a_figure_of_the_question_is_its_own_whatever_word_follows_it() -> None:
     close = replace(
         passage("If the operation is successful, SYSCALL 2 will return 0, otherwise -1.", 23),
