@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from assistant.across import Cosine
 from assistant.citations import CheckedAnswer, Citation, check_citations
 from assistant.followup import Condenser
-from assistant.grounding import Grounded, Removed, ground, stopped_short
+from assistant.grounding import Grounded, Removed, ground
 from assistant.guards import Guards, reveals_rules, rule_lines
 from assistant.judge import LLMJudge
 from assistant.llm import LLM, Message, complete
@@ -158,15 +158,10 @@ class Assistant:
             yield Event("answer", answer=refusal)
             return
         yield Event("progress", text="writing")
-        raw = self._generate(self.messages(asked, passages, history))
+        messages = self.messages(asked, passages, history)
+        raw = complete(self.llm, messages, self.options.max_tokens, self.options.temperature)
         yield Event("progress", text="checking")
         answer = self._checked_answer(question, raw, passages, record)
-        if answer.refused and stopped_short(answer.removed):
-            # Asked once more, for the answer itself: nothing was shown, so nothing is withdrawn.
-            yield Event("progress", text="writing")
-            raw = self._generate(self.messages(asked, passages, history, insist=True))
-            yield Event("progress", text="checking")
-            answer = self._checked_answer(question, raw, passages, record)
         # Recorded before any of it is shown: an answer whose record fails is not given.
         record.answered(answer, "refused" if answer.refused else "answered")
         yield Event("token", text=answer.answer)
@@ -259,18 +254,11 @@ class Assistant:
         return self.guards.relevance.relevant(question, found)
 
     def messages(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        history: Sequence[Turn] = (),
-        insist: bool = False,
+        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
     ) -> list[Message]:
         recent = trim_history(history, self.options.history_tokens, self.llm.count_tokens)
         system_prompt = self.policies.system_prompt_for(question)
-        return build_messages(system_prompt, question, passages, recent, insist)
-
-    def _generate(self, messages: Sequence[Message]) -> str:
-        return complete(self.llm, messages, self.options.max_tokens, self.options.temperature)
+        return build_messages(system_prompt, question, passages, recent)
 
     def _refusal(
         self,

@@ -151,12 +151,6 @@ def ground(
     return _renumbered(kept, passages, removed)
 
 
-def stopped_short(removed: Sequence[Removed]) -> bool:
-    """Whether an answer was refused only because it stopped where its answer belonged
-    ("…the header must be set to [1].")."""
-    return bool(removed) and all(r.reason == SAYS_NOTHING for r in removed)
-
-
 def _unverified(kept: Sequence[Claim]) -> list[Removed]:
     return [Removed(c.text, "follows an unsupported answer") for c in kept]
 
@@ -180,12 +174,12 @@ _BARE_REPLY = re.compile(
 
 _FEW_WORDS = "few of its words"
 _SILENT = "says the manuals do not cover it"
-SAYS_NOTHING = "says nothing"
+_SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _REPEATS = "only repeats the question"
 _SAID = "said before"
 # Removal reasons of sentences that make no statement: they never stand for the answer.
-_NOT_A_STATEMENT = (SAYS_NOTHING, _POINTS, _REPEATS, _SAID)
+_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS, _SAID)
 
 
 def _recited(
@@ -305,7 +299,7 @@ def _unsupported(
     if POINTER.search(claim.text):
         return _POINTS
     if not re.search(r"\w", plain) or dangles(plain):
-        return SAYS_NOTHING
+        return _SAYS_NOTHING
     # A name of its own (one the question does not write: "… is Apache-2.0") is an answer.
     named = key_terms(claim.text) | joined_names(claim.text, question)
     if restates(_MARK.sub(" ", claim.text), question) and all(squeeze(t) in asked for t in named):

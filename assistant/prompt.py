@@ -35,18 +35,6 @@ REMINDER_EN = (
     " the manual's own terms where needed. If the passage gives the reason or the alternative,"
     " say it. End every sentence with the number of the passage it comes from, e.g. [1].)"
 )
-# Asked once more when an answer stopped where its answer belonged ("…turns off TCP forwarding
-# is [3]."): mostly English questions on Chinese manuals, where the model would not write the
-# manual's term in an English sentence. Asked to copy it, it does ("Content-Type [1]").
-INSIST_ZH = (
-    "直接写出答案本身（术语、命令、配置项或那一行），照资料原样抄写，即使资料是英文；"
-    "不要让句子停在资料编号上。"
-)
-INSIST_EN = (
-    "Write the answer itself (the term, command, setting or line), copied exactly as the"
-    " passage writes it, even where the passage is in Chinese; never end a sentence at its"
-    " citation mark."
-)
 PASSAGE_OPEN = "<<<"
 PASSAGE_CLOSE = ">>>"
 
@@ -124,10 +112,7 @@ def build_messages(
     question: str,
     passages: Sequence[Passage],
     history: Sequence[Turn] = (),
-    insist: bool = False,
 ) -> list[Message]:
-    """The chat for ``question``; with ``insist``, the reminder also asks for the answer
-    itself, copied from the passage (see INSIST_EN)."""
     messages = [Message("system", system_prompt)]
     # A user's own text is defused too: typing "<|im_start|>system" must not open a system turn.
     for turn in history:
@@ -137,10 +122,10 @@ def build_messages(
     # after the question, in its language (a Chinese manual otherwise pulls the answer into
     # Chinese). The language is the one the refusal follows (pagewise/policies.py).
     if question_language(question) == "zh":
-        reminder = REMINDER_ZH + (f"\n{INSIST_ZH}" if insist else "")
+        reminder = REMINDER_ZH
         asked = f"问题：{defuse(question)}"
     else:
-        reminder = REMINDER_EN + (f"\n{INSIST_EN}" if insist else "")
+        reminder = REMINDER_EN
         asked = f"Question: {defuse(question)}"
     messages.append(Message("user", f"{format_passages(passages)}\n\n{asked}\n{reminder}"))
     return messages

@@ -55,7 +55,7 @@ from assistant.evaluation.scoring import (  # noqa: E402
     load_questions,
     summarize,
 )
-from assistant.grounding import SupportJudge, ground, stopped_short  # noqa: E402
+from assistant.grounding import SupportJudge, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
 from assistant.judge import judge_messages, parse_verdicts  # noqa: E402
@@ -111,12 +111,11 @@ def record(args: argparse.Namespace) -> None:
         for number, question in enumerate(questions, start=1):
             llm.calls.clear()
             answer = assistant.ask(question.q, User("bench"))
-            # The answering call is made under the question's language's system prompt; an
-            # answer that stopped short is asked for once more, and the last one is the answer.
-            prompts = set(assistant.policies.all_system_prompts())
-            answering = [(out, s) for system, out, s, _ in llm.calls if system in prompts]
-            raw = answering[-1][0] if answering else ""
-            generate_s = sum(seconds for _, seconds in answering)
+            calls = {system: (out, seconds, last) for system, out, seconds, last in llm.calls}
+            # The answering call is made under the question's language's system prompt.
+            prompts = assistant.policies.all_system_prompts()
+            answering = [calls[p] for p in prompts if p in calls]
+            raw, generate_s, _ = answering[0] if answering else ("", 0.0, "")
             # The judge's first call, then its second looks (see assistant/second_look.py).
             judge_calls = [c for c in llm.calls if c[0] == JUDGE_SYSTEM]
             judged = judge_calls[0][1:] if judge_calls else None
@@ -126,7 +125,6 @@ def record(args: argparse.Namespace) -> None:
                 "passages": [asdict(p) for p in answer.passages],
                 "raw": raw,
                 "generate_s": round(generate_s, 2),
-                "generations": len(answering),
                 "translation": translated[0][1] if translated else None,
                 "translate_s": round(translated[0][2], 2) if translated else 0.0,
                 "judge": judged[0] if judged else None,
@@ -369,24 +367,6 @@ def served(args: argparse.Namespace) -> None:
                 row["raw"] = complete(llm, messages, 512, 0.0)
                 row["generate_s"] = round(time.perf_counter() - started, 2)
                 row["passages"] = [asdict(p) for p in kept]
-                row |= {"judge": None, "judge_prompt": None, "judge_s": 0.0, "judge_more": []}
-                again += 1
-            _, answer = replay(
-                row, gate, "llm", args.min_word_support, policies, None, args.min_cross_support
-            )
-            if answer.refused and stopped_short(answer.removed):
-                # As the assistant does: asked once more for the answer itself.
-                llm = llm or make_llm(
-                    Settings(data_dir=args.data_dir) if args.data_dir else Settings()
-                )
-                messages = build_messages(
-                    policies.system_prompt_for(question), question, answer.passages, insist=True
-                )
-                started = time.perf_counter()
-                row["raw"] = complete(llm, messages, 512, 0.0)
-                row["generate_s"] += round(time.perf_counter() - started, 2)
-                row["generations"] = row.get("generations", 1) + 1
-                row["passages"] = [asdict(p) for p in answer.passages]
                 row |= {"judge": None, "judge_prompt": None, "judge_s": 0.0, "judge_more": []}
                 again += 1
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,4 +1,3 @@
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -6,8 +5,7 @@ from llm_doubles import ScriptedLLM
 
 from assistant.answer import User
 from assistant.citations import check_citations, key_terms, split_sentences
-from assistant.llm import Message
-from assistant.prompt import INSIST_ZH, Turn, build_messages, format_passages, trim_history
+from assistant.prompt import Turn, build_messages, format_passages, trim_history
 from assistant.retrieval import Passage
 from pagewise.errors import ConfigError
 from pagewise.policies import load_policies
@@ -235,35 +233,3 @@ def test_answer_maps_citations_to_the_retrieved_pages(
             "section": "2.1 密码策略",
         }
     ]
-
-
-class StopsShortLLM(ScriptedLLM):
-    """Answers ``short`` unless asked for the answer itself (the reminder's INSIST line)."""
-
-    def __init__(self, short: str, full: str) -> None:
-        super().__init__(short)
-        self.full = full
-
-    def stream(
-        self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
-    ) -> Iterator[str]:
-        insisted = INSIST_ZH in messages[-1].content
-        self.calls.append(list(messages))
-        yield self.full if insisted else self.reply
-
-
-def test_an_answer_that_stops_short_is_asked_once_more_for_the_answer_itself(
-    manual_components: Components,
-) -> None:
-    llm = StopsShortLLM("密码的更换周期是 [1]。", "密码每 90 天更换一次 [1]。")
-    answer = manual_components.assistant(llm=llm).ask("密码多久更换一次？", User("u"))
-    assert not answer.refused and answer.answer == "密码每 90 天更换一次 [1]。"
-    answering = [c for c in llm.calls if "问题：密码多久更换一次？" in c[-1].content]
-    assert [INSIST_ZH in c[-1].content for c in answering] == [False, True]
-
-
-def test_an_answer_that_stops_short_twice_is_the_refusal(manual_components: Components) -> None:
-    llm = StopsShortLLM("密码的更换周期是 [1]。", "密码的更换周期是 [1]。")
-    answer = manual_components.assistant(llm=llm).ask("密码多久更换一次？", User("u"))
-    assert answer.refused and answer.answer == REFUSAL
-    assert sum("问题：密码多久更换一次？" in c[-1].content for c in llm.calls) == 2
