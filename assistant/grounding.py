@@ -296,13 +296,18 @@ def _unsupported(
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return _SILENT
-    if POINTER.search(claim.text):
+    # A name of its own (one the question does not write: "… is Apache-2.0") is an answer,
+    # however the sentence opens ("The manual gives `${USER}` for @author"); a page or row
+    # number is where the source is ("依据的资料是资料 [2] 第 5 行。").
+    named = key_terms(claim.text) | joined_names(claim.text, question)
+    answers = any(squeeze(t) not in asked for t in named)
+    if POINTER.search(claim.text) and not any(
+        squeeze(t) not in asked and re.search("[A-Za-z]", t) for t in named
+    ):
         return _POINTS
     if not re.search(r"\w", plain) or dangles(plain):
         return _SAYS_NOTHING
-    # A name of its own (one the question does not write: "… is Apache-2.0") is an answer.
-    named = key_terms(claim.text) | joined_names(claim.text, question)
-    if restates(_MARK.sub(" ", claim.text), question) and all(squeeze(t) in asked for t in named):
+    if restates(_MARK.sub(" ", claim.text), question) and not answers:
         return _REPEATS
     if not claim.cited:
         return "cites no passage"

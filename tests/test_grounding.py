@@ -146,6 +146,21 @@ def test_a_sentence_citing_the_neighbour_passage_is_cited_to_the_one_that_holds_
     assert [(c.n, c.page) for c in result.citations] == [(1, 16)]
 
 
+def test_a_sentence_opening_like_a_pointer_with_a_name_of_its_own_is_an_answer() -> None:
+    # "The manual gives X" answers when X is a name the question does not write; a page or
+    # row number only says where the source is.
+    result = grounded(
+        "The manual gives HashMap a default capacity of 16 [2].", question="What is the default?"
+    )
+    assert (
+        not result.refused
+        and result.text == "The manual gives HashMap a default capacity of 16 [1]."
+    )
+    result = grounded("HashMap 默认容量 16 [2]。依据的资料是资料 [2] 第 16 页。")
+    assert result.text == "HashMap 默认容量 16 [1]。"
+    assert result.removed[0].reason == "only points at its source"
+
+
 def test_a_sentence_of_punctuation_alone_is_removed() -> None:
     result = grounded("默认容量 16 [2]。``` ``` [1]。")
     assert result.text == "默认容量 16 [1]。"
