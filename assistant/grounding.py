@@ -300,14 +300,12 @@ def _unsupported(
     # however the sentence opens ("The manual gives `${USER}` for @author"); a page or row
     # number is where the source is ("依据的资料是资料 [2] 第 5 行。").
     named = key_terms(claim.text) | joined_names(claim.text, question)
-    answers = any(squeeze(t) not in asked for t in named)
-    if POINTER.search(claim.text) and not any(
-        squeeze(t) not in asked and re.search("[A-Za-z]", t) for t in named
-    ):
+    own = [t for t in named if squeeze(t) not in asked]
+    if POINTER.search(claim.text) and not any(re.search("[A-Za-z]", t) for t in own):
         return _POINTS
     if not re.search(r"\w", plain) or dangles(plain):
         return _SAYS_NOTHING
-    if restates(_MARK.sub(" ", claim.text), question) and not answers:
+    if restates(_MARK.sub(" ", claim.text), question) and not own:
         return _REPEATS
     if not claim.cited:
         return "cites no passage"
