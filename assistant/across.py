@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.asked import joined_names
-from assistant.citations import key_terms
+from assistant.asked import names
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.retrieval import Passage
@@ -105,5 +104,4 @@ def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     of its own (beyond the question's): nothing else can be checked of it there."""
     if same_language(sentence, support) or copied(sentence, support) or quotes(sentence, support):
         return False
-    named = key_terms(sentence) | joined_names(sentence, "")
-    return all(squeeze(t) in asked for t in named)
+    return all(squeeze(t) in asked for t in names(sentence, ""))

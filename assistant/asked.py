@@ -31,7 +31,7 @@ def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     exempt)."""
     products = product_names(passages)
     named = {n for n in _NAMED_NUMBER.findall(question) if n not in products}
-    terms = {squeeze(t) for t in key_terms(question) | joined_names(question, question)}
+    terms = {squeeze(t) for t in names(question, question)}
     # A figure is the question's own whatever word follows it there: key_terms reads
     # "EduMIPS64 0.4 里哪条…" as "0.4里", and the answer's "0.4 中" must not need the passage.
     terms |= set(_FIGURE.findall(question))
@@ -73,6 +73,12 @@ def joined_names(sentence: str, question: str) -> set[str]:
     if mostly_chinese(sentence) or mostly_chinese(question):
         return dotted | found
     return dotted | {word for word in found if re.search(r"\d", word)}
+
+
+def names(sentence: str, question: str) -> set[str]:
+    """Every number and name of ``sentence``: its key terms and its joined names (read as
+    for ``question``, see ``joined_names``)."""
+    return key_terms(sentence) | joined_names(sentence, question)
 
 
 # "加固指南里有没有讲怎么用 firewalld…？", "Does the guide explain how to encrypt disks with LUKS?":

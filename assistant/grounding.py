@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.across import FAR, Similarity, far_across_languages, nearer
-from assistant.asked import asked_terms, exempt, joined_names, product_names, says_not_covered
-from assistant.citations import Citation, key_terms, make_citation
+from assistant.asked import asked_terms, exempt, names, product_names, says_not_covered
+from assistant.citations import Citation, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
@@ -263,9 +263,8 @@ def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[in
 
 def _required(sentence: str, question: str, asked: set[str], products: str) -> list[str]:
     """The numbers and names of ``sentence`` that its passage must hold: all but those the
-    question may use freely (see ``exempt``; ``joined_names`` says when one is a name)."""
-    named = key_terms(sentence) | joined_names(sentence, question)
-    return [t for t in named if not exempt(t, asked, products)]
+    question may use freely (see ``exempt``; ``asked.joined_names`` says when one is a name)."""
+    return [t for t in names(sentence, question) if not exempt(t, asked, products)]
 
 
 def _holder(passages: Sequence[Passage], question: str, asked: set[str], products: str) -> Holds:
@@ -299,8 +298,7 @@ def _unsupported(
     # A name of its own (one the question does not write: "… is Apache-2.0") is an answer,
     # however the sentence opens ("The manual gives `${USER}` for @author"); a page or row
     # number is where the source is ("依据的资料是资料 [2] 第 5 行。").
-    named = key_terms(claim.text) | joined_names(claim.text, question)
-    own = [t for t in named if squeeze(t) not in asked]
+    own = [t for t in names(claim.text, question) if squeeze(t) not in asked]
     if POINTER.search(claim.text) and not any(re.search("[A-Za-z]", t) for t in own):
         return _POINTS
     if not re.search(r"\w", plain) or dangles(plain):
