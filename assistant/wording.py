@@ -170,7 +170,7 @@ def restates(sentence: str, question: str) -> bool:
     short Latin answer that puts the question's words together in a way the question does not
     is an answer: "systemctl rescue" to "Which systemctl command switches … into rescue
     mode?". (A sentence with a name of its own is an answer too: grounding checks that.)"""
-    if not _ASKS_FOR.search(question):
+    if not _ASKS_FOR.search(question) or _gives_count(sentence, question):
         return False
     terms = subject_terms(without_notation(sentence))
     short = len(terms) <= _SHORT_ANSWER_TERMS and chinese_share(sentence) == 0
@@ -180,6 +180,29 @@ def restates(sentence: str, question: str) -> bool:
 
 
 _SHORT_ANSWER_TERMS = 3
+
+# A count as a sentence writes it: "一个标签", "两次", "3 位", "twice", "four". The keyword
+# tokens drop "一个" and small number words, so without this "最多可以使用一个标签" reads as
+# "最多可以使用几个标签？" said again.
+_COUNTED = re.compile(
+    r"(\d+|[一二两三四五六七八九十百千]+)\s*(?:个|次|位|种|条|项|类|步|层|级|行|列|天|周|年|月"
+    r"|小时|分钟|秒|字节|倍|名|人|页|张|处|部分)"
+    r"|\b(once|twice|thrice|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
+    re.IGNORECASE,
+)
+
+
+_ASKS_COUNT = re.compile(r"几|多少|多久|多长|\bhow (?:many|much|often|long)\b", re.IGNORECASE)
+
+
+def _gives_count(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` gives a count that ``question``, which asks for one, does not write."""
+    return bool(_ASKS_COUNT.search(question)) and bool(counts(sentence) - counts(question))
+
+
+def counts(text: str) -> set[str]:
+    """The counts ``text`` writes with their unit, as written ("一个", "两次", "3位", "twice")."""
+    return {re.sub(r"\s+", "", m.group(0)).lower() for m in _COUNTED.finditer(text)}
 
 
 def _bare(text: str) -> str:

@@ -310,6 +310,19 @@ def test_yes_to_a_yes_or_no_question_is_not_a_repetition() -> None:
     assert [r.reason for r in result.removed if r.reason == "only repeats the question"] == []
 
 
+def test_a_count_given_to_a_how_many_question_is_not_a_repetition() -> None:
+    # "一个" is no keyword, so the answer's words are all the question's; the count answers it.
+    passages = [passage("每个源代码行最多只能使用一个标签。", page=7)]
+    question = "源代码的每一行最多可以使用几个标签？"
+    answer = "源代码的每一行最多可以使用一个标签 [1]。"
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert not result.refused and result.removed == []
+    # Without a count of its own it still only repeats the question.
+    echo = "源代码的每一行最多可以使用几个标签 [1]。"
+    result = ground(echo, passages, REFUSAL, question=question)
+    assert result.refused and result.removed[0].reason == "only repeats the question"
+
+
 def test_a_preamble_across_languages_far_from_its_passage_does_not_decide_the_answer() -> None:
     # Like a lead with few of its passage's words, a lead far in meaning may be a preamble
     # ("The manual recommends avoiding …"): it is removed, and the checked answer after it stays.
