@@ -7,7 +7,8 @@ is removed, with its reason, when
 - a number, identifier or quoted name in it is in none of the passages it cites;
 - written in the language of its passages, too few of its words are in them (a claim from
   outside the passages, "typically around $10,000", shares little wording with them);
-- a judge (e.g. the same LLM, reading the cited passages) says they do not state it.
+- a judge (e.g. the same LLM, reading the cited passages) says they do not state it;
+- it comes after the first shown sentence and cites only other manuals (see stray.py).
 What remains is renumbered [1], [2], … in order of first use; nothing left means the refusal.
 """
 
@@ -25,6 +26,7 @@ from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
+from assistant.stray import STRAYS, strayed
 from assistant.wording import dangles, restates, term_held, word_share
 from pagewise.text import squeeze
 
@@ -139,7 +141,9 @@ def ground(
             if not ok
         ]
         kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
-    kept = _marked(kept)
+    strays = strayed(kept, passages)
+    removed += [Removed(c.text, STRAYS) for c in strays]
+    kept = _marked([c for c in kept if c not in strays])
     if any(r.reason == _SILENT for r in removed):
         # The answer is that the manuals say nothing on it; what else it says is background
         # ("…C 列为规范中的文本 [1]。因此，模板对 AI 生成的代码没有明确规定。").

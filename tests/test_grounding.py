@@ -11,6 +11,7 @@ from assistant.claims import Claim, claims_of
 from assistant.grounding import ground
 from assistant.judge import parse_verdicts
 from assistant.retrieval import Passage
+from assistant.stray import STRAYS
 from pagewise.embedder import Embedder
 
 
@@ -567,3 +568,23 @@ def test_a_bare_no_to_whether_the_manual_covers_something_is_the_refusal() -> No
     assert grounded("No [1].", question=english).refused
     # A yes-or-no question about what the manual allows is answered by its "no".
     assert not grounded("不能 [1]。禁止写死 365 天 [1]。", question="能写死 365 天吗？").refused
+
+
+def test_a_later_sentence_citing_only_another_manual_is_removed() -> None:
+    services = replace(
+        passage("CUPS 打印服务在多数服务器上很少被真正使用到。", page=1),
+        chunk_id="m1",
+        doc="services.md",
+        doc_id="d2",
+    )
+    java = passage("操作系统默认 240 秒后才会关闭处于 time_wait 状态的连接。", page=42)
+    more = passage("systemd 可以提供按需启动的能力。", page=2)
+    more = replace(more, chunk_id="m2", doc="services.md", doc_id="d2")
+    reply = (
+        "CUPS 是打印服务，在多数服务器上很少被真正使用到 [1]。"
+        "操作系统默认 240 秒后才会关闭 time_wait 连接 [2]。systemd 可以按需启动它 [3]。"
+    )
+    result = ground(reply, [services, java, more], REFUSAL, question="CUPS 是哪类服务？")
+    kept = "CUPS 是打印服务，在多数服务器上很少被真正使用到 [1]。systemd 可以按需启动它 [2]。"
+    assert result.text == kept
+    assert [r.reason for r in result.removed] == [STRAYS]
