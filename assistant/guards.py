@@ -3,6 +3,7 @@ manuals cover a question, and the guard against an answer that reveals the syste
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -25,13 +26,17 @@ RULE_LINE_MIN_CHARS = 12
 @dataclass(frozen=True)
 class RelevanceGate:
     """Passages below ``min_similarity`` are not used; a Chinese question needs
-    ``min_term_overlap`` of its subject terms in some passage."""
+    ``min_term_overlap`` of its subject terms in some passage; a question that names something
+    no passage mentions (see ``unmentioned_names``) is not covered, unless ``names`` is off."""
 
     min_similarity: float = 0.28
     min_term_overlap: float = 0.15
+    names: bool = True
 
     def relevant(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
         kept = [p for p in passages if p.score >= self.min_similarity]
+        if self.names and kept and unmentioned_names(question, kept):
+            return []
         # A Chinese question that shares almost none of its subject terms with any Chinese
         # passage is not covered, however similar the vectors look ("年假" finds rules about
         # "365 天"). Across languages terms cannot be shared, so only meaning counts there.
@@ -46,6 +51,42 @@ class RelevanceGate:
         ):
             return []
         return kept
+
+
+# Names a question may ask about: "PrintMotd", "openEuler", "EduMIPS64", "kernel.kptr_restrict",
+# "application.yml", "EPL-2.0". A size ("64-bit", "256 位") is a quantity, not a name.
+_NAME = re.compile(
+    r"(?<![\w.-])(?=[\w.-]*[A-Za-z])(?:[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)+|[A-Za-z0-9]+)(?![\w.-]*\w)"
+)
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")
+_LETTERS_AND_DIGITS = re.compile(r"(?=.*[A-Za-z].*[A-Za-z])(?=.*\d)")
+_JOINED = re.compile(r"[A-Za-z][._][A-Za-z]")
+_SIZE = re.compile(r"\d+-?(?:bits?|bytes?|[kmgt]i?b)", re.IGNORECASE)
+
+
+def question_names(question: str) -> list[str]:
+    """The names ``question`` asks about: words in mixed case, with letters and digits, or
+    joined by "." or "_" (a plain word, "watchpoint", is not one: a manual may say it in other
+    words or another language)."""
+    return [
+        word
+        for word in _NAME.findall(question)
+        if (_CAMEL.search(word) or _LETTERS_AND_DIGITS.match(word) or _JOINED.search(word))
+        and not _SIZE.fullmatch(word)
+    ]
+
+
+def unmentioned_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """The names the question asks about that no passage writes, in its text, section heading,
+    title or file name: "SSH 服务端加固表里，PrintMotd 建议设成什么？" asked of passages that never
+    name PrintMotd is about a setting the manuals do not cover, however near the rest is."""
+    text = _bare(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in passages))
+    return [name for name in question_names(question) if _bare(name) not in text]
+
+
+def _bare(text: str) -> str:
+    # "SHA-2" is "SHA2" in some manuals, "PermitRoot Login" a line break of PDF extraction.
+    return squeeze(text).replace("-", "")
 
 
 @dataclass

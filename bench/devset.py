@@ -108,6 +108,7 @@ def record(args: argparse.Namespace) -> None:
         print(f"ingested {summary.pages} pages, {summary.chunks} chunks", file=sys.stderr)
         llm = RecordingLLM(make_llm(settings))
         assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
+        assistant.guards.relevance = RelevanceGate(0.0, 0.0, names=False)
         for number, question in enumerate(questions, start=1):
             llm.calls.clear()
             answer = assistant.ask(question.q, User("bench"))

@@ -1,0 +1,45 @@
+from dataclasses import replace
+
+from test_citations import passage
+
+from assistant.guards import RelevanceGate, question_names
+
+SSH_TABLE = passage(
+    "PermitRootLogin 禁止 root 用户直接 SSH 登录 no。PasswordAuthentication 口令认证 yes。",
+    page=10,
+    section="2.1.1 加固 SSH 服务",
+)
+
+
+def test_a_question_naming_a_setting_no_passage_mentions_is_not_covered() -> None:
+    gate = RelevanceGate()
+    assert gate.relevant("SSH 服务端加固表里，PrintMotd 建议设成 yes 还是 no？", [SSH_TABLE]) == []
+    # The same question about a setting the passage writes is answered from it.
+    asked = "SSH 服务端加固表里，PermitRootLogin 建议设成 yes 还是 no？"
+    assert gate.relevant(asked, [SSH_TABLE]) == [SSH_TABLE]
+
+
+def test_a_name_in_the_title_file_name_or_heading_counts_as_mentioned() -> None:
+    manual = replace(SSH_TABLE, doc="edumips64-manual.pdf", title="EduMIPS64 Documentation")
+    gate = RelevanceGate()
+    assert gate.relevant("What does EduMIPS64 0.4 do at start-up?", [manual]) == [manual]
+    # A manual that never names EduMIPS64 does not answer a question about it.
+    assert gate.relevant("EduMIPS64 0.4 的 PermitRootLogin 是什么？", [SSH_TABLE]) == []
+
+
+def test_sizes_and_plain_words_are_not_names() -> None:
+    assert question_names("Which directive declares a 32-bit word in an EduMIPS64 program?") == [
+        "EduMIPS64"
+    ]
+    assert question_names("Can I set a watchpoint on a memory cell?") == []
+    assert question_names("内核参数 kernel.kptr_restrict 和 application.yml 呢？") == [
+        "kernel.kptr_restrict",
+        "application.yml",
+    ]
+
+
+def test_a_name_split_by_pdf_extraction_or_written_without_its_hyphen_is_mentioned() -> None:
+    split = replace(SSH_TABLE, text="Permit RootLogin no. MACs hmac-sha2-512 (SHA2).")
+    gate = RelevanceGate()
+    assert gate.relevant("PermitRootLogin 建议设成什么？", [split]) == [split]
+    assert gate.relevant("Which SHA-2 MACs does the guide keep?", [split]) == [split]
