@@ -187,7 +187,7 @@ _SHORT_ANSWER_TERMS = 3
 _COUNTED = re.compile(
     r"(\d+|[一二两三四五六七八九十百千]+)\s*(?:个|次|位|种|条|项|类|步|层|级|行|列|天|周|年|月"
     r"|小时|分钟|秒|字节|倍|名|人|页|张|处|部分)"
-    r"|\b(once|twice|thrice|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
+    r"|\b(?:once|twice|thrice|" + "|".join(_ENGLISH_COUNTS[1:13]) + r")\b",
     re.IGNORECASE,
 )
 
