@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage
-from pagewise.keywords import mostly_chinese, partly_chinese, term_coverage
+from pagewise.keywords import mostly_chinese, partly_chinese, question_language, term_coverage
 from pagewise.ratelimit import RateLimitedError, RateLimiter
 from pagewise.sensitive import SensitiveWords
 from pagewise.text import squeeze
@@ -61,17 +61,29 @@ _NAME = re.compile(
 _CAMEL = re.compile(r"[a-z0-9][A-Z]")
 _LETTERS_AND_DIGITS = re.compile(r"(?=.*[A-Za-z].*[A-Za-z])(?=.*\d)")
 _JOINED = re.compile(r"[A-Za-z][._][A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]{2}|[A-Za-z]{3,}")
 _SIZE = re.compile(r"\d+-?(?:bits?|bytes?|[kmgt]i?b)", re.IGNORECASE)
+
+
+# Latin words a Chinese question may write that name nothing.
+_PLAIN_LATIN = frozenset({"yes", "no", "and", "or", "not", "the", "true", "false"})
 
 
 def question_names(question: str) -> list[str]:
     """The names ``question`` asks about: words in mixed case, with letters and digits, or
-    joined by "." or "_" (a plain word, "watchpoint", is not one: a manual may say it in other
-    words or another language)."""
+    joined by "." or "_"; in a Chinese question, any Latin word of three letters or more
+    ("Netty", "JSON"). In an English one a plain word, "watchpoint", is not a name: a manual
+    may say it in other words or another language."""
+    chinese = question_language(question) == "zh"
     return [
         word
         for word in _NAME.findall(question)
-        if (_CAMEL.search(word) or _LETTERS_AND_DIGITS.match(word) or _JOINED.search(word))
+        if (
+            _CAMEL.search(word)
+            or _LETTERS_AND_DIGITS.match(word)
+            or _JOINED.search(word)
+            or (chinese and _LATIN_WORD.fullmatch(word) and word.lower() not in _PLAIN_LATIN)
+        )
         and not _SIZE.fullmatch(word)
     ]
 
@@ -81,12 +93,23 @@ def unmentioned_names(question: str, passages: Sequence[Passage]) -> list[str]:
     title or file name: "SSH 服务端加固表里，PrintMotd 建议设成什么？" asked of passages that never
     name PrintMotd is about a setting the manuals do not cover, however near the rest is."""
     text = _bare(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in passages))
-    return [name for name in question_names(question) if _bare(name) not in text]
+    return [name for name in question_names(question) if not _written(_bare(name), text)]
 
 
 def _bare(text: str) -> str:
     # "SHA-2" is "SHA2" in some manuals, "PermitRoot Login" a line break of PDF extraction.
     return squeeze(text).replace("-", "")
+
+
+# A table cell read from a PDF or a scan breaks a long name across its column: "RSAAuthent 设置是否
+# 允许只有 RSA 安全验证 yes 是ication". Half of it, eight characters at least, is the name there.
+_CELL_BROKEN = 12
+
+
+def _written(name: str, text: str) -> bool:
+    if name in text:
+        return True
+    return len(name) >= _CELL_BROKEN and name[: max(8, len(name) // 2)] in text
 
 
 @dataclass

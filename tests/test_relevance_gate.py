@@ -43,3 +43,23 @@ def test_a_name_split_by_pdf_extraction_or_written_without_its_hyphen_is_mention
     gate = RelevanceGate()
     assert gate.relevant("PermitRootLogin 建议设成什么？", [split]) == [split]
     assert gate.relevant("Which SHA-2 MACs does the guide keep?", [split]) == [split]
+
+
+def test_any_latin_word_of_a_chinese_question_is_a_name_but_yes_and_no() -> None:
+    java = passage("【强制】线程资源必须通过线程池提供，不允许在应用中自行显式创建线程。", page=12)
+    gate = RelevanceGate()
+    assert gate.relevant("手册对使用 Netty 编写网络服务有哪些规约？", [java]) == []
+    assert question_names("SSH 服务端加固表里，PrintMotd 建议设成 yes 还是 no？") == [
+        "SSH",
+        "PrintMotd",
+    ]
+
+
+def test_a_long_name_broken_across_a_table_cell_is_mentioned() -> None:
+    # A scanned table: the name's column is too narrow, its end comes after the next cells.
+    cells = replace(SSH_TABLE, text="RSAAuthent 设置是否允许只有RSA 安全验证 yes 是ication")
+    gate = RelevanceGate()
+    assert gate.relevant("SSH 服务端加固表里，RSAAuthentication 设置的是什么？", [cells]) == [cells]
+    # Eight characters of a short name prove nothing: AllowTcpForwarding is not AllowUsers.
+    allow = replace(SSH_TABLE, text="AllowTcpForwarding 禁止 TCP 转发 no。")
+    assert gate.relevant("SSH 服务端加固表里，AllowUsers 怎么设？", [allow]) == []
