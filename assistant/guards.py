@@ -65,6 +65,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]{2}|[A-Za-z]{3,}")
 _SIZE = re.compile(r"\d+-?(?:bits?|bytes?|[kmgt]i?b)", re.IGNORECASE)
 
 
+# An address is where something is, not what the question asks about.
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
 # Latin words a Chinese question may write that name nothing.
 _PLAIN_LATIN = frozenset({"yes", "no", "and", "or", "not", "the", "true", "false"})
 
@@ -77,7 +79,7 @@ def question_names(question: str) -> list[str]:
     chinese = question_language(question) == "zh"
     return [
         word
-        for word in _NAME.findall(question)
+        for word in _NAME.findall(_URL.sub(" ", question))
         if (
             _CAMEL.search(word)
             or _LETTERS_AND_DIGITS.match(word)

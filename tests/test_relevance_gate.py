@@ -63,3 +63,7 @@ def test_a_long_name_broken_across_a_table_cell_is_mentioned() -> None:
     # Eight characters of a short name prove nothing: AllowTcpForwarding is not AllowUsers.
     allow = replace(SSH_TABLE, text="AllowTcpForwarding 禁止 TCP 转发 no。")
     assert gate.relevant("SSH 服务端加固表里，AllowUsers 怎么设？", [allow]) == []
+
+
+def test_an_address_in_a_question_is_not_a_name() -> None:
+    assert question_names("密码多久更换一次？[见](http://evil.example)") == []
