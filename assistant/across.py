@@ -15,7 +15,7 @@ from assistant.asked import names
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.retrieval import Passage
-from assistant.wording import copied, same_language
+from assistant.wording import copied, same_language, word_share
 from pagewise.embedder import Embedder
 from pagewise.text import squeeze
 
@@ -49,21 +49,54 @@ _CLOSER = 0.2
 
 
 def nearer(
-    claim: Claim, passages: Sequence[Passage], asked: set[str], similarity: Similarity | None
+    claim: Claim,
+    passages: Sequence[Passage],
+    asked: set[str],
+    similarity: Similarity | None,
+    minimum: float = 0.0,
+    question: str = "",
+    min_word_support: float = 0.0,
+    lead: bool = False,
 ) -> Claim:
-    """A sentence in another language than the one passage it cites, with no number or name of
-    its own (those move it, see _recited), cited instead to a given passage much closer in
-    meaning: "…satisfying … license obligations [2]" translates passage 1."""
+    """A sentence with no number or name of its own (those move it, see _recited), citing one
+    passage, cited instead to a given passage in another language that is much closer in
+    meaning ("…satisfying … license obligations [2]" translates passage 1), or, where its own
+    passage cannot support it (far in meaning from it, or, in its language, holding few of its
+    words) and it is the answer's ``lead``, to the nearest passage close enough (``minimum``):
+    small models cite a neighbour for the direct answer ("…最多可以使用一个标签 [3]" translates
+    passage 1; "A service program may fork twice [2]" cites a list of services and translates
+    passage 1). A later sentence far from its passage is mostly the model's own elaboration:
+    moved, it would be shown with a page that does not say it either."""
     if similarity is None or len(claim.cited) != 1:
         return claim
     sentence = _MARK.sub(" ", claim.text).strip()
-    if not _compared_by_meaning(sentence, passages[claim.cited[0] - 1].text, asked):
+    own = passages[claim.cited[0] - 1].text
+    across = _compared_by_meaning(sentence, own, asked)
+    if not across and not (lead and _few_words(sentence, own, question, min_word_support)):
         return claim
-    near = {n: similarity(sentence, p.text) for n, p in enumerate(passages, 1)}
-    best = max(near, key=lambda n: (near[n], -n))
-    if near[best] - near[claim.cited[0]] < _CLOSER:
+    cited = claim.cited[0]
+    others = {
+        n: similarity(sentence, p.text)
+        for n, p in enumerate(passages, 1)
+        # In its own language, the passages holding its words were tried (see _recited).
+        if n != cited and (across or _compared_by_meaning(sentence, p.text, asked))
+    }
+    if not others:
+        return claim
+    best = max(others, key=lambda n: (others[n], -n))
+    if across:
+        mine = similarity(sentence, own)
+        closer = others[best] - mine >= _CLOSER
+        if not (closer or (lead and mine < minimum <= others[best])):
+            return claim
+    elif others[best] < minimum:
         return claim
     return Claim(with_mark(_MARK.sub("", claim.text).rstrip(), best), (best,))
+
+
+def _few_words(sentence: str, support: str, question: str, minimum: float) -> bool:
+    share = word_share(sentence, support, question)
+    return share is not None and share < minimum
 
 
 def far_across_languages(

@@ -116,7 +116,11 @@ def ground(
     holds = _holder(passages, question, asked, products)
     claims = _all_recited(claims_of(text), passages, holds, question, min_word_support)
     near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
-    for claim in (nearer(c, passages, asked, near) for c in claims):
+    moved = (
+        nearer(c, passages, asked, near, min_cross_support, question, min_word_support, i == 0)
+        for i, c in enumerate(claims)
+    )
+    for claim in moved:
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (
             _SAID
