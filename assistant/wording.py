@@ -176,7 +176,37 @@ def restates(sentence: str, question: str) -> bool:
     short = len(terms) <= _SHORT_ANSWER_TERMS and chinese_share(sentence) == 0
     if short and _bare(sentence) not in _bare(question):
         return False
+    if _fills_in(sentence, question):
+        return False
     return bool(terms) and terms <= subject_terms(question)
+
+
+# Characters that join a Chinese sentence's words: a run of them adds nothing ("是的").
+_JOINERS = set("的了吗呢是在有和与或也都就")
+_QUESTION_PIECE = 2
+
+
+def _fills_in(sentence: str, question: str) -> bool:
+    """Whether a Chinese ``sentence`` writes a word of two characters or more that is nowhere
+    in ``question``: "RQ 代表要求" answers "RQ 代表什么？" although 要求, a word questions ask
+    with ("有什么要求"), is no keyword."""
+    if not written_in_chinese(sentence):
+        return False
+    asked, said = _bare(question), _bare(sentence)
+    left: list[str] = []
+    i = 0
+    while i < len(said):
+        n = _QUESTION_PIECE
+        while i + n <= len(said) and said[i : i + n] in asked:
+            n += 1
+        if n > _QUESTION_PIECE:
+            i += n - 1  # the longest piece of the question here: not the sentence's own
+            left.append(" ")
+        else:
+            left.append(said[i])
+            i += 1
+    runs = re.findall(r"[\u4e00-\u9fff]{2,}", "".join(left))
+    return any(set(run) - _JOINERS for run in runs)
 
 
 _SHORT_ANSWER_TERMS = 3
