@@ -324,6 +324,17 @@ def test_a_count_given_to_a_how_many_question_is_not_a_repetition() -> None:
     assert result.refused and result.removed[0].reason == "only repeats the question"
 
 
+def test_a_word_questions_ask_with_given_as_the_answer_is_not_a_repetition() -> None:
+    # 要求 is no keyword ("有什么要求"), but here it is what RQ stands for.
+    passages = [passage("D 列的分类：RQ = 要求，RC = 建议。", page=1)]
+    result = ground("RQ 代表要求 [1]。", passages, REFUSAL, question="D 列里 RQ 代表什么？")
+    assert not result.refused and result.removed == []
+    # The question said again without its question word still repeats it.
+    echo = "公司对口令有要求 [1]。"
+    result = ground(echo, passages, REFUSAL, question="公司对口令有什么要求？")
+    assert result.refused and result.removed[0].reason == "only repeats the question"
+
+
 def test_a_preamble_across_languages_far_from_its_passage_does_not_decide_the_answer() -> None:
     # Like a lead with few of its passage's words, a lead far in meaning may be a preamble
     # ("The manual recommends avoiding …"): it is removed, and the checked answer after it stays.
@@ -420,6 +431,45 @@ def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning
     named = answer.replace("distribution", "distribution under OpenChain ISO 5230")
     held = ground(named, passages, REFUSAL, similarity=similarity, min_cross_support=0.35)
     assert [c.page for c in held.citations] == [2]
+
+
+def test_a_sentence_its_passage_cannot_support_moves_to_a_passage_near_enough_in_meaning() -> None:
+    # Small models cite a neighbour for the direct answer. A translation far from the passage it
+    # cites (0.25) but near enough to another (0.42) moves there, though that one is not much
+    # closer; so does an English sentence citing an English list that holds none of its words.
+    passages = [
+        passage("服务进程需要派生（fork）两次，才能作为守护进程在后台运行。", page=1),
+        passage("crond.service loaded active running Command Scheduler", page=2),
+        passage("sysvinit 启动所有后台服务之后才允许用户登录。", page=3),
+    ]
+
+    def similarity(sentence: str, text: str) -> float:
+        return 0.42 if "派生" in text else 0.25
+
+    options = {"similarity": similarity, "min_cross_support": 0.35, "min_word_support": 0.3}
+    for answer in (
+        "A service program forks twice to run as a daemon in the background [3].",
+        "A service program forks twice to run as a daemon in the background [2].",
+    ):
+        result = ground(answer, passages, REFUSAL, **options)  # type: ignore[arg-type]
+        assert not result.refused and [c.page for c in result.citations] == [1]
+    # A later sentence is mostly the model's elaboration: it is not moved.
+    later = ground(
+        "A daemon runs in the background [1]. It forks twice to get there [3].",
+        passages,
+        REFUSAL,
+        **options,  # type: ignore[arg-type]
+    )
+    assert later.text == "A daemon runs in the background [1]."
+    # Near enough to none: still removed.
+    far = ground(
+        "A service program forks twice to run as a daemon in the background [3].",
+        passages,
+        REFUSAL,
+        similarity=lambda s, t: 0.3,
+        min_cross_support=0.35,
+    )
+    assert far.refused and far.removed[0].reason.startswith("across languages, far")
 
 
 def test_the_similarity_embeds_each_text_once_per_answer() -> None:
