@@ -12,6 +12,7 @@ from assistant.grounding import Grounded, Removed, ground
 from assistant.guards import Guards, reveals_rules, rule_lines
 from assistant.judge import LLMJudge
 from assistant.llm import LLM, Message, complete
+from assistant.on_question import QuestionCheck, off_question
 from assistant.prompt import Turn, build_messages, trim_history
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage, Retriever
@@ -206,6 +207,9 @@ class Assistant:
                 similarity=Cosine(self.retriever.embedder),
                 min_cross_support=self.options.min_cross_support,
             )
+            check = QuestionCheck(self.llm) if judge is not None else None
+            if check and not grounded.refused and not check.answers(asked, grounded, passages):
+                grounded = off_question(grounded, refusal)
         # Everything of the answer that is shown or audited is redacted, not only its text:
         # the removed sentences, the titles and sections in references, the passages.
         redact = self.guards.sensitive.redact

@@ -15,8 +15,9 @@ valid citation is shown (unsupported ones were only flagged).
     .venv/bin/python bench/devset.py rejudge RUN.jsonl --out RUN2.jsonl
 
 When the grounding changed after a run was recorded, the replayed judge may meet sentences its
-recorded reply never judged (`score` counts them; they are kept). `rejudge` asks the real
-judge again for those answers and writes the run with the new replies.
+recorded reply never judged, and the question check (assistant/on_question.py) answers it
+never saw (`score` counts both; they are kept). `rejudge` asks the real judge and check again
+for those answers and writes the run with the new replies.
 
     .venv/bin/python bench/devset.py served RUN.jsonl --out RUN2.jsonl   # then rejudge RUN2
 
@@ -55,11 +56,18 @@ from assistant.evaluation.scoring import (  # noqa: E402
     load_questions,
     summarize,
 )
-from assistant.grounding import SupportJudge, ground  # noqa: E402
+from assistant.grounding import Grounded, SupportJudge, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
 from assistant.judge import judge_messages, parse_verdicts  # noqa: E402
 from assistant.llm import LLM, Message, complete  # noqa: E402
+from assistant.on_question import SYSTEM as QUESTION_CHECK_SYSTEM  # noqa: E402
+from assistant.on_question import (  # noqa: E402
+    cited_texts,
+    off_question,
+    parse_reply,
+    question_messages,
+)
 from assistant.prompt import build_messages  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.translation import INSTRUCTIONS  # noqa: E402
@@ -135,6 +143,14 @@ def record(args: argparse.Namespace) -> None:
                     {"judge": out, "judge_s": round(seconds, 2), "judge_prompt": last}
                     for _, out, seconds, last in judge_calls[1:]
                 ],
+                "question_check": next(
+                    (
+                        {"reply": out, "prompt": last, "s": round(seconds, 2)}
+                        for system, out, seconds, last in llm.calls
+                        if system == QUESTION_CHECK_SYSTEM
+                    ),
+                    None,
+                ),
                 "answer": answer.answer,
                 "refused": answer.refused,
             }
@@ -283,6 +299,9 @@ def replay(
         similarity=similarity() if cross > 0 else None,
         min_cross_support=cross,
     )
+    checked_ok = judge is None or grounded.refused
+    if not checked_ok and not _answers_question(row, question.q, grounded, passages, asking):
+        grounded = off_question(grounded, refusal)
     return question, replace(
         answer,
         answer=grounded.text,
@@ -290,6 +309,34 @@ def replay(
         citations=grounded.citations,
         removed=grounded.removed,
     )
+
+
+# Answers replayed that the recorded question check never saw (kept): `score` reports how
+# many, `rejudge` asks about them.
+UNCHECKED: list[str] = []
+
+
+def _answers_question(
+    row: dict[str, Any],
+    question: str,
+    grounded: Grounded,
+    passages: Sequence[Passage],
+    asking: LLM | None,
+) -> bool:
+    """The question check's recorded verdict for this very request, else (with ``asking``)
+    the real check, asked and written into the row (see assistant/on_question.py)."""
+    messages = question_messages(question, grounded.text, cited_texts(grounded, passages))
+    recorded = row.get("question_check")
+    if recorded and recorded["prompt"] == messages[-1].content:
+        return parse_reply(recorded["reply"])
+    if asking is None:
+        UNCHECKED.append(grounded.text)
+        return True
+    started = time.perf_counter()
+    reply = complete(asking, messages, max_tokens=4)
+    seconds = round(time.perf_counter() - started, 2)
+    row["question_check"] = {"reply": reply, "prompt": messages[-1].content, "s": seconds}
+    return parse_reply(reply)
 
 
 def renumbered_for(raw: str, found: Sequence[Passage], shown: Sequence[Passage]) -> str:
@@ -385,9 +432,9 @@ def rejudge(args: argparse.Namespace) -> None:
     asked = 0
     with args.out.open("w", encoding="utf-8") as out:
         for number, row in enumerate(rows, start=1):
-            before = row.get("judge")
+            before = (row.get("judge"), row.get("question_check"))
             replay(row, gate, "llm", args.min_word_support, policies, llm, args.min_cross_support)
-            asked += row.get("judge") != before
+            asked += (row.get("judge"), row.get("question_check")) != before
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
             print(f"{number}/{len(rows)} judge asked again: {asked}", file=sys.stderr)
@@ -413,6 +460,13 @@ def score(args: argparse.Namespace) -> None:
     table(grouped(results, lambda q: q.doc or ""))
     unasked = len(ReplayJudge.unasked) if args.check == "llm" else 0
     print(f"claims replayed that the recorded judge was not asked about (kept): {unasked}")
+    if args.check == "llm":
+        print(f"answers the recorded question check never saw (kept): {len(UNCHECKED)}")
+        checked = [r["question_check"]["s"] for r in rows if r.get("question_check")]
+        print(
+            f"question check mean {sum(checked) / max(len(checked), 1):.1f} s"
+            f" over {len(checked)} answers"
+        )
     judged = [r["judge_s"] for r in rows if r["judge"] is not None]
     generated = [r["generate_s"] for r in rows]
     translated = [r.get("translate_s", 0.0) for r in rows if r.get("translation") is not None]
