@@ -80,7 +80,8 @@ class Settings(VllmSettings, LdapSettings, BaseSettings):
         default="llm",
         description="How each sentence of an answer is checked against the passages it cites:"
         " 'terms' (numbers, names and wording) or 'llm' (those, then one short call to the same"
-        " model that judges every sentence). Unsupported sentences are removed.",
+        " model that judges every sentence, and one that asks whether the answer answers the"
+        " question). Unsupported sentences are removed; an answer off the question is refused.",
     )
     translate_questions: bool = Field(
         default=True,
