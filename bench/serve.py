@@ -39,6 +39,7 @@ from machine_info import describe  # noqa: E402
 
 from assistant.claims import claims_of  # noqa: E402
 from assistant.judge import judge_messages  # noqa: E402
+from assistant.on_question import question_messages  # noqa: E402
 
 DEFAULT_PROMPTS = REPO / "bench" / "serve-prompts.jsonl"
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
@@ -223,7 +224,8 @@ _PASSAGE = re.compile(r"<<<\n(.*?)\n>>>", re.DOTALL)
 
 
 async def judge_answer(target: Target, messages: Messages, answer: str) -> bool:
-    """Send the judge's request for ``answer``'s cited sentences; False when none cite."""
+    """Send the judge's request for ``answer``'s cited sentences, then the question check's,
+    as the assistant makes them; False when no sentence cites."""
     passages = _PASSAGE.findall(messages[-1]["content"])
     claims = [c for c in claims_of(answer) if c.cited and max(c.cited) <= len(passages)]
     if not claims:
@@ -231,7 +233,17 @@ async def judge_answer(target: Target, messages: Messages, answer: str) -> bool:
     request = [{"role": m.role, "content": m.content} for m in judge_messages(passages, claims)]
     async for _ in target(request, 6 * len(claims) + 6):
         pass
+    # Then the question check (`assistant/on_question.py`) on the answer and its cited passages.
+    asked = _QUESTION.findall(messages[-1]["content"])  # the last: a passage may hold one
+    cited = sorted({n for c in claims for n in c.cited})
+    check = question_messages(asked[-1] if asked else "", answer, [passages[n - 1] for n in cited])
+    async for _ in target([{"role": m.role, "content": m.content} for m in check], 4):
+        pass
     return True
+
+
+# The question as build_messages writes it after the passages.
+_QUESTION = re.compile(r"\n\n(?:问题：|Question: )(.*)\n", re.MULTILINE)
 
 
 class PromptFeed:
@@ -395,7 +407,8 @@ def run_load(args: argparse.Namespace) -> None:
     print(f"\nServer: {label}; machine: {describe()}")
     kind = "each request unique after the system prompt" if args.unique else "replayed in turn"
     if args.judge != "off":
-        kind += "; + judge: each answer then judged (checked = when it can be shown)"
+        kind += "; + judge: each answer then judged and checked against its question"
+        kind += " (checked = when it can be shown)"
     print(f"Prompts: {args.prompts.name} ({kind}); max_tokens {args.max_tokens}; temperature 0")
     if startup:
         print("Startup: " + ", ".join(f"{k} {v:.1f} s" for k, v in startup.items()))
@@ -449,8 +462,8 @@ def main() -> None:
         "--judge",
         choices=["off", "on", "both"],
         default="off",
-        help="After each answer, the grounding judge's call (answer_check = llm); both: "
-        "every level without, then with it.",
+        help="After each answer, the grounding judge's call and the question check's"
+        " (answer_check = llm); both: every level without, then with them.",
     )
     load.add_argument("--rate", type=float, help="Also an open-loop run, requests a minute.")
     load.add_argument("--duration", type=float, default=60.0, help="Seconds of the open loop.")
