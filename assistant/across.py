@@ -94,6 +94,22 @@ def nearer(
     return Claim(with_mark(_MARK.sub("", claim.text).rstrip(), best), (best,))
 
 
+def all_nearer(
+    claims: Sequence[Claim],
+    passages: Sequence[Passage],
+    asked: set[str],
+    similarity: Similarity | None,
+    minimum: float,
+    question: str,
+    min_word_support: float,
+) -> list[Claim]:
+    """Each claim re-cited as :func:`nearer` does, the first one as the answer's lead."""
+    return [
+        nearer(c, passages, asked, similarity, minimum, question, min_word_support, i == 0)
+        for i, c in enumerate(claims)
+    ]
+
+
 def _few_words(sentence: str, support: str, question: str, minimum: float) -> bool:
     share = word_share(sentence, support, question)
     return share is not None and share < minimum

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.across import FAR, Similarity, far_across_languages, nearer
+from assistant.across import FAR, Similarity, all_nearer, far_across_languages
 from assistant.asked import asked_terms, exempt, names, product_names, says_not_covered
 from assistant.citations import Citation, make_citation
 from assistant.claims import MARK as _MARK
@@ -116,10 +116,7 @@ def ground(
     holds = _holder(passages, question, asked, products)
     claims = _all_recited(claims_of(text), passages, holds, question, min_word_support)
     near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
-    moved = (
-        nearer(c, passages, asked, near, min_cross_support, question, min_word_support, i == 0)
-        for i, c in enumerate(claims)
-    )
+    moved = all_nearer(claims, passages, asked, near, min_cross_support, question, min_word_support)
     for claim in moved:
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (
