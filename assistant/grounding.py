@@ -27,7 +27,7 @@ from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.stray import STRAYS, strayed
-from assistant.wording import dangles, restates, term_held, word_share
+from assistant.wording import asks_yes_or_no, dangles, restates, term_held, word_share
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
@@ -98,16 +98,16 @@ def ground(
     Numbers and product names (in a manual's title or file name) the question itself uses need
     not be in the passages: repeating the year or the product the user asked about invents
     nothing; any other name it asks about must be in the passage cited for it. With
-    ``lead_decides``, an answer whose first statement (the direct answer the prompt asks for)
-    is unsupported is the refusal: what follows it explains or elaborates an answer that could
-    not be verified ("…randomize_va_space to 1. This ensures that …"). A sentence in another
+    ``lead_decides``, an answer whose first statement (the direct answer the prompt asks for;
+    to a yes-no question, one repeating it: "没有分支预测功能 [1]。") is unsupported is the
+    refusal: what follows elaborates an answer that could not be verified. A sentence in another
     language than its passages, with no number or name of its own to check, needs
     ``min_cross_support`` of ``similarity`` to them: wording cannot be compared across
     languages, and the small judge passes what the passage does not say
     ("模拟器会将文件描述符设置为标准输入"). With ``second_looks``, a sentence the judge
     rejects is asked about once more, cited to another passage that could state it (see
     second_look.py)."""
-    asked = asked_terms(question, passages)
+    asked, yes_no = asked_terms(question, passages), asks_yes_or_no(question)
     products = product_names(passages)
     kept: list[Claim] = []
     removed: list[Removed] = []
@@ -126,7 +126,7 @@ def ground(
             or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
-        if lead is None and reason not in _NOT_A_STATEMENT:
+        if lead is None and (reason not in _NOT_A_STATEMENT or (reason == _REPEATS and yes_no)):
             lead = claim
         if reason:
             removed.append(Removed(claim.text, reason))

@@ -304,6 +304,20 @@ def test_a_repeated_question_before_the_answer_does_not_decide_it() -> None:
     assert not result.refused and result.text == "默认 16 [1]。"
 
 
+def test_to_a_yes_no_question_a_first_sentence_repeating_it_decides_the_answer() -> None:
+    # "没有分支预测功能" is the answer's no: removed as a repetition, it leaves nothing that the
+    # steps after it could explain, so they are not shown on their own.
+    passages = [passage("在配置对话框中可以设置流水线的各项参数。", page=12)]
+    question = "模拟器有没有分支预测功能？怎么打开？"
+    answer = "没有分支预测功能 [1]。要打开分支预测功能，需要在配置对话框中进行设置 [1]。"
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.refused and result.text == REFUSAL
+    assert [r.reason for r in result.removed] == [
+        "only repeats the question",
+        "follows an unsupported answer",
+    ]
+
+
 def test_yes_to_a_yes_or_no_question_is_not_a_repetition() -> None:
     result = grounded(
         "Yes, HashMap has a default capacity [2].", question="Does HashMap have a default capacity?"
