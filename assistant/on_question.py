@@ -12,17 +12,15 @@ expected fact; about 6 s per answer on 2 CPU cores.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 
 from assistant.claims import MARK, claims_of
 from assistant.grounding import Grounded, Removed
+from assistant.judge import parse_verdicts
 from assistant.llm import LLM, Message, complete
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
 from assistant.retrieval import Passage
-
-log = logging.getLogger(__name__)
 
 SYSTEM = (
     "You check answers to questions about a manual. Reply YES if the text states what the"
@@ -31,7 +29,6 @@ SYSTEM = (
     " about, or adds what the text does not state."
 )
 OFF_QUESTION = "llm check: does not answer the question asked"
-_REPLY = re.compile(r"\b(yes|no)\b|是|否", re.IGNORECASE)
 _MARKS = re.compile(r"\s*" + MARK.pattern)
 
 
@@ -49,12 +46,9 @@ def question_messages(question: str, answer: str, cited: Sequence[str]) -> list[
 
 
 def parse_reply(reply: str) -> bool:
-    """YES or NO; a reply with neither keeps the answer (every sentence was checked already)."""
-    word = _REPLY.search(reply)
-    if word is None:
-        log.info("answer check gave no verdict: %r", reply[:200])
-        return True
-    return word.group(0).lower() in ("yes", "是")
+    """YES or NO, read as the judge's single verdict is; a reply with neither keeps the answer
+    (every sentence was checked already)."""
+    return parse_verdicts(reply, 1)[0]
 
 
 def cited_texts(grounded: Grounded, passages: Sequence[Passage]) -> list[str]:

@@ -299,8 +299,8 @@ def replay(
         similarity=similarity() if cross > 0 else None,
         min_cross_support=cross,
     )
-    checked_ok = judge is None or grounded.refused
-    if not checked_ok and not _answers_question(row, question.q, grounded, passages, asking):
+    to_check = judge is not None and not grounded.refused
+    if to_check and not _answers_question(row, question.q, grounded, passages, asking):
         grounded = off_question(grounded, refusal)
     return question, replace(
         answer,
