@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from assistant.llm import LLM, LLMError, Message, complete
 from assistant.prompt import defuse
 from assistant.retrieval import RRF_K, Passage, chunk_language
-from pagewise.keywords import mostly_chinese, question_language
+from pagewise.keywords import question_language
 
 log = logging.getLogger(__name__)
 _CITATION_MARK = re.compile(r"[\[【［]\s*\d")
@@ -29,20 +29,55 @@ INSTRUCTIONS = {
     ),
 }
 
+# Worked examples shown before the question, as earlier turns of the chat. Told only "do not
+# answer", the small model answered about half the questions it was given ("2017年7月1日",
+# "…最多可以使用 10 个标签"), and its made-up facts drew passages that merely resembled them.
+# The examples are about no manual the product ships with, so they teach the form and no fact.
+EXAMPLES = {
+    "zh": (
+        ("How many days of annual leave does a new employee get?", "新员工有几天年假？"),
+        (
+            "What does the --dry-run option of rsync do, according to the guide?",
+            "按指南的说法，rsync 的 --dry-run 选项有什么作用？",
+        ),
+    ),
+    "en": (
+        ("新员工有几天年假？", "How many days of annual leave does a new employee get?"),
+        (
+            "按指南的说法，rsync 的 --dry-run 选项有什么作用？",
+            "What does the --dry-run option of rsync do, according to the guide?",
+        ),
+    ),
+}
+
+
+def translation_messages(question: str, into: str) -> list[Message]:
+    """The chat that asks for ``question`` in the language ``into``: the instruction, the
+    worked examples, then the question."""
+    messages = [Message("system", INSTRUCTIONS[into])]
+    for asked, translated in EXAMPLES[into]:
+        messages += [Message("user", asked), Message("assistant", translated)]
+    return [*messages, Message("user", defuse(question))]
+
 
 class Translator:
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
 
-    def other_language(self, question: str) -> str:
-        return "en" if mostly_chinese(question) else "zh"
+    @staticmethod
+    def other_language(question: str) -> str:
+        # By the language the question is written in, not its share of Chinese characters:
+        # "EduMIPS64 0.4 的 SYSCALL 4 写文件成功时返回什么？" is Chinese, and was sent to be
+        # "translated" into Chinese (the model answered it instead).
+        return "en" if question_language(question) == "zh" else "zh"
 
     def translate(self, question: str) -> str:
         """The question in the other language, or "" when the model gives nothing usable."""
         into = self.other_language(question)
-        messages = [Message("system", INSTRUCTIONS[into]), Message("user", defuse(question))]
         try:
-            text = complete(self.llm, messages, max_tokens=96, temperature=0.0)
+            text = complete(
+                self.llm, translation_messages(question, into), max_tokens=96, temperature=0.0
+            )
         except LLMError:
             log.exception("translating the question failed; searching in its language only")
             return ""
@@ -51,7 +86,7 @@ class Translator:
         # longer than the question) instead of translating, is no translation.
         if (
             not line
-            or mostly_chinese(line) == mostly_chinese(question)
+            or question_language(line) != into
             or _CITATION_MARK.search(line)
             or len(line) > 3 * len(question) + 20
         ):
