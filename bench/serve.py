@@ -40,6 +40,7 @@ from machine_info import describe  # noqa: E402
 from assistant.claims import claims_of  # noqa: E402
 from assistant.judge import judge_messages  # noqa: E402
 from assistant.on_question import question_messages  # noqa: E402
+from assistant.translation import Translator, translation_messages  # noqa: E402
 
 DEFAULT_PROMPTS = REPO / "bench" / "serve-prompts.jsonl"
 DEFAULT_SHARED = REPO.parent / "shared" / "docs" / "java-manual-huangshan.pdf"
@@ -183,15 +184,23 @@ def embedded_target(threads: int | None) -> Target:
 
 
 async def one_request(
-    target: Target, messages: Messages, max_tokens: int, judge: bool = False
+    target: Target,
+    messages: Messages,
+    max_tokens: int,
+    judge: bool = False,
+    translate: bool = False,
 ) -> Outcome:
-    """One answer; with ``judge``, then the grounding judge's call on its sentences, as the
-    assistant makes it (`assistant/judge.py`): nothing is shown before that call ends."""
+    """One answer; with ``translate``, first the call that translates the question (the
+    assistant searches with both, `assistant/translation.py`); with ``judge``, then the
+    grounding judge's call on its sentences, as the assistant makes it (`assistant/judge.py`):
+    nothing is shown before that call ends. Times count from before the translation."""
     started = time.perf_counter()
     first: float | None = None
     pieces: list[str] = []
     tokens = 0
     try:
+        if translate:
+            await translate_question(target, messages)
         async for item in target(messages, max_tokens):
             if isinstance(item, int):
                 tokens = item
@@ -242,6 +251,16 @@ async def judge_answer(target: Target, messages: Messages, answer: str) -> bool:
     return True
 
 
+async def translate_question(target: Target, messages: Messages) -> None:
+    """The translation request the assistant sends before it searches (96 tokens at most)."""
+    asked = _QUESTION.findall(messages[-1]["content"])
+    question = asked[-1] if asked else messages[-1]["content"][-200:]
+    into = Translator.other_language(question)
+    chat = translation_messages(question, into)
+    async for _ in target([{"role": m.role, "content": m.content} for m in chat], 96):
+        pass
+
+
 # The question as build_messages writes it after the passages.
 _QUESTION = re.compile(r"\n\n(?:问题：|Question: )(.*)\n", re.MULTILINE)
 
@@ -274,13 +293,14 @@ async def closed_loop(
     requests: int,
     max_tokens: int,
     judge: bool = False,
+    translate: bool = False,
 ) -> tuple[list[Outcome], float]:
     order = iter(range(requests))
     outcomes: list[Outcome] = []
 
     async def client() -> None:
         for _ in order:
-            outcomes.append(await one_request(target, feed.next(), max_tokens, judge))
+            outcomes.append(await one_request(target, feed.next(), max_tokens, judge, translate))
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -294,6 +314,7 @@ async def open_loop(
     seconds: float,
     max_tokens: int,
     judge: bool = False,
+    translate: bool = False,
 ) -> tuple[list[Outcome], float]:
     interval = 60.0 / per_minute
     tasks: list[asyncio.Task[Outcome]] = []
@@ -301,7 +322,7 @@ async def open_loop(
     index = 0
     while (due := started + index * interval) < started + seconds:
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        request = one_request(target, feed.next(), max_tokens, judge)
+        request = one_request(target, feed.next(), max_tokens, judge, translate)
         tasks.append(asyncio.create_task(request))
         index += 1
     outcomes = list(await asyncio.gather(*tasks))
@@ -371,13 +392,19 @@ async def measure(target: Target, args: argparse.Namespace) -> list[LevelReport]
         for clients in levels(args.concurrency):
             count = args.requests or max(4 * clients, 20)
             outcomes, seconds = await closed_loop(
-                target, feed, clients, count, args.max_tokens, judge
+                target, feed, clients, count, args.max_tokens, judge, args.translate == "on"
             )
             rows.append(report(f"concurrency {clients}{tag}", outcomes, seconds))
             print(f"  {rows[-1]}", file=sys.stderr, flush=True)
         if args.rate:
             outcomes, seconds = await open_loop(
-                target, feed, args.rate, args.duration, args.max_tokens, judge
+                target,
+                feed,
+                args.rate,
+                args.duration,
+                args.max_tokens,
+                judge,
+                args.translate == "on",
             )
             name = f"{args.rate:g} req/min for {args.duration:g} s{tag}"
             rows.append(report(name, outcomes, seconds))
@@ -406,6 +433,9 @@ def run_load(args: argparse.Namespace) -> None:
             server.stop()
     print(f"\nServer: {label}; machine: {describe()}")
     kind = "each request unique after the system prompt" if args.unique else "replayed in turn"
+    if args.translate == "on":
+        kind += "; each question first translated (one call of at most 96 tokens), as the"
+        kind += " assistant does before it searches"
     if args.judge != "off":
         kind += "; + judge: each answer then judged and checked against its question"
         kind += " (checked = when it can be shown)"
@@ -464,6 +494,13 @@ def main() -> None:
         default="off",
         help="After each answer, the grounding judge's call and the question check's"
         " (answer_check = llm); both: every level without, then with them.",
+    )
+    load.add_argument(
+        "--translate",
+        choices=["off", "on"],
+        default="on",
+        help="Before each answer, the call that translates the question (translate_questions,"
+        " on by default in the assistant); times count from before it.",
     )
     load.add_argument("--rate", type=float, help="Also an open-loop run, requests a minute.")
     load.add_argument("--duration", type=float, default=60.0, help="Seconds of the open loop.")
