@@ -1,7 +1,7 @@
 """Build the stash that `bench/serve-on-gpu.sh` installs on a GPU host without network.
 
     python3 bench/gpu_stash.py --out .stash            # wheels, trimmed vLLM, model parts
-    python3 bench/gpu_stash.py --out .stash --parts 62  # ... split into 62 MiB carry folders
+    python3 bench/gpu_stash.py --out .stash --parts 60  # ... split into 60 MiB carry folders
 
 The GPU host's image already has Python 3.12, PyTorch 2.11 (CUDA 13), transformers and the
 rest of `IMAGE_PACKAGES`; what vLLM 0.26 needs beyond them is resolved here from its wheel

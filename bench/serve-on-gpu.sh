@@ -1,7 +1,7 @@
 #!/bin/bash
 # The vLLM figures on a lent GPU host without network, in two commands:
 #
-#   python3 bench/gpu_stash.py --out .stash --parts 62     # here, with access to PyPI
+#   python3 bench/gpu_stash.py --out .stash --parts 60     # here, with access to PyPI
 #   # carry .stash/g00 … .stash/gNN to the host (one device call each; each command there is
 #   #   mkdir -p /root/stash && cp .stash/gNN/* /root/stash/), then, on the host:
 #   STASH=/root/stash OUT=/tmp/out bash bench/serve-on-gpu.sh
