@@ -13,7 +13,7 @@ from assistant.retrieval import Passage
 from pagewise.keywords import mostly_chinese, partly_chinese, question_language, term_coverage
 from pagewise.ratelimit import RateLimitedError, RateLimiter
 from pagewise.sensitive import SensitiveWords
-from pagewise.text import squeeze
+from pagewise.text import fold, squeeze
 
 if TYPE_CHECKING:
     from assistant.answer import User
@@ -95,7 +95,21 @@ def unmentioned_names(question: str, passages: Sequence[Passage]) -> list[str]:
     title or file name: "SSH 服务端加固表里，PrintMotd 建议设成什么？" asked of passages that never
     name PrintMotd is about a setting the manuals do not cover, however near the rest is."""
     text = _bare(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in passages))
-    return [name for name in question_names(question) if not _written(_bare(name), text)]
+    return [
+        name
+        for name in question_names(question)
+        if not _written(_bare(name), text) and not _written_in_parts(name, passages)
+    ]
+
+
+def _written_in_parts(name: str, passages: Sequence[Passage]) -> bool:
+    """Whether one passage writes each part of a dotted name as a word of its own: "String.split"
+    in "使用索引访问用 String 的 split 方法得到的数组时" (a Chinese manual names a method so)."""
+    parts = [fold(part) for part in name.split(".")]
+    if len(parts) < 2 or any(len(part) < 3 for part in parts):
+        return False
+    words = [rf"(?<![a-z0-9_]){re.escape(part)}(?![a-z0-9_])" for part in parts]
+    return any(all(re.search(word, fold(p.text)) for word in words) for p in passages)
 
 
 def _bare(text: str) -> str:

@@ -71,6 +71,8 @@ def term_held(term: str, support: str) -> bool:
     squeezed, held = squeeze(term), squeeze(support)
     if _as_typed(squeezed) in _as_typed(held) or _spelled_count(squeezed, support, held):
         return True
+    if _english_unit(squeezed, support):
+        return True
     count = _GE_COUNT.fullmatch(squeezed)
     if count is not None and int(count[1]) >= 10:
         return int(count[1]) in values(support)
@@ -88,6 +90,27 @@ _TYPESET = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–":
 
 def _as_typed(squeezed: str) -> str:
     return squeezed.translate(_TYPESET).replace("--", "-")
+
+
+# A Chinese unit after a number and the English words an English passage writes it with: a
+# sentence that translates "each row is 64 bits wide" writes "64 位".
+_UNIT_WORDS = {
+    "位": "bits?", "字": "bytes?|characters?|chars?", "天": "days?", "日": "days?",
+    "次": "times?", "秒": "seconds?|secs?", "分": "minutes?|mins?", "时": "hours?",
+    "行": "lines?|rows?", "页": "pages?", "年": "years?", "月": "months?", "周": "weeks?",
+    "列": "columns?", "章": "chapters?", "步": "steps?", "级": "levels?",
+}  # fmt: skip
+_MEASURED = re.compile(r"(\d+)([\u4e00-\u9fff])")
+
+
+def _english_unit(squeezed: str, support: str) -> bool:
+    """Whether an English passage writes the number ``squeezed`` ("64位") with its unit in
+    English ("64 bits", "64-bit")."""
+    measured = _MEASURED.fullmatch(squeezed)
+    if measured is None or measured[2] not in _UNIT_WORDS or partly_chinese(support):
+        return False
+    number, words = measured[1], _UNIT_WORDS[measured[2]]
+    return re.search(rf"(?<![\w.]){number}(?:\s*-\s*|\s+)(?:{words})\b", fold(support)) is not None
 
 
 def _spelled_count(squeezed: str, support: str, squeezed_support: str) -> bool:

@@ -126,6 +126,17 @@ def test_a_count_the_passage_spells_out_is_held() -> None:
     assert not term_held("6 个", "主窗口有五个菜单")
 
 
+def test_a_number_with_a_chinese_unit_is_held_by_an_english_passage_writing_the_unit() -> None:
+    # "每一行代表 64 位" translates "each row is 64 bits wide": the unit cannot be written in
+    # Chinese there.
+    assert term_held("64 位", "In the memory table each row is 64 bits wide")
+    assert term_held("64 位", "SLT compares two 64-bit registers")
+    # Another figure, a unit the passage does not give it, or a Chinese passage without it.
+    assert not term_held("32 位", "each row is 64 bits wide")
+    assert not term_held("64 天", "each row is 64 bits wide")
+    assert not term_held("64 位", "每一行是 64 比特")
+
+
 def test_a_chinese_sentence_full_of_names_still_moves_from_a_code_passage_to_its_own() -> None:
     rule = passage(
         "5.【强制】ArrayList 的 subList 结果不可强转成 ArrayList，否则会抛出 ClassCastException"

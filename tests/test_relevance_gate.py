@@ -67,3 +67,17 @@ def test_a_long_name_broken_across_a_table_cell_is_mentioned() -> None:
 
 def test_an_address_in_a_question_is_not_a_name() -> None:
     assert question_names("密码多久更换一次？[见](http://evil.example)") == []
+
+
+def test_a_dotted_name_a_passage_writes_in_its_parts_is_mentioned() -> None:
+    # A Chinese manual names the method String.split as "String 的 split 方法".
+    rule = passage(
+        "使用索引访问用 String 的 split 方法得到的数组时，需做最后一个分隔符后有无内容的检查"
+    )
+    gate = RelevanceGate()
+    asked = (
+        "Which exception does indexing the array from String.split risk, according to the manual?"
+    )
+    assert gate.relevant(asked, [rule]) == [rule]
+    # A method the passage never names, though its class is there, is not covered.
+    assert gate.relevant("What does the manual say about String.strip?", [rule]) == []
