@@ -66,12 +66,15 @@ def values(text: str) -> set[int]:
 def term_held(term: str, support: str) -> bool:
     """Whether ``support`` (a passage's text) holds ``term`` (a number, identifier or quoted
     name from a sentence): as written, a whole number as the same value in another base, a
-    small count spelled out, or a count of ten or more with the general measure word 个 as the
+    small count spelled out, a number with a Chinese unit written with the unit in English
+    ("64 位" of "64 bits"), or a count of ten or more with the general measure word 个 as the
     bare number ("留出 100 个号段" of "预留 100")."""
     squeezed, held = squeeze(term), squeeze(support)
-    if _as_typed(squeezed) in _as_typed(held) or _spelled_count(squeezed, support, held):
-        return True
-    if _english_unit(squeezed, support):
+    if (
+        _as_typed(squeezed) in _as_typed(held)
+        or _spelled_count(squeezed, support, held)
+        or _english_unit(squeezed, support)
+    ):
         return True
     count = _GE_COUNT.fullmatch(squeezed)
     if count is not None and int(count[1]) >= 10:
