@@ -199,11 +199,7 @@ class RateLimiter:
                 isolation_level=None,
                 check_same_thread=False,
             )
-            # WAL with synchronous=NORMAL: no fsync per check. A power cut may forget the last
-            # few counted questions, which is harmless for a rate limit.
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            _set_up(db)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
                 f"cannot open the rate-limit database {self.path} ({exc}); check that the data"
@@ -311,3 +307,22 @@ def _names(path: Path, data: dict[str, object], name: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f'{path}: {name} must be a list of names, e.g. {name} = ["alice"]')
     return tuple(value)
+
+
+def _set_up(db: sqlite3.Connection) -> None:
+    """WAL with synchronous=NORMAL (no fsync per check: a power cut may forget the last few
+    counted questions, which is harmless for a rate limit), and the tables. Several processes
+    opening a new file at once can be refused the switch to WAL at once, "database is locked",
+    without SQLite waiting its busy timeout (seen with four processes on two cores): tried
+    again until the lock timeout."""
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
