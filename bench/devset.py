@@ -397,7 +397,7 @@ def served(args: argparse.Namespace) -> None:
     assistant shows it only those the gates keep, and a mark on a dropped one is invalid."""
     rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
     policies = load_policies(REPO / "policies")
-    gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
+    gate = RelevanceGate(args.min_similarity, args.min_term_overlap, args.min_term_match)
     llm: LLM | None = None
     again = 0
     with args.out.open("w", encoding="utf-8") as out:
@@ -426,7 +426,7 @@ def rejudge(args: argparse.Namespace) -> None:
     than the recorded ones (the generation, translation and passages are kept)."""
     rows = [json.loads(line) for line in args.run.read_text(encoding="utf-8").splitlines() if line]
     policies = load_policies(REPO / "policies")
-    gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
+    gate = RelevanceGate(args.min_similarity, args.min_term_overlap, args.min_term_match)
     # The configured data dir (or --data-dir): where the embedded model is already joined.
     llm = make_llm(Settings(data_dir=args.data_dir) if args.data_dir else Settings())
     asked = 0
@@ -446,14 +446,15 @@ def score(args: argparse.Namespace) -> None:
     skipped = tuple(s for s in args.exclude.split(",") if s)
     rows = [r for r in rows if not (skipped and str(r["question"]["doc"]).endswith(skipped))]
     policies = load_policies(REPO / "policies")
-    gate = RelevanceGate(args.min_similarity, args.min_term_overlap)
+    gate = RelevanceGate(args.min_similarity, args.min_term_overlap, args.min_term_match)
     results = [
         replay(r, gate, args.check, args.min_word_support, policies, None, args.min_cross_support)
         for r in rows
     ]
     print(
         f"{len(rows)} questions from {args.run.name}; min_similarity {args.min_similarity},"
-        f" min_term_overlap {args.min_term_overlap}, min_word_support {args.min_word_support},"
+        f" min_term_overlap {args.min_term_overlap}, min_term_match {args.min_term_match},"
+        f" min_word_support {args.min_word_support},"
         f" min_cross_support {args.min_cross_support}, check {args.check}"
     )
     table({"all": summarize(results)} | grouped(results, lambda q: q.kind))
@@ -522,6 +523,7 @@ def main() -> None:
         sub.add_argument("run", type=Path)
         sub.add_argument("--min-similarity", type=float, default=defaults.min_similarity)
         sub.add_argument("--min-term-overlap", type=float, default=defaults.min_term_overlap)
+        sub.add_argument("--min-term-match", type=float, default=defaults.min_term_match)
         sub.add_argument("--min-word-support", type=float, default=defaults.min_word_support)
         sub.add_argument("--min-cross-support", type=float, default=defaults.min_cross_support)
     sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")

@@ -76,6 +76,14 @@ class Settings(VllmSettings, LdapSettings, BaseSettings):
         description="A Chinese question must share this share of its subject terms with some"
         " passage, else it is refused as not covered.",
     )
+    min_term_match: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="A passage less similar than min_similarity is still used when it is in the"
+        " question's language and holds this share of its subject terms (a table row or slide"
+        " that the question quotes embeds poorly). 1 keeps only those that hold every term.",
+    )
     answer_check: Literal["llm", "terms"] = Field(
         default="llm",
         description="How each sentence of an answer is checked against the passages it cites:"

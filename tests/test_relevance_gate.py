@@ -81,3 +81,20 @@ def test_a_dotted_name_a_passage_writes_in_its_parts_is_mentioned() -> None:
     assert gate.relevant(asked, [rule]) == [rule]
     # A method the passage never names, though its class is there, is not covered.
     assert gate.relevant("What does the manual say about String.strip?", [rule]) == []
+
+
+def test_a_passage_below_the_similarity_gate_that_holds_the_questions_terms_is_used() -> None:
+    # A row of the workbook's roles sheet: its vector lies far from any question about it.
+    row = replace(
+        passage("发布工程师（RelEng）：确保在计划下开发的软件打包发布。", section="1_-_角色"),
+        score=0.21,
+    )
+    gate = RelevanceGate()
+    assert gate.relevant("角色表里的发布工程师（RelEng）负责什么？", [row]) == [row]
+    # A question that shares few of its terms with it is not answered from it ...
+    assert gate.relevant("角色表里的法务顾问负责审批哪些合同？", [row]) == []
+    # ... nor is one in another language, whose terms cannot be compared.
+    assert gate.relevant("What is the release engineer (RelEng) responsible for?", [row]) == []
+    # Set to 1, only a passage holding every term of the question is kept below the gate.
+    strict = RelevanceGate(min_term_match=1.0)
+    assert strict.relevant("角色表里的发布工程师（RelEng）负责什么？", [row]) == []

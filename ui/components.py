@@ -85,7 +85,9 @@ class Components:
         guards = Guards(
             sensitive=load_sensitive_words(settings.policies_dir),
             rate_limiter=limiter,
-            relevance=RelevanceGate(settings.min_similarity, settings.min_term_overlap),
+            relevance=RelevanceGate(
+                settings.min_similarity, settings.min_term_overlap, settings.min_term_match
+            ),
         )
         options = AnswerOptions(
             top_k=settings.top_k,
