@@ -12,6 +12,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from ingest.fonts import repair_page_fonts
 from ingest.headings import detect_heading, normalise_title
 from ingest.layout import lines_to_blocks
 from ingest.model import Block, BlockKind, ParsedDocument
@@ -279,6 +280,7 @@ def _biggest_text(reader: PdfReader) -> str:
             pieces.append((round(size * scale, 1), text.strip()))
 
     try:
+        repair_page_fonts(reader.pages[0])
         reader.pages[0].extract_text(visitor_text=visit)
     except Exception:  # a damaged first page only costs the title
         return ""

@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 # lines not headings, OCR boxes kept; 5: tables ruled only across, leading empty cells, merged
 # cells cut by a page; 6: contents not indexed, Markdown without markup, a section per slide,
 # stacked sheet tables, chunks embedded and indexed under their heading path; 7: Markdown
-# escapes read in HTML table cells too; 8: English words stemmed in the keyword index
-PIPELINE_VERSION = "8"
+# escapes read in HTML table cells too; 8: English words stemmed in the keyword index; 9: PDF
+# Type 3 fonts with code-named glyphs read as their codes (ingest/fonts.py)
+PIPELINE_VERSION = "9"
 
 
 Progress = Callable[[FileReport], None]

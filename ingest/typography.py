@@ -10,6 +10,8 @@ from typing import Any
 
 from pypdf import PageObject
 
+from ingest.fonts import repair_page_fonts
+
 # Font names that mean bold type, Latin and CJK (SimHei, 黑体, Heiti are the bold faces of
 # Chinese manuals; CMBX is TeX's bold).
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|cmbx|hei|黑", re.IGNORECASE)
@@ -70,6 +72,7 @@ def _displayed(page: PageType, line: str) -> bool:
 def read_page(page: PageObject) -> tuple[str, PageType]:
     """The page's text, and how its pieces are set."""
     found = PageType()
+    repair_page_fonts(page)
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
