@@ -196,7 +196,9 @@ class Assistant:
         checked = self._check(raw, passages, refusal, asked)
         grounded = Grounded(checked.text, checked.refused)
         if not checked.refused:
-            judge = LLMJudge(self.llm, passages) if self.options.answer_check == "llm" else None
+            judge = (
+                LLMJudge(self.llm, passages, asked) if self.options.answer_check == "llm" else None
+            )
             grounded = ground(
                 checked.text,
                 passages,

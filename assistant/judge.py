@@ -17,6 +17,8 @@ from assistant.claims import Claim
 from assistant.llm import LLM, Message, complete
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
 from assistant.retrieval import Passage
+from pagewise.keywords import subject_terms
+from pagewise.text import fold, squeeze
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +36,29 @@ class LLMJudge:
 
     name = "llm check"
 
-    def __init__(self, llm: LLM, passages: Sequence[Passage]) -> None:
+    def __init__(self, llm: LLM, passages: Sequence[Passage], question: str = "") -> None:
         self.llm = llm
         self.passages = list(passages)
+        self.question = question
 
     def messages(self, claims: Sequence[Claim]) -> list[Message]:
-        return judge_messages([p.text for p in self.passages], claims)
+        return judge_messages([p.text for p in self.passages], claims, self.question)
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         reply = complete(self.llm, self.messages(claims), max_tokens=6 * len(claims) + 6)
         return parse_verdicts(reply, len(claims))
 
 
-def judge_messages(passages: Sequence[str], claims: Sequence[Claim]) -> list[Message]:
-    """The judge's request: the passages the claims cite (1-based), then the claims."""
+def judge_messages(
+    passages: Sequence[str], claims: Sequence[Claim], question: str = ""
+) -> list[Message]:
+    """The judge's request: the passages the claims cite (1-based), then the claims, each
+    without the setting it repeats from ``question`` (see :func:`unframed`)."""
     cited = sorted({n for claim in claims for n in claim.cited})
     text = "\n\n".join(defuse(passages[n - 1]) for n in cited)
-    statements = "\n".join(f"{i}. {defuse(c.text)}" for i, c in enumerate(claims, start=1))
+    statements = "\n".join(
+        f"{i}. {defuse(unframed(c.text, question))}" for i, c in enumerate(claims, start=1)
+    )
     ask = (
         f"Text:\n{PASSAGE_OPEN}\n{text}\n{PASSAGE_CLOSE}\n\nStatements:\n{statements}\n\n"
         "For each statement, does the text state it? Answer one line per statement,"
@@ -72,3 +80,32 @@ def parse_verdicts(reply: str, count: int) -> list[bool]:
     if len(verdicts) < count:
         log.info("judge gave %d of %d verdicts: %r", len(verdicts), count, reply[:200])
     return [verdicts.get(i, True) for i in range(1, count + 1)]
+
+
+# A leading phrase that sets the scene: "In EduMIPS64 0.4, …", "According to the runlevel
+# table, …", "EduMIPS64 0.5.3 的 SYSCALL 1 中，…", "扫描版加固指南里，…". Conditions ("If …",
+# "…时", "…后") are not settings: they are part of what the passage must state.
+_FRAME = re.compile(
+    r"^(?:(?:In|On|For|Under|Within|Per|According to|Based on|As (?:stated|described) in)\s"
+    r"[^,，:：。!?！？\n]{1,100}?|(?:在|根据|按照|依照)?[^,，:：。!?！？\n]{1,60}?(?:里|中|上))\s*[,，:：]\s*"
+)
+
+# The words that make a phrase a setting, which the question need not use: "在…里", "根据…".
+_CONNECTIVES = re.compile(r"^(?:在|根据|按照|依照)|(?:里|中|上)?\s*[,，:：]\s*$")
+
+
+def unframed(statement: str, question: str) -> str:
+    """``statement`` without a leading phrase that only repeats the setting the question gives
+    ("In EduMIPS64 0.4, the system calls put their return value in register R1"): the judge
+    reads the passages alone, without their titles, and took the manual's name and version as
+    an addition (three right answers of holdout28-30 were rejected so). The phrase goes only
+    when each of its terms is in the question and something is left to judge."""
+    match = _FRAME.match(statement)
+    if match is None or not question:
+        return statement
+    rest = statement[match.end() :]
+    terms = subject_terms(_CONNECTIVES.sub(" ", match[0]))
+    asked = squeeze(fold(question))
+    if not terms or not all(t in asked for t in terms) or not re.search(r"\w\w", rest):
+        return statement
+    return rest[:1].upper() + rest[1:]

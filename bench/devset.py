@@ -59,7 +59,7 @@ from assistant.evaluation.scoring import (  # noqa: E402
 from assistant.grounding import Grounded, SupportJudge, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
-from assistant.judge import judge_messages, parse_verdicts  # noqa: E402
+from assistant.judge import judge_messages, parse_verdicts, unframed  # noqa: E402
 from assistant.llm import LLM, Message, complete  # noqa: E402
 from assistant.on_question import SYSTEM as QUESTION_CHECK_SYSTEM  # noqa: E402
 from assistant.on_question import (  # noqa: E402
@@ -170,8 +170,13 @@ class ReplayJudge:
     unasked: ClassVar[list[str]] = []
 
     def __init__(
-        self, reply: str | None, asked: Sequence[str], more: Sequence[dict[str, Any]] = ()
+        self,
+        reply: str | None,
+        asked: Sequence[str],
+        more: Sequence[dict[str, Any]] = (),
+        question: str = "",
     ) -> None:
+        self.question = question  # the judge is sent each claim without the question's setting
         self.by_text = _verdicts(reply, asked)
         # The second looks' replies: the same sentences, cited to another passage.
         self.later: dict[str, bool] = {}
@@ -182,8 +187,11 @@ class ReplayJudge:
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         known = self.by_text if self.calls == 0 else self.later
         self.calls += 1
-        ReplayJudge.unasked += [c.text for c in claims if _plain(c.text) not in known]
-        return [known.get(_plain(c.text), True) for c in claims]
+        sent = [_plain(unframed(c.text, self.question)) for c in claims]
+        ReplayJudge.unasked += [
+            c.text for c, text in zip(claims, sent, strict=True) if text not in known
+        ]
+        return [known.get(text, True) for text in sent]
 
 
 def _verdicts(reply: str | None, asked: Sequence[str]) -> dict[str, bool]:
@@ -211,11 +219,13 @@ class AskingJudge:
         first = self.calls == 0  # then the second looks
         self.calls += 1
         more = self.row.setdefault("judge_more", [])
-        recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None), more)
+        question = self.row["question"]["q"]
+        recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None), more, question)
         known = recorded.by_text if first else recorded.later
-        if all(_plain(c.text) in known for c in claims):
-            return [known[_plain(c.text)] for c in claims]
-        messages = judge_messages([p.text for p in self.passages], claims)
+        sent = [_plain(unframed(c.text, question)) for c in claims]
+        if all(text in known for text in sent):
+            return [known[text] for text in sent]
+        messages = judge_messages([p.text for p in self.passages], claims, question)
         started = time.perf_counter()
         reply = complete(self.llm, messages, max_tokens=6 * len(claims) + 6)
         call = {
@@ -287,7 +297,12 @@ def replay(
         judge = (
             AskingJudge(asking, row, passages)
             if asking is not None
-            else ReplayJudge(row["judge"], _judged(row, found, policies), row.get("judge_more", []))
+            else ReplayJudge(
+                row["judge"],
+                _judged(row, found, policies),
+                row.get("judge_more", []),
+                question.q,
+            )
         )
     grounded = ground(
         checked.text,
