@@ -28,13 +28,16 @@ _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]
 _CODE = re.compile(r"`([^`\n]{1,80})`")
 # Abbreviations written with dots (e.g., i.e.) are language, not identifiers.
 _ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
-# A number with the Chinese unit right after it ("90 天", "3 次") is checked with its unit: a
-# bare "1" is on every page, "1 天" is not. A word that only joins the number to the sentence
-# ("077 后", "700 以上", "3 或 4") is no unit: the passage writes "077，" or "077 时".
-_NOT_UNIT = "的是为和或与在即后前时起及至到中以之而且就则也都再会将把被让给对从向还并"
+# A number with the Chinese unit or measure word right after it ("90 天", "3 次") is checked
+# with it: a bare "1" is on every page, "1 天" is not. Any other character after a number starts
+# the next word ("SYSCALL 0 指令", "1 表示删除", "077 后", "3 或 4"): the number is checked alone.
+_UNITS = (
+    "个位次天日月年周秒分刻钟小时毫微纳兆字节行列页章条项种类层级倍元美万亿千百十号步段台组张份名人户"
+    "点岁度米克核轮遍例批套件只根块篇句笔"
+)
 _NUMBER = re.compile(
     r"(?<![\w.])0[xX][0-9A-Fa-f]+(?![\w])|(?<![\w.])\d+(?:\.\d+)?"
-    rf"(?:\s*[\u4e00-\u9fff](?<![{_NOT_UNIT}]))?(?![A-Za-z0-9_])"
+    rf"(?:\s*[{_UNITS}])?(?![A-Za-z0-9_])"
 )
 _IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_][\w.]*(?:\(\))?")
 # An annotation (@Override, @Data) is a name of the code, however plain its word.
@@ -92,7 +95,9 @@ def key_terms(sentence: str) -> set[str]:
     """Numbers, identifiers and quoted names: what a small model is most likely to invent."""
     text = _LIST_MARKER.sub("", CITATION.sub(" ", sentence))
     text = without_notation(text)
-    terms = set(_QUOTED.findall(text)) | set(_CODE.findall(text)) | set(_NUMBER.findall(text))
+    # A call's parentheses are notation: `System.nanoTime()` is the manual's "System.nanoTime".
+    code = {c.removesuffix("()") for c in _CODE.findall(text)}
+    terms = set(_QUOTED.findall(text)) | code | set(_NUMBER.findall(text))
     terms |= set(_ANNOTATION.findall(text))
     for word in _IDENTIFIER.findall(text):
         # An English sentence's full stop is not part of its last word ("…a POJO class.").

@@ -146,13 +146,21 @@ def words_present(wanted: set[str], support: str) -> int:
     )
 
 
+# Whether a thing may or must be done is said in many words ("不能" for the manual's "禁止",
+# "必须" for its "强制"): the judge reads it; the words the sentence adds are compared without it.
+_POLARITY = re.compile(
+    "不可以|不能|不得|不要|不允许|不应该?|不需要|不必|禁止|严禁|必须|务必|允许|可以|应该|应当|需要"
+)
+
+
 def word_share(sentence: str, support: str, question: str = "") -> float | None:
     """Share of the sentence's subject words that the question does not already use found in
     ``support``; None across languages, where wording cannot be compared, or when the sentence
-    adds no term of its own. A sentence whose every word the passage holds is compared
-    whatever its language: a command copied from a Chinese passage ("chmod +t dirname") is
-    that passage's own wording, not English prose."""
-    wanted = subject_terms(without_notation(sentence)) - subject_terms(question)
+    adds no term of its own (words of polarity aside). A sentence whose every word the passage
+    holds is compared whatever its language: a command copied from a Chinese passage ("chmod
+    +t dirname") is that passage's own wording, not English prose."""
+    plain = without_notation(_POLARITY.sub(" ", sentence))
+    wanted = subject_terms(plain) - subject_terms(question)
     if not wanted:
         return None
     if not same_language(sentence, support) and not copied(sentence, support):

@@ -145,6 +145,8 @@ def test_a_sentences_full_stop_code_and_hex_figures_read_as_key_terms() -> None:
     # The base a hex figure is written in is notation; without a hex figure it is a number.
     assert key_terms("Pass 10 (0xA in base 16).") == {"10", "0xA"}
     assert key_terms("Use base 16.") == {"16"}
+    # A call's parentheses are notation: the manual writes "System.nanoTime".
+    assert key_terms("Use `System.nanoTime()` for it.") == {"System.nanoTime"}
 
 
 def test_full_width_and_grouped_citations_are_understood() -> None:

@@ -57,6 +57,9 @@ def test_a_joining_word_after_a_number_is_not_its_unit() -> None:
     assert "077 后" not in key_terms("把默认 umask 加固成 077 后，目录权限为 700 [1]。")
     # Real units are still checked with the number.
     assert key_terms("口令保留 90 天，失败 3 次锁定") >= {"90 天", "3 次"}
+    # A word that only starts after a number is not its unit either: "SYSCALL 0 指令",
+    # "1 表示删除" hold the numbers 0 and 1, which the passage writes without "指" or "表".
+    assert key_terms("HALT 是 SYSCALL 0 指令的别名，1 表示删除") == {"HALT", "SYSCALL", "0", "1"}
     umask = passage(
         "设置所有用户的默认 umask 值为077，使用户创建文件的默认权限为 600、目录权限为 700。"
     )
@@ -218,3 +221,13 @@ def test_a_figure_of_the_question_is_its_own_whatever_word_follows_it() -> None:
 def test_an_annotation_is_a_name_its_passage_must_hold() -> None:
     assert "@Override" in key_terms("The manual makes the @Override annotation mandatory [1].")
     assert key_terms("Write to ops@example.com [1].") == {"example.com"}
+
+
+def test_words_of_polarity_are_left_to_the_judge_not_counted_as_missing_wording() -> None:
+    # The manual says "禁止"; the answer to "能不能" says "不能": the words it adds are the
+    # question's own, so wording cannot decide it.
+    rule = "【强制】POJO 类禁止命名成 xxxPOJO。"
+    question = "领域模型命名规约里，POJO 类能不能命名成 xxxPOJO？"
+    assert word_share("不能命名成 xxxPOJO。", rule, question) is None
+    # Words of its own that the passage lacks still count.
+    assert word_share("不能命名成 xxxPOJO，要用驼峰风格。", rule, question) == 0.0
