@@ -184,10 +184,14 @@ class ReplayJudge:
             self.later |= _verdicts(call["judge"], _statements(call["judge_prompt"]))
         self.calls = 0
 
+    def sent(self, claims: Sequence[Claim]) -> list[str]:
+        """Each claim as the judge is asked about it: the key of its recorded verdict."""
+        return [_plain(unframed(c.text, self.question)) for c in claims]
+
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         known = self.by_text if self.calls == 0 else self.later
         self.calls += 1
-        sent = [_plain(unframed(c.text, self.question)) for c in claims]
+        sent = self.sent(claims)
         ReplayJudge.unasked += [
             c.text for c, text in zip(claims, sent, strict=True) if text not in known
         ]
@@ -222,7 +226,7 @@ class AskingJudge:
         question = self.row["question"]["q"]
         recorded = ReplayJudge(self.row["judge"], _judged(self.row, [], None), more, question)
         known = recorded.by_text if first else recorded.later
-        sent = [_plain(unframed(c.text, question)) for c in claims]
+        sent = recorded.sent(claims)
         if all(text in known for text in sent):
             return [known[text] for text in sent]
         messages = judge_messages([p.text for p in self.passages], claims, question)
