@@ -252,12 +252,13 @@ class Assistant:
         """The top passages for the question that are similar enough to be worth reading."""
         k = self.options.top_k
         found = self.retriever.search(question, k, user.collections)
+        translated = ""
         if self.options.translate_questions:
             translated = Translator(self.llm).translate(question)
             if translated:
                 again = self.retriever.search(translated, k, user.collections)
                 found = fuse([(question, found), (translated, again)], k)
-        return self.guards.relevance.relevant(question, found)
+        return self.guards.relevance.relevant(question, found, translated)
 
     def messages(
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()

@@ -283,7 +283,7 @@ def replay(
     # language's refusal counts as one.
     refusal = policies.refusal_for(question.q)
     found = [Passage(**p) for p in row["passages"]]
-    passages = gate.relevant(question.q, found)
+    passages = gate.relevant(question.q, found, row.get("translation") or "")
     latency = row["generate_s"] * 1000 + (row["judge_s"] * 1000 if check == "llm" else 0)
     answer = Answer(question.q, refusal, True, [], passages, latency, "replay")
     if not passages:
@@ -423,7 +423,7 @@ def served(args: argparse.Namespace) -> None:
         for row in rows:
             question = row["question"]["q"]
             found = [Passage(**p) for p in row["passages"]]
-            kept = gate.relevant(question, found)
+            kept = gate.relevant(question, found, row.get("translation") or "")
             marks = renumbered_for(row["raw"], found, kept)
             if kept and len(kept) < len(found) and "[0]" in marks:
                 llm = llm or make_llm(

@@ -99,3 +99,26 @@ def test_a_passage_below_the_similarity_gate_that_holds_the_questions_terms_is_u
     # Set to 1, only a passage holding every term of the question is kept below the gate.
     strict = RelevanceGate(min_term_match=1.0)
     assert strict.relevant("角色表里的发布工程师（RelEng）负责什么？", [row]) == []
+
+
+def test_an_english_question_naming_a_kept_word_no_passage_writes_is_not_covered() -> None:
+    java = passage("【强制】POJO 类中的任何布尔类型的变量，都不要加 is 前缀。", page=12)
+    java = replace(java, doc="java-manual.pdf", title="Java 开发手册")
+    gate = RelevanceGate()
+    asked = "What does the Java manual say about building native images with Quarkus?"
+    # The translation keeps "Quarkus" as it is: a name with no other spelling, never written.
+    assert gate.relevant(asked, [java], "Java 手册对使用 Quarkus 构建原生镜像有什么说法？") == []
+    # "Java" is kept too, and written in the title; without a translation nothing is checked.
+    assert question_names(asked, "Java 手册对使用 Quarkus 构建原生镜像有什么说法？") == [
+        "Java",
+        "Quarkus",
+    ]
+    assert gate.relevant(asked, [java]) == [java]
+
+
+def test_a_capitalized_word_the_translation_translates_is_not_a_name() -> None:
+    slide = passage("开始使用：探索我们的社区，阅读 OpenChain ISO 标准。", page=12)
+    asked = "What does the closing Get Started slide suggest doing first with OpenChain?"
+    translated = "结尾的“开始使用”幻灯片建议首先对 OpenChain 做什么？"
+    assert question_names(asked, translated) == ["OpenChain"]
+    assert RelevanceGate().relevant(asked, [slide], translated) == [slide]
