@@ -4,12 +4,14 @@ A checked answer (valid citations only, see citations.py) is split into sentence
 is removed, with its reason, when
 - it only says that the manuals do not cover something ("资料中没有具体要求", "is not mentioned"):
   that is a refusal, not an answer;
+- it introduces a subject of the question that no passage names (see topic.py);
 - a number, identifier or quoted name in it is in none of the passages it cites;
 - written in the language of its passages, too few of its words are in them (a claim from
   outside the passages, "typically around $10,000", shares little wording with them);
 - a judge (e.g. the same LLM, reading the cited passages) says they do not state it;
 - it comes after the first shown sentence and cites only other manuals (see stray.py).
-What remains is renumbered [1], [2], … in order of first use; nothing left means the refusal.
+What remains is renumbered [1], [2], … in order of first use; nothing left means the refusal,
+and so does a removed lead (see lead.py).
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.across import FAR, Similarity, all_nearer, far_across_languages
+from assistant.across import Similarity, all_nearer, far_across_languages
 from assistant.asked import asked_terms, exempt, names, product_names, says_not_covered
 from assistant.citations import Citation, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
+from assistant.lead import FEW_WORDS, decisive
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.stray import STRAYS, strayed
+from assistant.topic import unnamed_subject
 from assistant.wording import asks_yes_or_no, dangles, restates, term_held, word_share
 from pagewise.text import squeeze
 
@@ -149,7 +153,7 @@ def ground(
         # The answer is that the manuals say nothing on it; what else it says is background
         # ("…C 列为规范中的文本 [1]。因此，模板对 AI 生成的代码没有明确规定。").
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
-    if lead_decides and lead is not None and _decisive(lead, removed):
+    if lead_decides and lead is not None and _decisive(lead, removed, yes_no):
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
     if not any(_MARK.search(c.text) for c in kept):
         return Grounded(refusal, refused=True, removed=removed)
@@ -160,24 +164,12 @@ def _unverified(kept: Sequence[Claim]) -> list[Removed]:
     return [Removed(c.text, "follows an unsupported answer") for c in kept]
 
 
-def _decisive(lead: Claim, removed: Sequence[Removed]) -> bool:
-    """Whether the direct answer was removed as invented, contradicted or a non-answer (a lead
-    with merely few words of its passage may be a preamble: "The #include command is useful
-    for …")."""
+def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
     # A later copy of the lead, removed as said before, is not the lead's own verdict.
     reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != _SAID), "")
-    if reason.startswith(FAR) and _BARE_REPLY.match(_MARK.sub("", lead.text)):
-        return True  # "不能 [1]。": a bare yes or no is the answer, never a preamble
-    return bool(reason) and not reason.startswith((_FEW_WORDS, FAR))
+    return decisive(_MARK.sub("", lead.text), reason, yes_no)
 
 
-_BARE_REPLY = re.compile(
-    r"\s*(?:yes|no|是的?|不是|对|不对|可以|不可以|能|不能|会|不会|有|没有|不行|行)[\s,，.。!！]*$",
-    re.IGNORECASE,
-)
-
-
-_FEW_WORDS = "few of its words"
 _SILENT = "says the manuals do not cover it"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
@@ -300,6 +292,8 @@ def _unsupported(
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return _SILENT
+    if subject := unnamed_subject(plain, question, passages):
+        return f"introduces a subject no passage names: {subject}"
     # A name of its own (one the question does not write: "… is Apache-2.0") is an answer,
     # however the sentence opens ("The manual gives `${USER}` for @author"); a page or row
     # number is where the source is ("依据的资料是资料 [2] 第 5 行。").
@@ -320,7 +314,7 @@ def _unsupported(
         return "not in the cited passage: " + ", ".join(missing)
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
-        return f"{_FEW_WORDS} are in the cited passage ({share:.2f})"
+        return f"{FEW_WORDS} are in the cited passage ({share:.2f})"
     return ""
 
 

@@ -19,7 +19,6 @@ import re
 from pagewise.keywords import (
     chinese_share,
     keyword_tokens,
-    mostly_chinese,
     partly_chinese,
     subject_terms,
     written_in_chinese,
@@ -171,10 +170,11 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
 def same_language(sentence: str, support: str) -> bool:
     """Whether the sentence can be compared with the passage by its words. A sentence of
     Chinese prose full of Latin names is Chinese by its words ("这个 unit 封装的是守护进程
-    Avahi") and Latin by its letters, so it shares wording with a Chinese passage and with one
-    that is mostly code alike ("ArrayList 的 subList 结果不可强转成 ArrayList")."""
+    Avahi") though Latin by most of its letters: it shares wording with a Chinese passage,
+    and none with an English one, which cannot hold its Chinese words ("ALU 属于 CPU 的执行单元"
+    for "a part of the execution unit" is compared by meaning)."""
     chinese = partly_chinese(support)
-    return written_in_chinese(sentence) == chinese or mostly_chinese(sentence) == chinese
+    return written_in_chinese(sentence) == chinese
 
 
 # Fewer words than this prove nothing by being in the passage: "No", "2", "yes [1]".

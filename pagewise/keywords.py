@@ -75,7 +75,7 @@ def search_terms(text: str) -> list[str]:
 
 
 # Words that every question has and that say nothing about its subject.
-_QUESTION_WORDS = [
+QUESTION_WORDS = [
     "为什么",
     "能不能",
     "要不要",
@@ -201,7 +201,7 @@ def partly_chinese(text: str) -> bool:
 def subject_terms(question: str) -> set[str]:
     """The question's terms once question words are cut out ("公司的年假有几天" -> 年假, 天)."""
     text = fold(question)
-    for word in _QUESTION_WORDS:
+    for word in QUESTION_WORDS:
         text = text.replace(word, " ")
     return {
         t

@@ -1,0 +1,33 @@
+"""The answer's lead: its first statement, the direct answer the prompt asks for. When the lead
+is removed as unsupported, what follows elaborates an answer that could not be verified, and
+the whole answer is the refusal; but a lead with merely few words of its passage, or far from
+it in meaning across languages, may be a preamble ("The #include command is useful for …")."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.across import FAR
+
+FEW_WORDS = "few of its words"
+
+# A yes or a no with nothing after it: "不能 [1]。".
+_BARE_REPLY = re.compile(
+    r"\s*(?:yes|no|是的?|不是|对|不对|可以|不可以|能|不能|会|不会|有|没有|不行|行)[\s,，.。!！]*$",
+    re.IGNORECASE,
+)
+# A sentence that opens with a yes or a no: "Yes, you can run …", "不能切换成深色主题".
+_REPLY = re.compile(r"\s*(?:(?:yes|no)\b|是的|不是|不?可以|不?能|不?会|没有|有|不)", re.IGNORECASE)
+
+
+def decisive(lead: str, reason: str, yes_no: bool) -> bool:
+    """Whether the lead (unmarked), removed for ``reason`` ("" when kept), makes the answer
+    the refusal. To a yes-no question (``yes_no``), a lead that opens with its yes or no is
+    the answer, never a preamble, whatever removed it: on holdout22-35, three near-domain
+    answers were shown after their "Yes, EduMIPS64 0.5.3 can simulate a scratchpad memory …"
+    was removed for its few words, and no right answer opened with a removed yes or no."""
+    if not reason:
+        return False
+    if _BARE_REPLY.match(lead) or (yes_no and _REPLY.match(lead)):
+        return True
+    return not reason.startswith((FEW_WORDS, FAR))

@@ -1,0 +1,69 @@
+"""An answer that introduces a subject the manuals never name.
+
+Asked about something near a manual's subject but not in it ("手册对 Java 记录类的字段命名有什么
+规约？"), the small model often answers with an introduction that repeats the question and
+glues a rule of the manual to it: "手册对 Java 记录类的字段命名有以下规约：1. 【强制】包名统一…".
+The rule after the colon is in the passage, so the judge passes the sentence; the
+introduction's subject (记录类) is the question's own words, so no term check asks for it. The
+introduction claims the manual speaks of it: where no passage writes it, the claim is false.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.judge import unframed
+from assistant.retrieval import Passage
+from pagewise.keywords import QUESTION_WORDS, partly_chinese, question_language
+from pagewise.text import squeeze
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# A colon that opens what follows ("…有以下规约："), not one inside a name ("5230:2020").
+_INTRO_COLON = re.compile(r"：|:(?![\d/])")
+# Where the question's words end in a place ("角色表里", "示例中"), the place is not the subject.
+_PLACE = "里中上内下时"
+# Words that join two others ("手册对包名…"): a stretch across one is no subject ("册对包").
+_PREPOSITION = re.compile("[对为把被从给向将按用跟]")
+# Shorter stretches are mostly where two words meet ("从而带来" against "从而 带来"); a subject
+# missing from the manual is a word of its own ("记录类", "智能合约", "开源办公室").
+MIN_SUBJECT_CHARS = 3
+
+
+def unnamed_subject(sentence: str, question: str, passages: Sequence[Passage]) -> str:
+    """The question's subject that the introduction of ``sentence`` (what precedes its colon)
+    repeats and no Chinese passage writes, or "". Chinese questions only: across languages the
+    passages cannot write the question's words."""
+    # A leading setting ("扫描版加固指南中，…") names the manual, in the question's words.
+    sentence = unframed(sentence, question)
+    colon = _INTRO_COLON.search(sentence)
+    chinese = [p for p in passages if partly_chinese(p.text)]
+    if colon is None or not chinese or question_language(question) != "zh":
+        return ""
+    intro = squeeze(sentence[: colon.start()])
+    text = squeeze(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in chinese))
+    for subject in _unwritten(question, text):
+        if subject in intro:
+            return subject
+    return ""
+
+
+def _unwritten(question: str, text: str) -> list[str]:
+    """The stretches of the question's own words (less its question words) in which no two
+    neighbouring characters stand together in ``text``."""
+    asked = _PREPOSITION.sub(" ", squeeze(question))
+    for word in QUESTION_WORDS:
+        asked = asked.replace(word, " ")
+    found: list[str] = []
+    for run in _HAN.findall(asked):
+        stretch = ""
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            if pair in text:
+                found.append(stretch)
+                stretch = ""
+            else:
+                stretch = stretch + pair[-1] if stretch else pair
+        found.append(stretch)
+    subjects = (s.rstrip(_PLACE) for s in found)
+    return [s for s in subjects if len(s) >= MIN_SUBJECT_CHARS]

@@ -1,0 +1,69 @@
+"""Answers to questions near a manual's subject: an introduction that names what no passage
+writes, a yes or no that cannot be verified, a Chinese sentence citing an English passage."""
+
+from dataclasses import replace
+
+from test_citations import passage
+from test_grounding_wording import grounded
+
+from assistant.topic import unnamed_subject
+from assistant.wording import word_share
+
+NAMING = replace(
+    passage("【强制】包名统一使用小写，点分隔符之间有且仅有一个自然语义的英语单词。", page=9),
+    title="Java 开发手册",
+)
+
+
+def test_an_answer_introducing_a_subject_no_passage_names_is_refused() -> None:
+    question = "手册对 Java 记录类的字段命名有什么规约？"
+    reply = (
+        "手册对 Java 记录类的字段命名有以下规约："
+        "包名统一使用小写，点分隔符之间有且仅有一个自然语义的英语单词 [1]。"
+    )
+    assert unnamed_subject(reply, question, [NAMING]) == "记录类"
+    assert grounded(reply, [NAMING], question)[1]
+
+
+def test_an_introduction_naming_the_passages_own_subject_is_kept() -> None:
+    question = "手册对包名有什么规约？"
+    reply = (
+        "手册对包名有以下规约：包名统一使用小写，点分隔符之间有且仅有一个自然语义的英语单词 [1]。"
+    )
+    assert unnamed_subject(reply, question, [NAMING]) == ""
+    assert grounded(reply, [NAMING], question) == (reply, False)
+
+
+def test_across_languages_an_introduction_is_not_checked_by_its_words() -> None:
+    manual = passage("The ALU is a part of the execution unit of the CPU.", page=12)
+    reply = "手册里说 ALU 属于 CPU 的执行单元：它负责运算 [1]。"
+    assert unnamed_subject(reply, "手册里说 ALU 属于 CPU 的哪个部分？", [manual]) == ""
+
+
+def test_a_chinese_sentence_citing_an_english_passage_is_not_compared_by_its_words() -> None:
+    # Chinese prose with Latin names: its Chinese words cannot be in an English passage.
+    sentence = "EduMIPS64 0.4 手册里说 ALU 属于 CPU 的执行单元"
+    assert word_share(sentence, "The ALU is a part of the execution unit of the CPU.") is None
+
+
+def test_a_yes_or_no_answer_whose_reply_is_removed_is_the_refusal() -> None:
+    manual = passage(
+        "EduMIPS64 can be executed in both ways, as a stand-alone application or as an applet."
+        " Both methods need the Java Runtime Environment, version 5 or later.",
+        page=3,
+    )
+    question = "Can I run EduMIPS64 programs on a Raspberry Pi Pico board?"
+    reply = (
+        "Yes, you can run EduMIPS64 programs on a Raspberry Pi Pico board with its own"
+        " firmware [1]. Both methods need the Java Runtime Environment, version 5 or later [1]."
+    )
+    assert grounded(reply, [manual], question)[1]
+    # A reply the passage holds stands, and what follows it too.
+    supported = (
+        "Yes, EduMIPS64 can be executed as a stand-alone application [1]. Both methods need the"
+        " Java Runtime Environment, version 5 or later [1]."
+    )
+    assert grounded(supported, [manual], "Can EduMIPS64 run as a stand-alone application?") == (
+        supported,
+        False,
+    )
