@@ -93,12 +93,15 @@ def test_a_passage_below_the_similarity_gate_that_holds_the_questions_terms_is_u
     assert gate.relevant("角色表里的发布工程师（RelEng）负责什么？", [row]) == [row]
     # A question that shares few of its terms with it is not answered from it ...
     assert gate.relevant("角色表里的法务顾问负责审批哪些合同？", [row]) == []
-    # ... nor is one in another language, though the passage holds its one term: across
-    # languages the terms a passage shares say little.
-    assert gate.relevant("What does RelEng do?", [row]) == []
+    # ... nor by its terms is one in another language, though the passage holds its one term:
+    # across languages the terms a passage shares say little ...
+    assert not gate.matches("What is a release engineer's job?", row)
+    assert not gate.matches("What is the job of an engineer (RelEng)?", row)
+    # ... but a name is no word of either language: the row that writes it is kept.
+    assert gate.relevant("What does RelEng do?", [row]) == [row]
     # Set to 1, only a passage holding every term of the question is kept below the gate.
     strict = RelevanceGate(min_term_match=1.0)
-    assert strict.relevant("角色表里的发布工程师（RelEng）负责什么？", [row]) == []
+    assert not strict.matches("角色表里的发布工程师（RelEng）负责什么？", row)
 
 
 def test_an_english_question_naming_a_kept_word_no_passage_writes_is_not_covered() -> None:
@@ -122,3 +125,20 @@ def test_a_capitalized_word_the_translation_translates_is_not_a_name() -> None:
     translated = "结尾的“开始使用”幻灯片建议首先对 OpenChain 做什么？"
     assert question_names(asked, translated) == ["OpenChain"]
     assert RelevanceGate().relevant(asked, [slide], translated) == [slide]
+
+
+def test_a_far_passage_writing_every_name_the_question_asks_about_is_kept() -> None:
+    row = replace(
+        passage("DSUB rd, rs, rt Subtracts the value of rt to rs, and puts the result in rd.", 14),
+        score=0.21,
+        doc="edumips64-manual.pdf",
+        title="EduMIPS64 User Manual",
+    )
+    gate = RelevanceGate()
+    asked = "What does DSUB do in EduMIPS64?"
+    assert gate.relevant(asked, [row], "DSUB 在 EduMIPS64 中做什么？") == [row]
+    # The manual's own name alone does not bring a far passage back.
+    assert (
+        gate.relevant("What does EduMIPS64 do with the cache?", [row], "EduMIPS64 如何处理缓存？")
+        == []
+    )
