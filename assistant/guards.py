@@ -40,12 +40,13 @@ class RelevanceGate:
         self, question: str, passages: Sequence[Passage], translated: str = ""
     ) -> list[Passage]:
         """``translated``: the question in the other language, where it was searched so too."""
+        names = question_names(question, translated)
         kept = [
             p
             for p in passages
             if p.score >= self.min_similarity
             or self.matches(question, p)
-            or names_written(question, p, translated)
+            or names_written(names, p)
         ]
         if self.names and kept and unmentioned_names(question, kept, translated):
             return []
@@ -144,15 +145,15 @@ def unmentioned_names(
     ]
 
 
-def names_written(question: str, passage: Passage, translated: str = "") -> bool:
-    """Whether the passage writes each name the question asks about (see ``question_names``)
-    beyond its manual's own name: "What does DSUB do in EduMIPS64 0.4?" embeds far (0.21) from
-    the row of the instruction table that answers it, and that row is what the search meant.
-    Its manual's name alone ("EduMIPS64") is in every passage of the manual, and proves
-    nothing. On holdout22-37, four right passages of covered questions were kept so, and no
-    passage of a near-domain question."""
+def names_written(names: Sequence[str], passage: Passage) -> bool:
+    """Whether the passage writes each of ``names``, those the question asks about (see
+    ``question_names``), beyond its manual's own name: "What does DSUB do in EduMIPS64 0.4?"
+    embeds far (0.21) from the row of the instruction table that answers it, and that row is
+    what the search meant. Its manual's name alone ("EduMIPS64") is in every passage of the
+    manual, and proves nothing. On holdout22-37, four right passages of covered questions were
+    kept so, and no passage of a near-domain question."""
     own = _bare(f"{passage.title} {passage.doc}")
-    wanted = [n for n in question_names(question, translated) if not _written(_bare(n), own)]
+    wanted = [n for n in names if not _written(_bare(n), own)]
     text = _bare(f"{passage.section} {passage.text}")
     return bool(wanted) and all(_written(_bare(n), text) for n in wanted)
 
