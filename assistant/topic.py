@@ -34,11 +34,13 @@ def unnamed_subject(sentence: str, question: str, passages: Sequence[Passage]) -
     """The question's subject that the introduction of ``sentence`` (what precedes its colon)
     repeats and no Chinese passage writes, or "". Chinese questions only: across languages the
     passages cannot write the question's words."""
+    chinese = [p for p in passages if partly_chinese(p.text)]
+    if not chinese or question_language(question) != "zh":
+        return ""
     # A leading setting ("扫描版加固指南中，…") names the manual, in the question's words.
     sentence = unframed(sentence, question)
     colon = _INTRO_COLON.search(sentence)
-    chinese = [p for p in passages if partly_chinese(p.text)]
-    if colon is None or not chinese or question_language(question) != "zh":
+    if colon is None:
         return ""
     intro = squeeze(sentence[: colon.start()])
     text = squeeze(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in chinese))
