@@ -31,7 +31,7 @@ class RelevanceGate:
     ``min_term_overlap`` of its subject terms in some passage; a question that names something
     no passage mentions (see ``unmentioned_names``) is not covered, unless ``names`` is off."""
 
-    min_similarity: float = 0.28
+    min_similarity: float = 0.20
     min_term_overlap: float = 0.15
     min_term_match: float = 0.6
     names: bool = True

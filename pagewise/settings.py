@@ -62,8 +62,11 @@ class Settings(VllmSettings, LdapSettings, BaseSettings):
     chroma_port: int = 8000
 
     top_k: int = Field(default=3, ge=1, description="Passages given to the LLM.")
+    # 0.28 until holdout39: on the 18 recorded question sets (holdout22-39) 0.20 let 20 more
+    # covered questions reach the model (+13 answered) and no near-domain question more be
+    # answered; the later checks (term overlap, names, grounding, the judge) refuse those.
     min_similarity: float = Field(
-        default=0.28,
+        default=0.20,
         ge=0.0,
         le=1.0,
         description="Passages less similar to the question than this are not used; none left"
