@@ -85,7 +85,8 @@ _CAMEL = re.compile(r"[a-z0-9][A-Z]")
 _LETTERS_AND_DIGITS = re.compile(r"(?=.*[A-Za-z].*[A-Za-z])(?=.*\d)")
 _JOINED = re.compile(r"[A-Za-z][._][A-Za-z]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]{2}|[A-Za-z]{3,}")
-_SIZE = re.compile(r"\d+-?(?:bits?|bytes?|[kmgt]i?b)", re.IGNORECASE)
+# A number joined to a plain word is a quantity too: "1-based", "0-indexed", "3-way".
+_SIZE = re.compile(r"\d+-?(?:bits?|bytes?|[kmgt]i?b)|\d+-[a-z]+", re.IGNORECASE)
 
 
 # An address is where something is, not what the question asks about.

@@ -32,6 +32,10 @@ def test_sizes_and_plain_words_are_not_names() -> None:
         "EduMIPS64"
     ]
     assert question_names("Can I set a watchpoint on a memory cell?") == []
+    # A number joined to a plain word is a quantity, not a name: the manual writes "0-11".
+    asked = "What range do Calendar month values use, 0-based or 1-based?"
+    assert question_names(asked) == []
+    assert question_names("Is AGPL-3.0 or SHA-256 allowed?") == ["AGPL-3.0", "SHA-256"]
     assert question_names("内核参数 kernel.kptr_restrict 和 application.yml 呢？") == [
         "kernel.kptr_restrict",
         "application.yml",
