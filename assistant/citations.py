@@ -20,9 +20,11 @@ from pagewise.text import squeeze
 
 # [1]  [1, 2]  [1][2]  【1】  ［1］
 CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
-# Code spans and Java wildcards, whose "?" or ";" ends no sentence.
-_UNCUT = re.compile(r"`[^`\n]{1,80}`|<\?.")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[。！？!?.][\"”」])|(?<=\.)\s+|\n+")
+# Code spans and Java wildcards, whose "?" or ";" ends no sentence, and quotations, whose full
+# stops end the quoted text, not the sentence that quotes it: 'The banner reads "Authorized
+# users only. All activities may be monitored and reported." [2]'.
+_UNCUT = re.compile(r'`[^`\n]{1,80}`|<\?.|"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]")
 # Code the answer quotes (`systemctl get-default`) is a name the passage must hold as written.
 _CODE = re.compile(r"`([^`\n]{1,80})`")
@@ -251,12 +253,15 @@ def split_sentences(text: str) -> list[str]:
     """Sentences, each with the citations written right after its full stop ("…天。[1]")."""
     sentences: list[str] = []
     for piece in _pieces(text):
+        # The space between a quotation and its mark is kept: 'reads "…." [2]'.
+        quoted = bool(sentences) and sentences[-1][-1:] in ('"', "”")
+        gap = " " if quoted and (piece or "")[:1] == " " else ""
         piece = (piece or "").strip()
         if not piece:
             continue
         leading = re.match(r"^(?:\[\d+\]\s*)+", piece)
         if leading and sentences:
-            sentences[-1] += leading.group(0).strip()
+            sentences[-1] += gap + leading.group(0).strip()
             piece = piece[leading.end() :].strip()
         if piece:
             sentences.append(piece)
@@ -280,8 +285,8 @@ def make_citation(n: int, passage: Passage) -> Citation:
 
 
 def _pieces(text: str) -> list[str]:
-    """``text`` cut at its sentence ends, except those inside code: "`<? extends T>`" and a
-    bare Java wildcard "<? super T>" are one name, not a question ending in "<?"."""
+    """``text`` cut at its sentence ends, except those inside code ("`<? extends T>`" and a
+    bare Java wildcard "<? super T>" are one name, not a question ending in "<?") or quotes."""
     inside = [m.span() for m in _UNCUT.finditer(text)]
     pieces: list[str] = []
     start = 0

@@ -138,6 +138,18 @@ def test_a_java_wildcard_in_an_answer_ends_no_sentence() -> None:
     ]
 
 
+def test_a_quotation_is_one_sentence_with_the_sentence_that_quotes_it() -> None:
+    reply = 'The banner reads "Authorized users only. All activities are logged." [2] Keep it. [1]'
+    assert split_sentences(reply) == [
+        'The banner reads "Authorized users only. All activities are logged." [2]',
+        "Keep it.[1]",
+    ]
+    assert split_sentences("提示语为“仅限授权用户。所有操作都会被记录。”[1]然后重启。[2]") == [
+        "提示语为“仅限授权用户。所有操作都会被记录。”[1]",
+        "然后重启。[2]",
+    ]
+
+
 def test_a_sentences_full_stop_code_and_hex_figures_read_as_key_terms() -> None:
     assert key_terms("You can name it isDeleted in a POJO class.") == {"isDeleted", "POJO"}
     assert key_terms("Run `systemctl get-default`, e.g. on boot.") == {"systemctl get-default"}
