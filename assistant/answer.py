@@ -9,7 +9,7 @@ from assistant.across import Cosine
 from assistant.citations import CheckedAnswer, Citation, check_citations
 from assistant.followup import Condenser
 from assistant.grounding import Grounded, Removed, ground
-from assistant.guards import Guards, reveals_rules, rule_lines
+from assistant.guards import Guards, reveals_rules, rule_lines, unmentioned_names
 from assistant.judge import LLMJudge
 from assistant.llm import LLM, Message, complete
 from assistant.on_question import QuestionCheck, off_question
@@ -258,7 +258,24 @@ class Assistant:
             if translated:
                 again = self.retriever.search(translated, k, user.collections)
                 found = fuse([(question, found), (translated, again)], k)
+        found = self._with_named(question, found, translated, user)
         return self.guards.relevance.relevant(question, found, translated)
+
+    def _with_named(
+        self, question: str, found: list[Passage], translated: str, user: User
+    ) -> list[Passage]:
+        """``found`` with its last passage given up for the one the keyword index finds for
+        the names the question asks about that no passage found writes ("How does SLTU set
+        rd?" found three pages on other instructions, and the gate refuses a question whose
+        name no passage writes): the search by meaning and by all the question's words missed
+        the one word that says what it is about."""
+        missing = unmentioned_names(question, found, translated) if found else []
+        if not missing:
+            return found
+        named = self.retriever.naming(question, missing, user.collections)
+        if named is None or any(p.chunk_id == named.chunk_id for p in found):
+            return found
+        return [*found[: self.options.top_k - 1], named]
 
     def messages(
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()

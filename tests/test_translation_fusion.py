@@ -66,3 +66,18 @@ def test_the_assistant_fuses_its_two_searches_with_the_text_each_was_made_for(
     (((first, _), (second, _)),) = fused
     assert (first, second) == (question, translation)
     assert found and any("4 个空格" in p.text for p in found)
+
+
+def test_a_name_no_found_passage_writes_is_looked_up_by_that_name(
+    java_index: Components, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The searches by meaning and by all the question's words found three pages that never
+    # write the class it asks about; the gate would refuse it as naming something unknown.
+    assistant = java_index.assistant(llm=RoutedLLM("", {}))
+    elsewhere = assistant.retriever.search("代码缩进应该使用几个空格？", 3)
+    assert not any("CountDownLatch" in p.text for p in elsewhere)
+    monkeypatch.setattr(assistant.retriever, "search", lambda *args, **kwargs: list(elsewhere))
+    found = assistant.relevant_passages("CountDownLatch 用的时候要注意什么？", User("u"))
+    assert len(found) <= 3 and any("CountDownLatch" in p.text for p in found)
+    # A name no manual writes is not looked up into any page: the question stays uncovered.
+    assert assistant.relevant_passages("Quarkus 用的时候要注意什么？", User("u")) == []
