@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 from assistant.judge import unframed
 from assistant.retrieval import Passage
-from pagewise.keywords import QUESTION_WORDS, partly_chinese, question_language
+from pagewise.keywords import CJK, QUESTION_WORDS, partly_chinese, question_language
 from pagewise.text import squeeze
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(rf"[{CJK}]+")
 # A colon that opens what follows ("…有以下规约："), not one inside a name ("5230:2020").
 _INTRO_COLON = re.compile(r"：|:(?![\d/])")
 # Where the question's words end in a place ("角色表里", "示例中"), the place is not the subject.

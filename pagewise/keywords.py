@@ -14,9 +14,10 @@ from typing import Any
 
 from pagewise.text import fold
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
-_IS_CJK = re.compile(rf"[{_CJK}]")
+# The Han characters, as a regex character range (CJK ideographs, extension A, compatibility).
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{CJK}]+|[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
+_IS_CJK = re.compile(rf"[{CJK}]")
 # An identifier or a word: "java.sql.Date", "e.printStackTrace", "usr-security.conf" count once.
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*")
 
