@@ -27,9 +27,10 @@ RULE_LINE_MIN_CHARS = 12
 class RelevanceGate:
     """Passages below ``min_similarity`` are not used, unless they hold ``min_term_match`` of
     the question's subject terms in its language, or write every name it asks about that is
-    not their manual's own (see ``names_written``); a Chinese question needs
-    ``min_term_overlap`` of its subject terms in some passage; a question that names something
-    no passage mentions (see ``unmentioned_names``) is not covered, unless ``names`` is off."""
+    not their manual's own (see ``names_written``); a Chinese question answered from Chinese
+    passages needs ``min_term_overlap`` of its subject terms in one of them; a question that
+    names something no passage mentions (see ``unmentioned_names``) is not covered, unless
+    ``names`` is off."""
 
     min_similarity: float = 0.20
     min_term_overlap: float = 0.15
@@ -62,7 +63,8 @@ class RelevanceGate:
                 for p in chinese
             )
         ):
-            return []
+            # The manuals in the other language may still answer it (HALT asked in Chinese).
+            return [p for p in kept if not partly_chinese(p.text)]
         return kept
 
     def matches(self, question: str, passage: Passage) -> bool:

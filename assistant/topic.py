@@ -23,8 +23,9 @@ _HAN = re.compile(rf"[{CJK}]+")
 _INTRO_COLON = re.compile(r"：|:(?![\d/])")
 # Where the question's words end in a place ("角色表里", "示例中"), the place is not the subject.
 _PLACE = "里中上内下时"
-# Words that join two others ("手册对包名…"): a stretch across one is no subject ("册对包").
-_PREPOSITION = re.compile("[对为把被从给向将按用跟]")
+# Words that join two others ("手册对包名…", "既待机又休眠"): a stretch across one is no subject
+# ("册对包", "器既待").
+_PREPOSITION = re.compile("[对为把被从给向将按用跟既又和与及或]")
 # Shorter stretches are mostly where two words meet ("从而带来" against "从而 带来"); a subject
 # missing from the manual is a word of its own ("记录类", "智能合约", "开源办公室").
 MIN_SUBJECT_CHARS = 3

@@ -34,6 +34,14 @@ def test_an_introduction_naming_the_passages_own_subject_is_kept() -> None:
     assert grounded(reply, [NAMING], question) == (reply, False)
 
 
+def test_a_stretch_across_a_conjunction_is_no_subject() -> None:
+    # "机器既待机又休眠": the pairs 器既 and 既待 are where words meet, not a word of their own.
+    sleep = passage("使系统待机并休眠：systemctl hybrid-sleep", page=1)
+    question = "想让机器既待机又休眠，要敲什么命令？"
+    reply = "要让机器既待机又休眠，可以敲以下命令：systemctl hybrid-sleep [1]"
+    assert unnamed_subject(reply, question, [sleep]) == ""
+
+
 def test_across_languages_an_introduction_is_not_checked_by_its_words() -> None:
     manual = passage("The ALU is a part of the execution unit of the CPU.", page=12)
     reply = "手册里说 ALU 属于 CPU 的执行单元：它负责运算 [1]。"

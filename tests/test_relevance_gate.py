@@ -146,3 +146,13 @@ def test_a_far_passage_writing_every_name_the_question_asks_about_is_kept() -> N
         gate.relevant("What does EduMIPS64 do with the cache?", [row], "EduMIPS64 如何处理缓存？")
         == []
     )
+
+
+def test_a_chinese_question_sharing_no_terms_with_chinese_passages_keeps_the_english_ones() -> None:
+    hardening = passage("设置口令复杂度：口令长度至少 8 个字符。", page=27)
+    english = passage("HALT is a deprecated alias for the SYSCALL 0 instruction.", page=40)
+    asked = "老代码里用 HALT 让模拟器停下来，现在还推荐这么写吗？"
+    # The Chinese passage shares none of its terms; the English manual may still answer it.
+    assert RelevanceGate().relevant(asked, [hardening, english]) == [english]
+    # With only Chinese passages that share none of its terms, it is not covered.
+    assert RelevanceGate().relevant("公司的年假有几天？", [hardening]) == []
