@@ -17,6 +17,7 @@ from assistant.prompt import Turn, build_messages, trim_history
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage, Retriever
 from assistant.translation import Translator, fuse
+from assistant.yes_no import YesNoCheck
 from pagewise.audit.log import AuditLog
 from pagewise.policies import Policies
 
@@ -208,6 +209,7 @@ class Assistant:
                 judge=judge,
                 similarity=Cosine(self.retriever.embedder),
                 min_cross_support=self.options.min_cross_support,
+                confirm=YesNoCheck(self.llm, passages, asked).confirms if judge else None,
             )
             check = QuestionCheck(self.llm) if judge is not None else None
             if check and not grounded.refused and not check.answers(asked, grounded, passages):

@@ -26,12 +26,13 @@ from assistant.asked import asked_terms, exempt, names, product_names, says_not_
 from assistant.citations import Citation, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
-from assistant.lead import FEW_WORDS, decisive
+from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS, decisive
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.stray import STRAYS, strayed
 from assistant.topic import unnamed_subject
 from assistant.wording import asks_yes_or_no, dangles, restates, term_held, word_share
+from assistant.yes_no import Confirm, overturnable
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
@@ -96,6 +97,7 @@ def ground(
     similarity: Similarity | None = None,
     min_cross_support: float = 0.0,
     second_looks: bool = True,
+    confirm: Confirm | None = None,
 ) -> Grounded:
     """Keep the supported sentences of ``text`` (valid [n] marks only) and renumber them.
 
@@ -110,7 +112,8 @@ def ground(
     languages, and the small judge passes what the passage does not say
     ("模拟器会将文件描述符设置为标准输入"). With ``second_looks``, a sentence the judge
     rejects is asked about once more, cited to another passage that could state it (see
-    second_look.py)."""
+    second_look.py). A yes-or-no lead removed for its meaning that ``confirm`` agrees with is
+    kept (see yes_no.py)."""
     asked, yes_no = asked_terms(question, passages), asks_yes_or_no(question)
     products = product_names(passages)
     kept: list[Claim] = []
@@ -141,11 +144,14 @@ def ground(
         if second_looks:
             kept, verdicts = second_look(judge.judge, kept, verdicts, passages, holds, question)
         removed += [
-            Removed(c.text, f"{judge.name}: not stated in the cited passages")
+            Removed(c.text, f"{judge.name}: {NOT_STATED}")
             for c, ok in zip(kept, verdicts, strict=True)
             if not ok
         ]
         kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
+    reason = next((r.reason for r in removed if lead and r.sentence == lead.text), "")
+    if confirm and lead and yes_no and overturnable(reason) and confirm(lead):
+        removed, kept = [r for r in removed if r.sentence != lead.text], [lead, *kept]
     strays = strayed(kept, passages)
     removed += [Removed(c.text, STRAYS) for c in strays]
     kept = _marked([c for c in kept if c not in strays])
@@ -173,7 +179,7 @@ def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
 _SILENT = "says the manuals do not cover it"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
-_REPEATS = "only repeats the question"
+_REPEATS = REPEATS
 _SAID = "said before"
 # Removal reasons of sentences that make no statement: they never stand for the answer.
 _NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS, _SAID)

@@ -10,6 +10,8 @@ import re
 from assistant.across import FAR
 
 FEW_WORDS = "few of its words"
+REPEATS = "only repeats the question"
+NOT_STATED = "not stated in the cited passages"  # the judge's reason, after its name
 
 # A yes or a no with nothing after it: "不能 [1]。".
 _BARE_REPLY = re.compile(

@@ -71,6 +71,8 @@ from assistant.on_question import (  # noqa: E402
 from assistant.prompt import build_messages  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.translation import INSTRUCTIONS  # noqa: E402
+from assistant.yes_no import SYSTEM as YES_NO_SYSTEM  # noqa: E402
+from assistant.yes_no import YesNoCheck  # noqa: E402
 from pagewise.embedder import UseEmbedder  # noqa: E402
 from pagewise.policies import Policies, load_policies  # noqa: E402
 from pagewise.settings import Settings  # noqa: E402
@@ -151,6 +153,11 @@ def record(args: argparse.Namespace) -> None:
                     ),
                     None,
                 ),
+                "yes_no_check": [
+                    {"reply": out, "prompt": last, "s": round(seconds, 2)}
+                    for system, out, seconds, last in llm.calls
+                    if system == YES_NO_SYSTEM
+                ],
                 "answer": answer.answer,
                 "refused": answer.refused,
             }
@@ -317,6 +324,9 @@ def replay(
         judge=judge,
         similarity=similarity() if cross > 0 else None,
         min_cross_support=cross,
+        confirm=YesNoCheck(ReplayedLLM(row, asking), passages, question.q).confirms
+        if check == "llm"
+        else None,
     )
     to_check = judge is not None and not grounded.refused
     if to_check and not _answers_question(row, question.q, grounded, passages, asking):
@@ -328,6 +338,39 @@ def replay(
         citations=grounded.citations,
         removed=grounded.removed,
     )
+
+
+class ReplayedLLM:
+    """The recorded replies of the yes-or-no check (assistant/yes_no.py), by their request;
+    a request never recorded is asked of ``asking`` and written into the row, or, without it,
+    gets no reply (the lead stays removed; `score` counts these)."""
+
+    name = "replayed"
+    unasked: ClassVar[list[str]] = []
+
+    def __init__(self, row: dict[str, Any], asking: LLM | None) -> None:
+        self.row, self.asking = row, asking
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
+    ) -> Iterator[str]:
+        prompt = messages[-1].content
+        calls = self.row.setdefault("yes_no_check", [])
+        for call in calls:
+            if call["prompt"] == prompt:
+                yield call["reply"]
+                return
+        if self.asking is None:
+            ReplayedLLM.unasked.append(prompt)
+            return
+        started = time.perf_counter()
+        reply = complete(self.asking, messages, max_tokens, temperature)
+        seconds = round(time.perf_counter() - started, 2)
+        calls.append({"reply": reply, "prompt": prompt, "s": seconds})
+        yield reply
 
 
 # Answers replayed that the recorded question check never saw (kept): `score` reports how
@@ -451,9 +494,10 @@ def rejudge(args: argparse.Namespace) -> None:
     asked = 0
     with args.out.open("w", encoding="utf-8") as out:
         for number, row in enumerate(rows, start=1):
-            before = (row.get("judge"), row.get("question_check"))
+            before = (row.get("judge"), row.get("question_check"), str(row.get("yes_no_check")))
             replay(row, gate, "llm", args.min_word_support, policies, llm, args.min_cross_support)
-            asked += (row.get("judge"), row.get("question_check")) != before
+            after = (row.get("judge"), row.get("question_check"), str(row.get("yes_no_check")))
+            asked += after != before
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
             print(f"{number}/{len(rows)} judge asked again: {asked}", file=sys.stderr)
@@ -482,6 +526,10 @@ def score(args: argparse.Namespace) -> None:
     print(f"claims replayed that the recorded judge was not asked about (kept): {unasked}")
     if args.check == "llm":
         print(f"answers the recorded question check never saw (kept): {len(UNCHECKED)}")
+        print(
+            "yes-or-no leads the recorded yes-or-no check never saw (removed):"
+            f" {len(ReplayedLLM.unasked)}"
+        )
         checked = [r["question_check"]["s"] for r in rows if r.get("question_check")]
         print(
             f"question check mean {sum(checked) / max(len(checked), 1):.1f} s"
