@@ -133,7 +133,7 @@ def ground(
             or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
-        if lead is None and (reason not in _NOT_A_STATEMENT or (reason == _REPEATS and yes_no)):
+        if lead is None and (reason not in _NOT_A_STATEMENT or (reason == REPEATS and yes_no)):
             lead = claim
         if reason:
             removed.append(Removed(claim.text, reason))
@@ -179,10 +179,9 @@ def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
 _SILENT = "says the manuals do not cover it"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
-_REPEATS = REPEATS
 _SAID = "said before"
 # Removal reasons of sentences that make no statement: they never stand for the answer.
-_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, _REPEATS, _SAID)
+_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, REPEATS, _SAID)
 
 
 def _recited(
@@ -309,7 +308,7 @@ def _unsupported(
     if not re.search(r"\w", plain) or dangles(plain):
         return _SAYS_NOTHING
     if restates(_MARK.sub(" ", claim.text), question) and not own:
-        return _REPEATS
+        return REPEATS
     if not claim.cited:
         return "cites no passage"
     support = _as_cited(passages, claim.cited)
