@@ -8,7 +8,7 @@ then makes the whole answer the refusal (see lead.py). Asked instead the questio
 reading task ("what does the text answer: YES, NO or UNKNOWN?"), the model reads the passage
 better: replayed on the recorded sets holdout22-41, it was asked about 42 such leads and kept
 7 to answerable questions (one wrongly) and none to near-domain questions, where it mostly
-replied UNKNOWN. A lead it agrees with is kept; one more short call (about 2 s on 2 cores),
+replied UNKNOWN. A lead it agrees with is kept; one more short call (2-3 s on 2 cores),
 only for yes-or-no answers whose lead was removed so.
 """
 
