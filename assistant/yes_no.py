@@ -69,7 +69,7 @@ def parse_answer(reply: str) -> str:
     return {"YES": "yes", "是": "yes", "NO": "no", "否": "no"}.get(word, "")
 
 
-def cited_texts(claim: Claim, passages: Sequence[Passage]) -> list[str]:
+def _cited_texts(claim: Claim, passages: Sequence[Passage]) -> list[str]:
     """The texts of the passages ``claim`` cites (the first passage where it cites none)."""
     cited = [passages[n - 1].text for n in claim.cited if 1 <= n <= len(passages)]
     return cited or [passages[0].text]
@@ -84,6 +84,6 @@ class YesNoCheck:
         self.question = question
 
     def confirms(self, claim: Claim) -> bool:
-        messages = yes_no_messages(self.question, cited_texts(claim, self.passages))
+        messages = yes_no_messages(self.question, _cited_texts(claim, self.passages))
         wanted = polarity(claim.text)
         return bool(wanted) and parse_answer(complete(self.llm, messages, max_tokens=4)) == wanted
