@@ -113,7 +113,7 @@ def ground(
     ("模拟器会将文件描述符设置为标准输入"). With ``second_looks``, a sentence the judge
     rejects is asked about once more, cited to another passage that could state it (see
     second_look.py). A yes-or-no lead removed for its meaning that ``confirm`` agrees with is
-    kept (see yes_no.py)."""
+    kept (see yes_no.py); a later copy of it stays listed as said before."""
     asked, yes_no = asked_terms(question, passages), asks_yes_or_no(question)
     products = product_names(passages)
     kept: list[Claim] = []
@@ -151,7 +151,8 @@ def ground(
         kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
     reason = next((r.reason for r in removed if lead and r.sentence == lead.text), "")
     if confirm and lead and yes_no and overturnable(reason) and confirm(lead):
-        removed, kept = [r for r in removed if r.sentence != lead.text], [lead, *kept]
+        removed = [r for r in removed if (r.sentence, r.reason) != (lead.text, reason)]
+        kept = [lead, *kept]
     strays = strayed(kept, passages)
     removed += [Removed(c.text, STRAYS) for c in strays]
     kept = _marked([c for c in kept if c not in strays])

@@ -143,3 +143,18 @@ def _asked(components: Components, answer: str, check: str) -> Answer:
     (call,) = [c for c in llm.calls if c[0].content == YES_NO_SYSTEM]
     assert "Question: 密码需要定期更换吗？" in call[-1].content
     return shown
+
+
+def test_a_confirmed_lead_withdraws_only_its_own_removal() -> None:
+    # The lead has few words of the passage; its copy is removed as said before, and stays so.
+    reply = "是的，OpenChain 会提供配套讲义 [1]。是的，OpenChain 会提供配套讲义 [1]。"
+    result = ground(
+        reply,
+        [SLIDES],
+        REFUSAL,
+        question="OpenChain 提供培训用的幻灯片吗？",
+        min_word_support=0.5,
+        confirm=lambda claim: True,
+    )
+    assert not result.refused and result.text == "是的，OpenChain 会提供配套讲义 [1]。"
+    assert [r.reason for r in result.removed] == ["said before"]
