@@ -158,13 +158,19 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
     adds no term of its own (words of polarity aside). A sentence whose every word the passage
     holds is compared whatever its language: a command copied from a Chinese passage ("chmod
     +t dirname") is that passage's own wording, not English prose."""
-    plain = without_notation(_POLARITY.sub(" ", sentence))
-    wanted = subject_terms(plain) - subject_terms(question)
+    wanted = added_terms(sentence, question)
     if not wanted:
         return None
     if not same_language(sentence, support) and not copied(sentence, support):
         return None
     return words_present(wanted, support) / len(wanted)
+
+
+def added_terms(sentence: str, question: str) -> set[str]:
+    """The subject words of ``sentence`` that ``question`` does not use, words of polarity
+    aside."""
+    plain = without_notation(_POLARITY.sub(" ", sentence))
+    return subject_terms(plain) - subject_terms(question)
 
 
 def same_language(sentence: str, support: str) -> bool:

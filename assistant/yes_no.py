@@ -9,7 +9,8 @@ reading task ("what does the text answer: YES, NO or UNKNOWN?"), the model reads
 better: replayed on the recorded sets holdout22-41, it was asked about 42 such leads and kept
 7 to answerable questions (one wrongly) and none to near-domain questions, where it mostly
 replied UNKNOWN. A lead it agrees with is kept; one more short call (2-3 s on 2 cores),
-only for yes-or-no answers whose lead was removed so.
+only for yes-or-no answers whose lead was removed so. The reply confirms only the yes or the
+no, so only a lead that says nothing more than that is asked about ("turns round" the question).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS
 from assistant.llm import LLM, Message, complete
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
 from assistant.retrieval import Passage
+from assistant.wording import added_terms
 
 SYSTEM = (
     "You read a text and answer a yes-or-no question from it. Reply YES if the text says yes,"
@@ -33,6 +35,12 @@ SYSTEM = (
 OVERTURNABLE = (FEW_WORDS, FAR, REPEATS)
 _NO = re.compile(r"\s*(?:no\b|不|没|否)", re.IGNORECASE)
 _YES = re.compile(r"\s*(?:yes\b|是|可以|能|会|有|对|要|需要|支持)", re.IGNORECASE)
+# Words a lead adds when it turns the question round ("Can my students …?" -> "Yes, your
+# students …"; "Do mount points stay?" -> "No, they do not stay").
+_TURNED = frozenset({"yes", "no", "not", "your", "yours", "they", "them", "their"})
+# Chinese negation is dropped from both: "不要求" turns "要求…吗？" round, and its bigrams must not
+# read as new words.
+_NEGATION = re.compile("[不没未否]")
 _REPLY = re.compile(r"\b(YES|NO|UNKNOWN)\b|(是|否|不知道)", re.IGNORECASE)
 
 # The lead's sentence -> whether the passages answer the question with its yes or no.
@@ -49,6 +57,14 @@ def polarity(sentence: str) -> str:
 
 def overturnable(reason: str) -> bool:
     return reason.startswith(OVERTURNABLE) or reason.endswith(NOT_STATED)
+
+
+def turns_round(lead: str, question: str) -> bool:
+    """Whether ``lead`` says no more than its yes or no to the question: every subject word it
+    writes is the question's own. The check reads only the yes or no, so a lead that adds
+    anything ("Yes, by setting umask to 0027") keeps the judge's verdict."""
+    plain = _NEGATION.sub("", MARK.sub(" ", lead))
+    return not added_terms(plain, _NEGATION.sub("", question)) - _TURNED
 
 
 def yes_no_messages(question: str, texts: Sequence[str]) -> list[Message]:
@@ -84,6 +100,8 @@ class YesNoCheck:
         self.question = question
 
     def confirms(self, claim: Claim) -> bool:
-        messages = yes_no_messages(self.question, _cited_texts(claim, self.passages))
         wanted = polarity(claim.text)
-        return bool(wanted) and parse_answer(complete(self.llm, messages, max_tokens=4)) == wanted
+        if not wanted or not turns_round(claim.text, self.question):
+            return False
+        messages = yes_no_messages(self.question, _cited_texts(claim, self.passages))
+        return parse_answer(complete(self.llm, messages, max_tokens=4)) == wanted

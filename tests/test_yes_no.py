@@ -15,7 +15,7 @@ from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import LLM
 from assistant.on_question import SYSTEM as QUESTION_CHECK
 from assistant.yes_no import SYSTEM as YES_NO_SYSTEM
-from assistant.yes_no import YesNoCheck, parse_answer, polarity
+from assistant.yes_no import YesNoCheck, parse_answer, polarity, turns_round
 from ui.components import Components
 
 REFUSAL = "该问题暂未收录，请联系技术支持"
@@ -105,6 +105,18 @@ def test_the_check_sends_the_question_and_the_cited_passage() -> None:
     # A reply that disagrees, or a lead with no yes or no, is not confirmed.
     assert not YesNoCheck(ScriptedLLM("NO"), [SLIDES], "…吗？").confirms(Claim("是的 [1]。", (1,)))
     assert not check.confirms(Claim("OpenChain 提供参考幻灯片 [2]。", (2,)))
+
+
+def test_only_a_lead_that_turns_the_question_round_is_asked_about() -> None:
+    question = "Can my students put a comment on a line of its own?"
+    assert turns_round("Yes, your students can put a comment on a line of its own [1].", question)
+    no = "不，ISO 5230 不要求合规流程写成文档 [1]。"
+    assert turns_round(no, "ISO 5230 要求合规流程写成文档吗？")
+    # The reply reads only the yes: the setting this lead adds stays the judge's to accept.
+    adds = Claim("Yes, by setting umask to 0027 in /etc/profile [1].", (1,))
+    llm = ScriptedLLM("YES")
+    assert not YesNoCheck(llm, [SLIDES], "Can the default umask be changed?").confirms(adds)
+    assert llm.calls == []
 
 
 def test_the_embedded_model_confirms_right_leads_and_not_an_unanswered_one(
