@@ -17,7 +17,7 @@ from assistant.prompt import Turn, build_messages, trim_history
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage, Retriever
 from assistant.translation import Translator, fuse
-from assistant.yes_no import YesNoCheck
+from assistant.yes_no import Confirm, YesNoCheck
 from pagewise.audit.log import AuditLog
 from pagewise.policies import Policies
 
@@ -86,6 +86,7 @@ class AnswerOptions:
     answer_check: str = "llm"  # or "terms": no judging call
     min_word_support: float = 0.3
     min_cross_support: float = 0.35
+    yes_no_check: bool = False  # a second opinion on a removed yes or no (assistant/yes_no.py)
     translate_questions: bool = True  # also search with the question in the other language
     rewrite_followups: bool = True  # a question that leans on the chat is made standalone
 
@@ -209,7 +210,7 @@ class Assistant:
                 judge=judge,
                 similarity=Cosine(self.retriever.embedder),
                 min_cross_support=self.options.min_cross_support,
-                confirm=YesNoCheck(self.llm, passages, asked).confirms if judge else None,
+                confirm=self._confirm(passages, asked) if judge else None,
             )
             check = QuestionCheck(self.llm) if judge is not None else None
             if check and not grounded.refused and not check.answers(asked, grounded, passages):
@@ -236,6 +237,11 @@ class Assistant:
             dropped_references=[redact(r) for r in checked.dropped_references],
             rewritten=record.rewritten,
         )
+
+    def _confirm(self, passages: list[Passage], question: str) -> Confirm | None:
+        if not self.options.yes_no_check:
+            return None
+        return YesNoCheck(self.llm, passages, question).confirms
 
     def _check(
         self, raw: str, passages: list[Passage], refusal: str, question: str

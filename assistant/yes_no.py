@@ -11,6 +11,10 @@ better: replayed on the recorded sets holdout22-41, it was asked about 42 such l
 replied UNKNOWN. A lead it agrees with is kept; one more short call (2-3 s on 2 cores),
 only for yes-or-no answers whose lead was removed so. The reply confirms only the yes or the
 no, so only a lead that says nothing more than that is asked about ("turns round" the question).
+
+Off by default (``yes_no_check``): on the blind sets holdout42-45 it brought back two answers,
+both wrong yeses ("Yes, SLTUI performs a signed comparison"); the small model says YES too
+readily. Kept for a stronger model, to be measured with.
 """
 
 from __future__ import annotations

@@ -284,6 +284,7 @@ def replay(
     policies: Policies,
     asking: LLM | None = None,
     cross: float = 0.0,
+    yes_no: bool = False,
 ) -> Result:
     question = Question(**row["question"])
     # As the assistant does: the refusal in the question's language, and a reply that is any
@@ -325,7 +326,7 @@ def replay(
         similarity=similarity() if cross > 0 else None,
         min_cross_support=cross,
         confirm=YesNoCheck(ReplayedLLM(row, asking), passages, question.q).confirms
-        if check == "llm"
+        if check == "llm" and yes_no
         else None,
     )
     to_check = judge is not None and not grounded.refused
@@ -495,7 +496,16 @@ def rejudge(args: argparse.Namespace) -> None:
     with args.out.open("w", encoding="utf-8") as out:
         for number, row in enumerate(rows, start=1):
             before = (row.get("judge"), row.get("question_check"), str(row.get("yes_no_check")))
-            replay(row, gate, "llm", args.min_word_support, policies, llm, args.min_cross_support)
+            replay(
+                row,
+                gate,
+                "llm",
+                args.min_word_support,
+                policies,
+                llm,
+                args.min_cross_support,
+                args.yes_no_check,
+            )
             after = (row.get("judge"), row.get("question_check"), str(row.get("yes_no_check")))
             asked += after != before
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -511,14 +521,24 @@ def score(args: argparse.Namespace) -> None:
     policies = load_policies(REPO / "policies")
     gate = RelevanceGate(args.min_similarity, args.min_term_overlap, args.min_term_match)
     results = [
-        replay(r, gate, args.check, args.min_word_support, policies, None, args.min_cross_support)
+        replay(
+            r,
+            gate,
+            args.check,
+            args.min_word_support,
+            policies,
+            None,
+            args.min_cross_support,
+            args.yes_no_check,
+        )
         for r in rows
     ]
     print(
         f"{len(rows)} questions from {args.run.name}; min_similarity {args.min_similarity},"
         f" min_term_overlap {args.min_term_overlap}, min_term_match {args.min_term_match},"
         f" min_word_support {args.min_word_support},"
-        f" min_cross_support {args.min_cross_support}, check {args.check}"
+        f" min_cross_support {args.min_cross_support}, check {args.check},"
+        f" yes_no_check {args.yes_no_check}"
     )
     table({"all": summarize(results)} | grouped(results, lambda q: q.kind))
     table(grouped(results, lambda q: q.doc or ""))
@@ -593,6 +613,10 @@ def main() -> None:
         sub.add_argument("--min-term-match", type=float, default=defaults.min_term_match)
         sub.add_argument("--min-word-support", type=float, default=defaults.min_word_support)
         sub.add_argument("--min-cross-support", type=float, default=defaults.min_cross_support)
+    for sub in (sco, rej):
+        sub.add_argument(
+            "--yes-no-check", action=argparse.BooleanOptionalAction, default=defaults.yes_no_check
+        )
     sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")
     sco.add_argument("--exclude", default="", help="Leave out questions on these file types.")
     args = parser.parse_args()

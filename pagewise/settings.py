@@ -94,6 +94,13 @@ class Settings(VllmSettings, LdapSettings, BaseSettings):
         " model that judges every sentence, and one that asks whether the answer answers the"
         " question). Unsupported sentences are removed; an answer off the question is refused.",
     )
+    yes_no_check: bool = Field(
+        default=False,
+        description="With answer_check 'llm': where the checks removed an answer's opening yes or"
+        " no for its meaning, ask the same LLM the question itself against the cited passage"
+        " and keep the sentence when the reply agrees. Off: on blind question sets the"
+        " embedded model's agreement brought back wrong yeses (README, 'The yes-or-no check').",
+    )
     translate_questions: bool = Field(
         default=True,
         description="Also search with the question translated (by the same LLM) into the other"

@@ -16,6 +16,7 @@ from assistant.llm import LLM
 from assistant.on_question import SYSTEM as QUESTION_CHECK
 from assistant.yes_no import SYSTEM as YES_NO_SYSTEM
 from assistant.yes_no import YesNoCheck, parse_answer, polarity, turns_round
+from pagewise.settings import Settings
 from ui.components import Components
 
 REFUSAL = "该问题暂未收录，请联系技术支持"
@@ -139,7 +140,14 @@ def test_the_assistant_asks_the_check_when_the_judge_rejects_a_yes(
     assert _asked(manual_components, answer, "UNKNOWN").refused
 
 
-def _asked(components: Components, answer: str, check: str) -> Answer:
+def test_the_check_is_off_by_default(manual_components: Components) -> None:
+    # On blind question sets the embedded model's agreement brought back wrong yeses.
+    assert not Settings().yes_no_check
+    shown = _asked(manual_components, "是的，密码需要定期更换 [1]。", "YES", enabled=False)
+    assert shown.refused
+
+
+def _asked(components: Components, answer: str, check: str, enabled: bool = True) -> Answer:
     llm = RoutedLLM(
         answer,
         {
@@ -151,9 +159,11 @@ def _asked(components: Components, answer: str, check: str) -> Answer:
         },
     )
     assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
+    assistant.options = replace(assistant.options, yes_no_check=enabled)
     shown = assistant.ask("密码需要定期更换吗？", User("u"))
-    (call,) = [c for c in llm.calls if c[0].content == YES_NO_SYSTEM]
-    assert "Question: 密码需要定期更换吗？" in call[-1].content
+    calls = [c for c in llm.calls if c[0].content == YES_NO_SYSTEM]
+    assert len(calls) == enabled
+    assert all("Question: 密码需要定期更换吗？" in call[-1].content for call in calls)
     return shown
 
 

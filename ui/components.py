@@ -97,6 +97,7 @@ class Components:
             answer_check=settings.answer_check,
             min_word_support=settings.min_word_support,
             min_cross_support=settings.min_cross_support,
+            yes_no_check=settings.yes_no_check,
             translate_questions=settings.translate_questions,
             rewrite_followups=settings.rewrite_followups,
         )
