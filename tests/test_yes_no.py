@@ -141,13 +141,14 @@ def test_the_assistant_asks_the_check_when_the_judge_rejects_a_yes(
 
 
 def test_the_check_is_off_by_default(manual_components: Components) -> None:
-    # On blind question sets the embedded model's agreement brought back wrong yeses.
+    # On blind question sets the embedded model's agreement brought back wrong yeses. The
+    # Assistant is built from the default settings, as the portal and the CLI build it.
     assert not Settings().yes_no_check
-    shown = _asked(manual_components, "是的，密码需要定期更换 [1]。", "YES", enabled=False)
+    shown = _asked(manual_components, "是的，密码需要定期更换 [1]。", "YES", enabled=None)
     assert shown.refused
 
 
-def _asked(components: Components, answer: str, check: str, enabled: bool = True) -> Answer:
+def _asked(components: Components, answer: str, check: str, enabled: bool | None = True) -> Answer:
     llm = RoutedLLM(
         answer,
         {
@@ -159,10 +160,11 @@ def _asked(components: Components, answer: str, check: str, enabled: bool = True
         },
     )
     assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
-    assistant.options = replace(assistant.options, yes_no_check=enabled)
+    if enabled is not None:
+        assistant.options = replace(assistant.options, yes_no_check=enabled)
     shown = assistant.ask("密码需要定期更换吗？", User("u"))
     calls = [c for c in llm.calls if c[0].content == YES_NO_SYSTEM]
-    assert len(calls) == enabled
+    assert len(calls) == bool(enabled)
     assert all("Question: 密码需要定期更换吗？" in call[-1].content for call in calls)
     return shown
 
