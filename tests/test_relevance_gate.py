@@ -156,3 +156,14 @@ def test_a_chinese_question_sharing_no_terms_with_chinese_passages_keeps_the_eng
     assert RelevanceGate().relevant(asked, [hardening, english]) == [english]
     # With only Chinese passages that share none of its terms, it is not covered.
     assert RelevanceGate().relevant("公司的年假有几天？", [hardening]) == []
+
+
+def test_an_ordinary_english_word_in_a_chinese_question_is_not_a_name() -> None:
+    chain = passage("供应链的理想状态：每个参与方都以可信的方式交付开源合规信息。", page=3)
+    gate = RelevanceGate()
+    asked = "OpenChain supply chain 的理想状态是什么？"
+    assert question_names(asked) == ["OpenChain"]
+    assert gate.relevant("供应链 supply chain 的理想状态是什么？", [chain]) == [chain]
+    # A tool's name is no word of any language: a passage must write it.
+    assert question_names("加固指南里怎么写 auditctl 规则？") == ["auditctl"]
+    assert gate.relevant("供应链里怎么写 auditctl 规则？", [chain]) == []
