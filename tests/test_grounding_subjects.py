@@ -79,7 +79,7 @@ def test_a_yes_or_no_answer_whose_reply_is_removed_is_the_refusal() -> None:
 
 def test_words_for_the_manual_itself_or_for_counting_are_no_subject() -> None:
     # "文档说…" and "…一共有几位": the question's way of asking, which no passage need write.
-    codes = passage("错误码为字符串类型，共 5 位，分成两个部分：错误产生来源+四位数字编号。", page=27)
+    codes = passage("错误码为字符串类型，共 5 位，分成两个部分：错误产生来源+四位数字编号。", 27)
     question = "文档说错误码一共有几位？"
     reply = "文档说错误码一共有 5 位：错误产生来源+四位数字编号 [1]。"
     assert unnamed_subject(reply, question, [codes]) == ""
