@@ -231,3 +231,17 @@ def test_words_of_polarity_are_left_to_the_judge_not_counted_as_missing_wording(
     assert word_share("不能命名成 xxxPOJO。", rule, question) is None
     # Words of its own that the passage lacks still count.
     assert word_share("不能命名成 xxxPOJO，要用驼峰风格。", rule, question) == 0.0
+
+
+def test_a_pair_where_two_of_the_questions_words_meet_is_not_added_wording() -> None:
+    # "长度等于" yields the pair 度等, which the question ("长度，…等于") never wrote as a pair.
+    rule = (
+        "【强制】使用 toArray 带参方法，数组空间大小的 length 等于 0，动态创建与 size 相同的数组，"
+        "性能最好。"
+    )
+    question = "toArray 传入的数组长度，手册说等于 0 性能最好，还是等于 size 性能最好？"
+    assert word_share("toArray 传入的数组长度等于 0 性能最好。", rule, question) is None
+    reply = "toArray 传入的数组长度等于 0 性能最好 [1]。"
+    assert grounded(reply, [passage(rule, page=15)], question) == (reply, False)
+    # A pair with a character of its own is still the sentence's own word.
+    assert word_share("数组长度等于 0 时性能更差。", rule, question) == 0.0
