@@ -167,15 +167,17 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
     return words_present(wanted, support) / len(wanted)
 
 
-# Two Chinese characters: a pair of the keyword tokens.
-_CJK_PAIR = re.compile(rf"[{CJK}]{{2}}")
+# Two Chinese characters (a pair of the keyword tokens), neither of them a negation: "不会"
+# turns what it joins, wherever the question wrote 不 and 会.
+_CJK_PAIR = re.compile(rf"(?![不没无非未别勿])[{CJK}](?![不没无非未别勿])[{CJK}]")
 
 
 def added_terms(sentence: str, question: str) -> set[str]:
     """The subject words of ``sentence`` that ``question`` does not use, words of polarity
     aside. A Chinese pair both of whose characters the question uses is where two of its words
     meet, not a word the sentence adds: "数组长度等于 0" gives 度等 where the question wrote
-    "数组长度，…等于 0"; such pairs removed right answers of holdout37-46 (度等, 符填)."""
+    "数组长度，…等于 0"; such pairs removed right answers of holdout37-46 (度等, 符填). A pair
+    with a negation is the sentence's own ("不会一定会" to "是否一定会…？如何不发送？")."""
     plain = without_notation(_POLARITY.sub(" ", sentence))
     asked = fold(question)
     return {

@@ -11,7 +11,7 @@ from assistant.citations import check_citations, key_terms
 from assistant.claims import claims_of
 from assistant.grounding import ground
 from assistant.retrieval import Passage
-from assistant.wording import copied, term_held, word_share
+from assistant.wording import added_terms, copied, term_held, word_share
 from pagewise.keywords import written_in_chinese
 
 STICKY = passage(
@@ -245,3 +245,6 @@ def test_a_pair_where_two_of_the_questions_words_meet_is_not_added_wording() -> 
     assert grounded(reply, [passage(rule, page=15)], question) == (reply, False)
     # A pair with a character of its own is still the sentence's own word.
     assert word_share("数组长度等于 0 时性能更差。", rule, question) == 0.0
+    # A pair with a negation is the sentence's own, though the question has both characters.
+    asked = "执行 systemctl poweroff 时是否一定会向所有登录用户发送提示消息？如何不发送？"
+    assert "不会" in added_terms("执行 systemctl poweroff 时不会发送提示消息", asked)
