@@ -25,6 +25,8 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[。！？!?.][\"”」]
 # stops end the quoted text, not the sentence that quotes it: 'The banner reads "Authorized
 # users only. All activities may be monitored and reported." [2]'.
 _UNCUT = re.compile(r'`[^`\n]{1,80}`|<\?.|"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
+# A list item's number ("做法： 1. 更新…", "\n2. Save…"): its full stop ends no sentence.
+_ENUMERATOR = re.compile(r"(?:^|[\n：:。！？!?；;])\s*\d{1,2}\.$")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]")
 # Code the answer quotes (`systemctl get-default`) is a name the passage must hold as written.
 _CODE = re.compile(r"`([^`\n]{1,80})`")
@@ -291,7 +293,9 @@ def _pieces(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for end in _SENTENCE_END.finditer(text):
-        if any(a < end.start() < b for a, b in inside):
+        if any(a < end.start() < b for a, b in inside) or _ENUMERATOR.search(
+            text[start : end.start()]
+        ):
             continue
         pieces.append(text[start : end.start()])
         start = end.end()

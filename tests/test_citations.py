@@ -138,6 +138,24 @@ def test_a_java_wildcard_in_an_answer_ends_no_sentence() -> None:
     ]
 
 
+def test_a_list_items_number_is_part_of_its_item_not_a_sentence() -> None:
+    reply = "模板列出了以下补救做法： 1. 更新开源声明 [1]。 2. 选择等效且合规的组件 [1]。"
+    assert split_sentences(reply) == [
+        "模板列出了以下补救做法： 1. 更新开源声明 [1]。",
+        "2. 选择等效且合规的组件 [1]。",
+    ]
+    assert split_sentences("Steps:\n1. Open the file [1].\n2. Save it [1].") == [
+        "Steps:",
+        "1. Open the file [1].",
+        "2. Save it [1].",
+    ]
+    # A number closing a sentence is no list item.
+    assert split_sentences("It needs Java version 5. It runs.") == [
+        "It needs Java version 5.",
+        "It runs.",
+    ]
+
+
 def test_a_quotation_is_one_sentence_with_the_sentence_that_quotes_it() -> None:
     reply = 'The banner reads "Authorized users only. All activities are logged." [2] Keep it. [1]'
     assert split_sentences(reply) == [
