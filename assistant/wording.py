@@ -147,9 +147,13 @@ def words_present(wanted: set[str], support: str) -> int:
 
 
 # Whether a thing may or must be done is said in many words ("不能" for the manual's "禁止",
-# "必须" for its "强制"): the judge reads it; the words the sentence adds are compared without it.
+# "必须" for its "强制"), and an English answer opens with a yes or no no passage writes ("Yes,
+# the <applet> tag must be used" was removed for "yes" alone): the judge reads it; the words the
+# sentence adds are compared without it.
 _POLARITY = re.compile(
     "不可以|不能|不得|不要|不允许|不应该?|不需要|不必|禁止|严禁|必须|务必|允许|可以|应该|应当|需要"
+    r"|\b(?:yes|no|not)\b|n't\b",
+    re.IGNORECASE,
 )
 
 

@@ -248,3 +248,13 @@ def test_a_pair_where_two_of_the_questions_words_meet_is_not_added_wording() -> 
     # A pair with a negation is the sentence's own, though the question has both characters.
     asked = "执行 systemctl poweroff 时是否一定会向所有登录用户发送提示消息？如何不发送？"
     assert "不会" in added_terms("执行 systemctl poweroff 时不会发送提示消息", asked)
+
+
+def test_an_english_yes_or_no_is_left_to_the_judge_not_counted_as_missing_wording() -> None:
+    # "Yes" is in no passage: counted as a word the sentence adds, it removed right answers.
+    rule = "To embed EduMIPS64 in a web page, the <applet> tag must be used."
+    question = "Must the <applet> tag be used when embedding EduMIPS64 in a web page?"
+    assert added_terms("Yes, the <applet> tag must be used.", question) == set()
+    assert added_terms("No, it isn't, it is not.", "Is it?") == set()
+    # Words of its own that the passage lacks still count.
+    assert word_share("Yes, an iframe works too.", rule, question) == 0.0
