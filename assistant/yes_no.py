@@ -40,8 +40,9 @@ OVERTURNABLE = (FEW_WORDS, FAR, REPEATS)
 _NO = re.compile(r"\s*(?:no\b|不|没|否)", re.IGNORECASE)
 _YES = re.compile(r"\s*(?:yes\b|是|可以|能|会|有|对|要|需要|支持)", re.IGNORECASE)
 # Words a lead adds when it turns the question round ("Can my students …?" -> "Yes, your
-# students …"; "Do mount points stay?" -> "No, they do not stay").
-_TURNED = frozenset({"yes", "no", "not", "your", "yours", "they", "them", "their"})
+# students …"; "Do mount points stay?" -> "No, they do not stay"). Its yes, no and not are
+# words of polarity, which ``added_terms`` leaves out already.
+_TURNED = frozenset({"your", "yours", "they", "them", "their"})
 # Chinese negation is dropped from both: "不要求" turns "要求…吗？" round, and its bigrams must not
 # read as new words.
 _NEGATION = re.compile("[不没未否]")
