@@ -14,6 +14,7 @@ from assistant.judge import LLMJudge
 from assistant.llm import LLM, Message, complete
 from assistant.on_question import QuestionCheck, off_question
 from assistant.prompt import Turn, build_messages, trim_history
+from assistant.quote import QuoteFallback, eligible
 from assistant.record import QuestionRecord
 from assistant.retrieval import Passage, Retriever
 from assistant.translation import Translator, fuse
@@ -87,6 +88,7 @@ class AnswerOptions:
     min_word_support: float = 0.3
     min_cross_support: float = 0.35
     yes_no_check: bool = False  # a second opinion on a removed yes or no (assistant/yes_no.py)
+    quote_fallback: bool = True  # the passage's own sentence, before refusing (assistant/quote.py)
     translate_questions: bool = True  # also search with the question in the other language
     rewrite_followups: bool = True  # a question that leans on the chat is made standalone
 
@@ -215,6 +217,9 @@ class Assistant:
             check = QuestionCheck(self.llm) if judge is not None else None
             if check and not grounded.refused and not check.answers(asked, grounded, passages):
                 grounded = off_question(grounded, refusal)
+            if judge is not None and self.options.quote_fallback and eligible(grounded):
+                fallback = QuoteFallback(self.llm)
+                grounded = fallback.answer(asked, passages, grounded.removed) or grounded
         # Everything of the answer that is shown or audited is redacted, not only its text:
         # the removed sentences, the titles and sections in references, the passages.
         redact = self.guards.sensitive.redact

@@ -156,7 +156,7 @@ def ground(
     strays = strayed(kept, passages)
     removed += [Removed(c.text, STRAYS) for c in strays]
     kept = _marked([c for c in kept if c not in strays])
-    if any(r.reason == _SILENT for r in removed):
+    if any(r.reason == SILENT for r in removed):
         # The answer is that the manuals say nothing on it; what else it says is background
         # ("…C 列为规范中的文本 [1]。因此，模板对 AI 生成的代码没有明确规定。").
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
@@ -177,7 +177,7 @@ def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
     return decisive(_MARK.sub("", lead.text), reason, yes_no)
 
 
-_SILENT = "says the manuals do not cover it"
+SILENT = "says the manuals do not cover it"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _SAID = "said before"
@@ -297,7 +297,7 @@ def _unsupported(
     ``products``: the passages' titles and file names, see ``exempt``)."""
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
-        return _SILENT
+        return SILENT
     if subject := unnamed_subject(plain, question, passages):
         return f"introduces a subject no passage names: {subject}"
     # A name of its own (one the question does not write: "… is Apache-2.0") is an answer,

@@ -69,6 +69,8 @@ from assistant.on_question import (  # noqa: E402
     question_messages,
 )
 from assistant.prompt import build_messages  # noqa: E402
+from assistant.quote import SYSTEM as QUOTE_SYSTEM  # noqa: E402
+from assistant.quote import QuoteFallback, eligible  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.translation import INSTRUCTIONS  # noqa: E402
 from assistant.yes_no import SYSTEM as YES_NO_SYSTEM  # noqa: E402
@@ -157,6 +159,13 @@ def record(args: argparse.Namespace) -> None:
                     {"reply": out, "prompt": last, "s": round(seconds, 2)}
                     for system, out, seconds, last in llm.calls
                     if system == YES_NO_SYSTEM
+                ],
+                # The quotation fallback's requests, and every question check (its own among
+                # them): replayed by their request, so extra ones do no harm.
+                "quote_calls": [
+                    {"reply": out, "prompt": last, "s": round(seconds, 2)}
+                    for system, out, seconds, last in llm.calls
+                    if system in (QUOTE_SYSTEM, QUESTION_CHECK_SYSTEM)
                 ],
                 "answer": answer.answer,
                 "refused": answer.refused,
@@ -285,6 +294,7 @@ def replay(
     asking: LLM | None = None,
     cross: float = 0.0,
     yes_no: bool = False,
+    quote: bool = False,
 ) -> Result:
     question = Question(**row["question"])
     # As the assistant does: the refusal in the question's language, and a reply that is any
@@ -325,13 +335,16 @@ def replay(
         judge=judge,
         similarity=similarity() if cross > 0 else None,
         min_cross_support=cross,
-        confirm=YesNoCheck(ReplayedLLM(row, asking), passages, question.q).confirms
+        confirm=YesNoCheck(ReplayedLLM(row, asking, YES_NO), passages, question.q).confirms
         if check == "llm" and yes_no
         else None,
     )
     to_check = judge is not None and not grounded.refused
     if to_check and not _answers_question(row, question.q, grounded, passages, asking):
         grounded = off_question(grounded, refusal)
+    if judge is not None and quote and eligible(grounded):
+        fallback = QuoteFallback(ReplayedLLM(row, asking, QUOTE))
+        grounded = fallback.answer(question.q, passages, grounded.removed) or grounded
     return question, replace(
         answer,
         answer=grounded.text,
@@ -341,16 +354,20 @@ def replay(
     )
 
 
+YES_NO, QUOTE = "yes_no_check", "quote_calls"
+
+
 class ReplayedLLM:
-    """The recorded replies of the yes-or-no check (assistant/yes_no.py), by their request;
-    a request never recorded is asked of ``asking`` and written into the row, or, without it,
-    gets no reply (the lead stays removed; `score` counts these)."""
+    """The recorded replies of the yes-or-no check (assistant/yes_no.py) or of the quotation
+    fallback (assistant/quote.py), kept in the row under ``key``, by their request; a request
+    never recorded is asked of ``asking`` and written into the row, or, without it, gets no
+    reply (the lead stays removed, no quotation is shown; `score` counts these)."""
 
     name = "replayed"
-    unasked: ClassVar[list[str]] = []
+    unasked: ClassVar[dict[str, list[str]]] = {YES_NO: [], QUOTE: []}
 
-    def __init__(self, row: dict[str, Any], asking: LLM | None) -> None:
-        self.row, self.asking = row, asking
+    def __init__(self, row: dict[str, Any], asking: LLM | None, key: str) -> None:
+        self.row, self.asking, self.key = row, asking, key
 
     def count_tokens(self, text: str) -> int:
         return len(text)
@@ -359,13 +376,13 @@ class ReplayedLLM:
         self, messages: Sequence[Message], max_tokens: int = 512, temperature: float = 0.0
     ) -> Iterator[str]:
         prompt = messages[-1].content
-        calls = self.row.setdefault("yes_no_check", [])
+        calls = self.row.setdefault(self.key, [])
         for call in calls:
             if call["prompt"] == prompt:
                 yield call["reply"]
                 return
         if self.asking is None:
-            ReplayedLLM.unasked.append(prompt)
+            ReplayedLLM.unasked[self.key].append(prompt)
             return
         started = time.perf_counter()
         reply = complete(self.asking, messages, max_tokens, temperature)
@@ -495,7 +512,7 @@ def rejudge(args: argparse.Namespace) -> None:
     asked = 0
     with args.out.open("w", encoding="utf-8") as out:
         for number, row in enumerate(rows, start=1):
-            before = (row.get("judge"), row.get("question_check"), str(row.get("yes_no_check")))
+            before = json.dumps([row.get(k) for k in ("judge", "question_check", YES_NO, QUOTE)])
             replay(
                 row,
                 gate,
@@ -505,8 +522,9 @@ def rejudge(args: argparse.Namespace) -> None:
                 llm,
                 args.min_cross_support,
                 args.yes_no_check,
+                args.quote_fallback,
             )
-            after = (row.get("judge"), row.get("question_check"), str(row.get("yes_no_check")))
+            after = json.dumps([row.get(k) for k in ("judge", "question_check", YES_NO, QUOTE)])
             asked += after != before
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
@@ -530,6 +548,7 @@ def score(args: argparse.Namespace) -> None:
             None,
             args.min_cross_support,
             args.yes_no_check,
+            args.quote_fallback,
         )
         for r in rows
     ]
@@ -538,7 +557,7 @@ def score(args: argparse.Namespace) -> None:
         f" min_term_overlap {args.min_term_overlap}, min_term_match {args.min_term_match},"
         f" min_word_support {args.min_word_support},"
         f" min_cross_support {args.min_cross_support}, check {args.check},"
-        f" yes_no_check {args.yes_no_check}"
+        f" yes_no_check {args.yes_no_check}, quote_fallback {args.quote_fallback}"
     )
     table({"all": summarize(results)} | grouped(results, lambda q: q.kind))
     table(grouped(results, lambda q: q.doc or ""))
@@ -548,7 +567,11 @@ def score(args: argparse.Namespace) -> None:
         print(f"answers the recorded question check never saw (kept): {len(UNCHECKED)}")
         print(
             "yes-or-no leads the recorded yes-or-no check never saw (removed):"
-            f" {len(ReplayedLLM.unasked)}"
+            f" {len(ReplayedLLM.unasked[YES_NO])}"
+        )
+        print(
+            "requests of the quotation fallback never recorded (refused):"
+            f" {len(ReplayedLLM.unasked[QUOTE])}"
         )
         checked = [r["question_check"]["s"] for r in rows if r.get("question_check")]
         print(
@@ -616,6 +639,11 @@ def main() -> None:
     for sub in (sco, rej):
         sub.add_argument(
             "--yes-no-check", action=argparse.BooleanOptionalAction, default=defaults.yes_no_check
+        )
+        sub.add_argument(
+            "--quote-fallback",
+            action=argparse.BooleanOptionalAction,
+            default=defaults.quote_fallback,
         )
     sco.add_argument("--check", choices=("llm", "terms", "flag"), default="llm")
     sco.add_argument("--exclude", default="", help="Leave out questions on these file types.")

@@ -101,6 +101,13 @@ class Settings(VllmSettings, LdapSettings, BaseSettings):
         " and keep the sentence when the reply agrees. Off: on blind question sets the"
         " embedded model's agreement brought back wrong yeses (README, 'The yes-or-no check').",
     )
+    quote_fallback: bool = Field(
+        default=True,
+        description="With answer_check 'llm': when the checks removed every sentence of an"
+        " answer, ask the same LLM to copy the passage's sentence that answers the question, and"
+        " show it as a quotation when it is the passage's text word for word and the question"
+        " check agrees (README, 'The quotation fallback'). Off: such answers are refused.",
+    )
     translate_questions: bool = Field(
         default=True,
         description="Also search with the question translated (by the same LLM) into the other"

@@ -98,6 +98,7 @@ class Components:
             min_word_support=settings.min_word_support,
             min_cross_support=settings.min_cross_support,
             yes_no_check=settings.yes_no_check,
+            quote_fallback=settings.quote_fallback,
             translate_questions=settings.translate_questions,
             rewrite_followups=settings.rewrite_followups,
         )

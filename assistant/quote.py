@@ -1,0 +1,117 @@
+"""A last try before refusing: the passage's own sentence that answers the question.
+
+The small model often finds the right passage and still loses the answer to the checks: it
+copies the passage's header into its sentence ("黄山版手册第 15 页（印刷页 12/51）…", a page
+number the passage text lacks), opens with the question turned round, or words the fact so
+loosely that the judge cannot match it. Every sentence removed, the answer is the refusal,
+though the passage states the answer. Asked instead to copy the one sentence (or table row)
+of the passages that answers the question, the model does a reading task it does well, and
+the reply needs no judging of its meaning: it is shown only when it is the passage's own text
+word for word, a whole statement (not an introduction ending in a colon), and the question
+check (on_question.py) agrees that it answers the question asked. It is shown as a quotation,
+under the reference of the passage it comes from.
+
+One more generation (a short one) and one question check, only for answers whose sentences
+were all removed; never for an answer that says the manuals do not cover the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.citations import make_citation
+from assistant.grounding import SILENT, Grounded, Removed
+from assistant.llm import LLM, Message, complete
+from assistant.on_question import parse_reply, question_messages
+from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
+from assistant.retrieval import Passage
+from assistant.wording import dangles
+from pagewise.keywords import question_language
+from pagewise.text import squeeze
+
+SYSTEM = (
+    "You find where a text answers a question. Copy the one sentence or table row of the text"
+    " that answers the question, exactly as the text writes it, and nothing else. If no"
+    " sentence of the text answers the question, reply NONE."
+)
+# Shorter is a fragment ("三个条件"), longer is a passage, not the sentence that answers.
+MIN_CHARS = 8
+MAX_CHARS = 300
+_QUOTES = "\"'`“”‘’「」『』 \n"
+# Brackets in a quotation must not read as citation marks ("see [1]" in the manual's text).
+_NO_MARKS = str.maketrans({"[": "［", "]": "］"})
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    passage: int  # 1-based, in the passages the model was given
+
+
+def quote_messages(question: str, passages: Sequence[Passage]) -> list[Message]:
+    text = "\n\n".join(defuse(p.text) for p in passages)
+    ask = (
+        f"Text:\n{PASSAGE_OPEN}\n{text}\n{PASSAGE_CLOSE}\n\nQuestion: {defuse(question)}\n\n"
+        "Copy the sentence of the text that answers the question, exactly as written,"
+        " or reply NONE."
+    )
+    return [Message("system", SYSTEM), Message("user", ask)]
+
+
+def located(reply: str, passages: Sequence[Passage]) -> Quote | None:
+    """The reply as a quotation of the first passage that writes it word for word (spacing
+    and width aside), or None: NONE, a fragment, a whole passage, an introduction, or words
+    that no passage writes (a quotation "corrected" by the model is no quotation)."""
+    text = reply.strip().strip(_QUOTES).strip()
+    plain = squeeze(text).rstrip("。.")
+    if not MIN_CHARS <= len(plain) <= MAX_CHARS or plain.startswith("none") or dangles(text):
+        return None
+    if text.rstrip().endswith((":", "：")):
+        return None
+    for n, passage in enumerate(passages, start=1):
+        if plain in squeeze(passage.text):
+            return Quote(text, n)
+    return None
+
+
+def eligible(grounded: Grounded) -> bool:
+    """Refused because every sentence was removed, none of them for saying that the manuals do
+    not cover the question (the model's own refusal is not overruled)."""
+    return (
+        grounded.refused
+        and bool(grounded.removed)
+        and not any(r.reason == SILENT for r in grounded.removed)
+    )
+
+
+def quoted(
+    quote: Quote, passages: Sequence[Passage], question: str, removed: list[Removed]
+) -> Grounded:
+    """The quotation as the answer, introduced in the question's language, citing [1]."""
+    body = quote.text.translate(_NO_MARKS).rstrip()
+    if question_language(question) == "zh":
+        text = f"资料原文：“{body}” [1]"
+    else:
+        text = f"The manual says: “{body}” [1]"
+    citation = make_citation(1, passages[quote.passage - 1])
+    return Grounded(text, refused=False, citations=[citation], removed=removed)
+
+
+class QuoteFallback:
+    """Asks the LLM for the passages' own answer, and the question check whether it is one."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+
+    def answer(
+        self, question: str, passages: Sequence[Passage], removed: list[Removed]
+    ) -> Grounded | None:
+        reply = complete(self.llm, quote_messages(question, passages), max_tokens=160)
+        quote = located(reply, passages)
+        if quote is None:
+            return None
+        check = question_messages(question, quote.text, [passages[quote.passage - 1].text])
+        if not parse_reply(complete(self.llm, check, max_tokens=4)):
+            return None
+        return quoted(quote, passages, question, removed)
