@@ -217,7 +217,7 @@ class Assistant:
             check = QuestionCheck(self.llm) if judge is not None else None
             if check and not grounded.refused and not check.answers(asked, grounded, passages):
                 grounded = off_question(grounded, refusal)
-            if judge is not None and self.options.quote_fallback and eligible(grounded):
+            if judge is not None and self.options.quote_fallback and eligible(grounded, passages):
                 fallback = QuoteFallback(self.llm)
                 grounded = fallback.answer(asked, passages, grounded.removed) or grounded
         # Everything of the answer that is shown or audited is redacted, not only its text:

@@ -168,7 +168,7 @@ def ground(
 
 
 def _unverified(kept: Sequence[Claim]) -> list[Removed]:
-    return [Removed(c.text, "follows an unsupported answer") for c in kept]
+    return [Removed(c.text, FOLLOWS) for c in kept]
 
 
 def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
@@ -181,8 +181,22 @@ SILENT = "says the manuals do not cover it"
 _SAYS_NOTHING = "says nothing"
 _POINTS = "only points at its source"
 _SAID = "said before"
+FOLLOWS = "follows an unsupported answer"
+MISSING = "not in the cited passage: "
 # Removal reasons of sentences that make no statement: they never stand for the answer.
 _NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, REPEATS, _SAID)
+
+
+def missing_terms(reason: str) -> list[str]:
+    """The numbers and names a removal reason says the cited passage lacks (none for others)."""
+    return reason.removeprefix(MISSING).split(", ") if reason.startswith(MISSING) else []
+
+
+def for_form_only(reason: str) -> bool:
+    """Whether a sentence was removed for how it is written rather than for what it claims:
+    it makes no statement of its own (repeats the question, says nothing, points at its
+    source, says it again), or only follows such a lead."""
+    return reason in (*_NOT_A_STATEMENT, FOLLOWS)
 
 
 def _recited(
@@ -317,7 +331,7 @@ def _unsupported(
         t for t in _required(claim.text, question, asked, products) if not term_held(t, support)
     )
     if missing:
-        return "not in the cited passage: " + ", ".join(missing)
+        return MISSING + ", ".join(missing)
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{FEW_WORDS} are in the cited passage ({share:.2f})"

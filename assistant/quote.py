@@ -12,19 +12,21 @@ check (on_question.py) agrees that it answers the question asked. It is shown as
 under the reference of the passage it comes from.
 
 One more generation (a short one) and one question check, only for answers whose sentences
-were all removed; never for an answer that says the manuals do not cover the question.
+were all removed for their form (see ``eligible``); never for an answer that says the manuals
+do not cover the question, or whose sentences were removed for what they claim.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.citations import make_citation
-from assistant.grounding import SILENT, Grounded, Removed
+from assistant.grounding import Grounded, Removed, for_form_only, missing_terms
 from assistant.llm import LLM, Message, complete
 from assistant.on_question import parse_reply, question_messages
-from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
+from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, citation_label, defuse
 from assistant.retrieval import Passage
 from assistant.wording import dangles
 from pagewise.keywords import question_language
@@ -41,6 +43,7 @@ MAX_CHARS = 300
 _QUOTES = "\"'`“”‘’「」『』 \n"
 # Brackets in a quotation must not read as citation marks ("see [1]" in the manual's text).
 _NO_MARKS = str.maketrans({"[": "［", "]": "］"})
+_PAGE = re.compile(r"\d+\s*页")
 
 
 @dataclass(frozen=True)
@@ -75,14 +78,27 @@ def located(reply: str, passages: Sequence[Passage]) -> Quote | None:
     return None
 
 
-def eligible(grounded: Grounded) -> bool:
-    """Refused because every sentence was removed, none of them for saying that the manuals do
-    not cover the question (the model's own refusal is not overruled)."""
-    return (
-        grounded.refused
-        and bool(grounded.removed)
-        and not any(r.reason == SILENT for r in grounded.removed)
+def eligible(grounded: Grounded, passages: Sequence[Passage]) -> bool:
+    """Refused only for the form of its sentences, not for what they claim: each was removed
+    for making no statement of its own (the question turned round, "。"), for following such a
+    lead, or for a page the model copied from a passage's header ("安全加固指南第 2 页…", whose
+    "2 页" the passage text lacks). A sentence removed for its meaning (the judge, too few of
+    its passage's words, a name no passage writes, a subject the manuals lack) says the
+    passages may not answer the question: tried on those too, on the blind set holdout54, the
+    model quoted an unrelated sentence that the question check passed for 4 answers out of 5
+    (two of them near-domain questions the manuals do not answer)."""
+    if not grounded.refused or not grounded.removed:
+        return False
+    pages = {n for p in passages for n in re.findall(r"\d+", citation_label(p))}
+    return all(
+        for_form_only(r.reason) or _pages_only(missing_terms(r.reason), pages)
+        for r in grounded.removed
     )
+
+
+def _pages_only(terms: Sequence[str], pages: set[str]) -> bool:
+    """The terms are pages ("2 页") or numbers of the passages' headers ("12" of 印刷页 12/51)."""
+    return bool(terms) and all(_PAGE.fullmatch(t) or t in pages for t in terms)
 
 
 def quoted(

@@ -342,7 +342,7 @@ def replay(
     to_check = judge is not None and not grounded.refused
     if to_check and not _answers_question(row, question.q, grounded, passages, asking):
         grounded = off_question(grounded, refusal)
-    if judge is not None and quote and eligible(grounded):
+    if judge is not None and quote and eligible(grounded, passages):
         fallback = QuoteFallback(ReplayedLLM(row, asking, QUOTE))
         grounded = fallback.answer(question.q, passages, grounded.removed) or grounded
     return question, replace(

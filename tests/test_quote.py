@@ -7,7 +7,7 @@ from llm_doubles import RoutedLLM, ScriptedLLM
 from test_citations import passage
 
 from assistant.answer import Answer, User
-from assistant.grounding import SILENT, Grounded, Removed
+from assistant.grounding import FOLLOWS, SILENT, Grounded, Removed
 from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import LLM
 from assistant.on_question import SYSTEM as QUESTION_CHECK
@@ -49,12 +49,24 @@ def test_a_reply_is_a_quotation_only_where_a_passage_writes_it_word_for_word() -
     assert located(WHEEL.text * 3, [WHEEL]) is None
 
 
-def test_only_an_answer_whose_sentences_were_all_removed_is_tried_again() -> None:
-    assert eligible(Grounded("拒答", refused=True, removed=REMOVED))
-    assert not eligible(Grounded("拒答", refused=True))  # the gate or the model refused
-    said_silent = [Removed("资料中没有提及 [1]。", SILENT)]
-    assert not eligible(Grounded("拒答", refused=True, removed=said_silent))
-    assert not eligible(Grounded("必须加入 wheel 群组 [1]。", refused=False, removed=REMOVED))
+def test_only_an_answer_refused_for_the_form_of_its_sentences_is_tried_again() -> None:
+    def tried(*reasons: str) -> bool:
+        removed = [Removed(f"第 {n} 句 [1]。", r) for n, r in enumerate(reasons)]
+        return eligible(Grounded("拒答", refused=True, removed=removed), [WHEEL])
+
+    # A page copied from the passage's header, the question turned round, what followed it.
+    assert tried("not in the cited passage: 2 页")
+    assert tried("not in the cited passage: 8")  # the page of the passage's header
+    assert tried("only repeats the question", "says nothing", FOLLOWS)
+    # Removed for what it claims: the passages may not answer the question at all.
+    assert not tried("not in the cited passage: 1024")
+    assert not tried("not in the cited passage: 2 页, systemctl isolate")
+    assert not tried("llm check: not stated in the cited passages")
+    assert not tried("only repeats the question", "few of its words are in the cited passage")
+    assert not tried(SILENT)
+    assert not tried()  # the gate or the model itself refused
+    shown = Grounded("必须加入 wheel 群组 [1]。", refused=False, removed=REMOVED)
+    assert not eligible(shown, [WHEEL])
 
 
 def test_the_quotation_is_shown_in_the_question_language_under_its_passage() -> None:
@@ -78,21 +90,32 @@ def test_a_quotation_the_question_check_rejects_is_not_shown() -> None:
     assert len(none.calls) == 1  # no question check for no quotation
 
 
-def test_the_assistant_quotes_the_passage_when_the_judge_rejects_the_answer(
+PAGE_COPIED = "示例手册第 3 页写明，每天凌晨 2 点执行全量备份 [1]。"
+
+
+def test_the_assistant_quotes_the_passage_when_the_answer_copied_a_page_from_its_header(
     manual_components: Components,
 ) -> None:
-    shown = _asked(manual_components, "每天凌晨 2 点执行全量备份，")
+    shown = _asked(manual_components, PAGE_COPIED, "每天凌晨 2 点执行全量备份，")
     assert not shown.refused
     assert shown.answer.startswith("资料原文：“每天凌晨 2 点执行全量备份")
     assert shown.citations[0].page == 3
-    assert [r.sentence for r in shown.removed] == ["系统每天自动备份 [1]。"]
+    assert [r.sentence for r in shown.removed] == [PAGE_COPIED]
     # Nothing the passage writes word for word: the refusal, as without the fallback.
-    assert _asked(manual_components, "每天凌晨 3 点执行全量备份。").refused
+    assert _asked(manual_components, PAGE_COPIED, "每天凌晨 3 点执行全量备份。").refused
+
+
+def test_an_answer_removed_for_what_it_claims_is_not_quoted(
+    manual_components: Components,
+) -> None:
+    shown = _asked(manual_components, "系统每周自动备份 [1]。", "每天凌晨 2 点执行全量备份，", 0)
+    assert shown.refused
 
 
 def test_the_fallback_can_be_turned_off(manual_components: Components) -> None:
     assert Settings().quote_fallback
-    assert _asked(manual_components, "每天凌晨 2 点执行全量备份，", enabled=False).refused
+    off = _asked(manual_components, PAGE_COPIED, "每天凌晨 2 点执行全量备份，", 0, enabled=False)
+    assert off.refused
 
 
 def test_the_embedded_model_quotes_the_answer_and_not_for_an_unanswered_question(
@@ -107,9 +130,11 @@ def test_the_embedded_model_quotes_the_answer_and_not_for_an_unanswered_question
     assert fallback.answer("备份文件要保留多少天？", [BACKUP, WHEEL], REMOVED) is None
 
 
-def _asked(components: Components, quote: str, enabled: bool = True) -> Answer:
+def _asked(
+    components: Components, answer: str, quote: str, quotes: int = 1, enabled: bool = True
+) -> Answer:
     llm = RoutedLLM(
-        "系统每天自动备份 [1]。",
+        answer,
         {
             QUOTE_SYSTEM[:40]: quote,
             JUDGE_SYSTEM[:40]: "1: NO",
@@ -120,7 +145,6 @@ def _asked(components: Components, quote: str, enabled: bool = True) -> Answer:
     )
     assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
     assistant.options = replace(assistant.options, quote_fallback=enabled)
-    answer = assistant.ask("多久执行一次全量备份？", User("u"))
-    calls = [c for c in llm.calls if c[0].content == QUOTE_SYSTEM]
-    assert len(calls) == enabled
-    return answer
+    shown = assistant.ask("多久执行一次全量备份？", User("u"))
+    assert len([c for c in llm.calls if c[0].content == QUOTE_SYSTEM]) == quotes
+    return shown
