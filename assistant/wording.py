@@ -300,10 +300,11 @@ def _bare(text: str) -> str:
 
 # A sentence that stops where its answer should begin: "The field that names it is [3].",
 # "该字段是 [1]。". It states nothing (the model left the name out). A lead-in ending in a colon
-# ("执行以下命令：") is not one: the command follows on the next line.
+# ("执行以下命令：") is not one: the command follows on the next line. Nor is a noun ending in
+# 为: "…如何报告和纠正违规行为 [1]。" (holdout54) said it all.
 _DANGLING = re.compile(
     r"(?:\b(?:is|are|was|were|be|to|of|the|an?|as|by|for|with|into|from|and|or|called|named"
-    r"|such as)|(?<!不)是|为)$",
+    r"|such as)|(?<!不)是|(?<!行)为)$",
     re.IGNORECASE,
 )
 

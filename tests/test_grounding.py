@@ -12,6 +12,7 @@ from assistant.grounding import ground
 from assistant.judge import parse_verdicts
 from assistant.retrieval import Passage
 from assistant.stray import STRAYS
+from assistant.wording import dangles
 from pagewise.embedder import Embedder
 
 
@@ -623,6 +624,7 @@ def test_a_sentence_that_stops_where_its_answer_should_begin_is_not_shown() -> N
     assert result.removed[0].reason == "says nothing"
     alone = ground("该字段是 [1]。", passages, REFUSAL, question="哪个字段？")
     assert alone.refused
+    assert dangles("其默认值为") and not dangles("课程会教他们如何报告和纠正违规行为")
 
 
 def test_a_bare_no_to_whether_the_manual_covers_something_is_the_refusal() -> None:
