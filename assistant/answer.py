@@ -88,7 +88,7 @@ class AnswerOptions:
     min_word_support: float = 0.3
     min_cross_support: float = 0.35
     yes_no_check: bool = False  # a second opinion on a removed yes or no (assistant/yes_no.py)
-    quote_fallback: bool = True  # the passage's own sentence, before refusing (assistant/quote.py)
+    quote_fallback: bool = False  # the passage's own sentence, before refusing (assistant/quote.py)
     translate_questions: bool = True  # also search with the question in the other language
     rewrite_followups: bool = True  # a question that leans on the chat is made standalone
 

@@ -14,6 +14,12 @@ under the reference of the passage it comes from.
 One more generation (a short one) and one question check, only for answers whose sentences
 were all removed for their form (see ``eligible``); never for an answer that says the manuals
 do not cover the question, or whose sentences were removed for what they claim.
+
+Off by default (``quote_fallback``): the quotation is the manual's own text, but whether it
+answers the question rests on the question check, and the embedded model's check says YES too
+readily. On holdout53 (seen) it brought back 2 right answers; on the blind sets holdout54-55
+it brought back one answer, a wrong one (a row of role flags quoted for what a training course
+teaches). Kept for a stronger model, to be measured with.
 """
 
 from __future__ import annotations

@@ -102,11 +102,13 @@ class Settings(VllmSettings, LdapSettings, BaseSettings):
         " embedded model's agreement brought back wrong yeses (README, 'The yes-or-no check').",
     )
     quote_fallback: bool = Field(
-        default=True,
+        default=False,
         description="With answer_check 'llm': when the checks removed every sentence of an"
-        " answer, ask the same LLM to copy the passage's sentence that answers the question, and"
-        " show it as a quotation when it is the passage's text word for word and the question"
-        " check agrees (README, 'The quotation fallback'). Off: such answers are refused.",
+        " answer for its form (a page copied from a passage header, the question turned round),"
+        " ask the same LLM to copy the passage's sentence that answers the question, and show it"
+        " as a quotation when a passage writes it word for word and the question check agrees."
+        " Off: on blind question sets the embedded model's question check passed unrelated"
+        " quotations (README, 'The quotation fallback').",
     )
     translate_questions: bool = Field(
         default=True,

@@ -112,9 +112,11 @@ def test_an_answer_removed_for_what_it_claims_is_not_quoted(
     assert shown.refused
 
 
-def test_the_fallback_can_be_turned_off(manual_components: Components) -> None:
-    assert Settings().quote_fallback
-    off = _asked(manual_components, PAGE_COPIED, "每天凌晨 2 点执行全量备份，", 0, enabled=False)
+def test_the_fallback_is_off_by_default(manual_components: Components) -> None:
+    # On the blind sets holdout54-55 the embedded model's question check passed unrelated
+    # quotations (a row of role flags for what a course teaches).
+    assert not Settings().quote_fallback
+    off = _asked(manual_components, PAGE_COPIED, "每天凌晨 2 点执行全量备份，", 0, enabled=None)
     assert off.refused
 
 
@@ -131,7 +133,11 @@ def test_the_embedded_model_quotes_the_answer_and_not_for_an_unanswered_question
 
 
 def _asked(
-    components: Components, answer: str, quote: str, quotes: int = 1, enabled: bool = True
+    components: Components,
+    answer: str,
+    quote: str,
+    quotes: int = 1,
+    enabled: bool | None = True,
 ) -> Answer:
     llm = RoutedLLM(
         answer,
@@ -144,7 +150,8 @@ def _asked(
         },
     )
     assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
-    assistant.options = replace(assistant.options, quote_fallback=enabled)
+    if enabled is not None:  # None: as the default settings build it
+        assistant.options = replace(assistant.options, quote_fallback=enabled)
     shown = assistant.ask("多久执行一次全量备份？", User("u"))
     assert len([c for c in llm.calls if c[0].content == QUOTE_SYSTEM]) == quotes
     return shown
