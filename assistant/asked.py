@@ -54,11 +54,12 @@ def exempt(term: str, asked: set[str], products: str) -> bool:
 
 
 # Latin words joined by a hyphen: "systemd-journald", "dbus-org".
-_HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])")
+# ASCII word characters, as for citations.key_terms: Chinese glued to a name is not part of it.
+_HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])", re.ASCII)
 
 
 # A Latin word led by a dot: a file suffix or a directive (".swap", ".service", ".space").
-_DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_]*(?![\w-])")
+_DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_]*(?![\w-])", re.ASCII)
 
 
 def joined_names(sentence: str, question: str) -> set[str]:

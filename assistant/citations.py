@@ -41,11 +41,15 @@ _UNITS = (
 )
 _NUMBER = re.compile(
     r"(?<![\w.])0[xX][0-9A-Fa-f]+(?![\w])|(?<![\w.])\d+(?:\.\d+)?"
-    rf"(?:\s*[{_UNITS}])?(?![A-Za-z0-9_])"
+    rf"(?:\s*[{_UNITS}])?(?![A-Za-z0-9_])",
+    re.ASCII,  # a number glued to Chinese ("设置为90天") is read all the same
 )
-_IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_][\w.]*(?:\(\))?")
+# ASCII word characters only: Chinese glued to a name ("OpenChain合作伙伴指的是…",
+# "以security.service服务的形式运行") is not part of it, nor keeps it from being read
+# ("使用HashMap").
+_IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_][\w.]*(?:\(\))?", re.ASCII)
 # An annotation (@Override, @Data) is a name of the code, however plain its word.
-_ANNOTATION = re.compile(r"(?<![\w@])@[A-Za-z_]\w*")
+_ANNOTATION = re.compile(r"(?<![\w@])@[A-Za-z_]\w*", re.ASCII)
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）])\s*")
 # A page reference written the way citation_label writes one: 《Title》第 13 页（印刷页 10/51）,
 # 《Title》第 16–17 页, 《Title》 p. 99.

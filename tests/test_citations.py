@@ -4,6 +4,7 @@ import pytest
 from llm_doubles import ScriptedLLM
 
 from assistant.answer import User
+from assistant.asked import names
 from assistant.citations import check_citations, key_terms, split_sentences
 from assistant.prompt import Turn, build_messages, format_passages, trim_history
 from assistant.retrieval import Passage
@@ -194,6 +195,17 @@ def test_key_terms_are_numbers_identifiers_and_quoted_names() -> None:
     terms = key_terms("1. 不要用 java.sql.Date 或 MAX_COUNT，参见《Java 开发手册》第 13 页 [1]")
     # A number is checked with the Chinese unit after it: "13 页", not a bare 13.
     assert terms == {"java.sql.Date", "MAX_COUNT", "Java 开发手册", "13 页"}
+
+
+def test_names_and_numbers_glued_to_chinese_end_where_the_latin_ends() -> None:
+    # Written without spaces, the Chinese after a name was read as part of it, and the right
+    # "OpenChain合作伙伴指的是…" (holdout55) was removed for a name no passage writes.
+    assert key_terms("OpenChain合作伙伴指的是商业供应商 [1]。") == {"OpenChain"}
+    assert key_terms("以security.service服务的形式运行") == {"security.service"}
+    # Nor did Chinese before a name or a number hide it from the check.
+    assert key_terms("使用HashMap存储，超时设置为90天") == {"HashMap", "90天"}
+    glued = "工具是以openEuler-security.service服务的形式运行的"
+    assert "openEuler-security.service" in names(glued, "它是以什么形式运行的？")
 
 
 def test_passages_are_fenced_so_their_text_cannot_pose_as_a_rule() -> None:
