@@ -1,10 +1,10 @@
 """A last try before refusing: the passage's own sentence that answers the question.
 
-The small model often finds the right passage and still loses the answer to the checks: it
-copies the passage's header into its sentence ("黄山版手册第 15 页（印刷页 12/51）…", a page
-number the passage text lacks), opens with the question turned round, or words the fact so
-loosely that the judge cannot match it. Every sentence removed, the answer is the refusal,
-though the passage states the answer. Asked instead to copy the one sentence (or table row)
+The small model often finds the right passage and still loses the answer to the checks for
+its form: it copies the passage's header into its sentence ("安全加固指南第 2 页…", a page the
+passage text lacks), or opens with the question turned round and takes the right sentence
+after it along. Every sentence removed, the answer is the refusal, though the passage states
+the answer. Asked instead to copy the one sentence (or table row)
 of the passages that answers the question, the model does a reading task it does well, and
 the reply needs no judging of its meaning: it is shown only when it is the passage's own text
 word for word, a whole statement (not an introduction ending in a colon), and the question
@@ -76,7 +76,7 @@ def located(reply: str, passages: Sequence[Passage]) -> Quote | None:
     plain = squeeze(text).rstrip("。.")
     if not MIN_CHARS <= len(plain) <= MAX_CHARS or plain.startswith("none") or dangles(text):
         return None
-    if text.rstrip().endswith((":", "：")):
+    if text.endswith((":", "：")):
         return None
     for n, passage in enumerate(passages, start=1):
         if plain in squeeze(passage.text):
