@@ -27,6 +27,7 @@ from assistant.citations import Citation, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS, decisive
+from assistant.reasons import FOLLOWS, MISSING, NOT_A_STATEMENT, POINTS, SAID, SAYS_NOTHING, SILENT
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.stray import STRAYS, strayed
@@ -127,13 +128,13 @@ def ground(
     for claim in moved:
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (
-            _SAID
+            SAID
             if plain in said
             else _unsupported(claim, passages, min_word_support, question, asked, products)
             or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
-        if lead is None and (reason not in _NOT_A_STATEMENT or (reason == REPEATS and yes_no)):
+        if lead is None and (reason not in NOT_A_STATEMENT or (reason == REPEATS and yes_no)):
             lead = claim
         if reason:
             removed.append(Removed(claim.text, reason))
@@ -173,30 +174,8 @@ def _unverified(kept: Sequence[Claim]) -> list[Removed]:
 
 def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
     # A later copy of the lead, removed as said before, is not the lead's own verdict.
-    reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != _SAID), "")
+    reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != SAID), "")
     return decisive(_MARK.sub("", lead.text), reason, yes_no)
-
-
-SILENT = "says the manuals do not cover it"
-_SAYS_NOTHING = "says nothing"
-_POINTS = "only points at its source"
-_SAID = "said before"
-FOLLOWS = "follows an unsupported answer"
-MISSING = "not in the cited passage: "
-# Removal reasons of sentences that make no statement: they never stand for the answer.
-_NOT_A_STATEMENT = (_SAYS_NOTHING, _POINTS, REPEATS, _SAID)
-
-
-def missing_terms(reason: str) -> list[str]:
-    """The numbers and names a removal reason says the cited passage lacks (none for others)."""
-    return reason.removeprefix(MISSING).split(", ") if reason.startswith(MISSING) else []
-
-
-def for_form_only(reason: str) -> bool:
-    """Whether a sentence was removed for how it is written rather than for what it claims:
-    it makes no statement of its own (repeats the question, says nothing, points at its
-    source, says it again), or only follows such a lead."""
-    return reason in (*_NOT_A_STATEMENT, FOLLOWS)
 
 
 def _recited(
@@ -319,9 +298,9 @@ def _unsupported(
     # number is where the source is ("依据的资料是资料 [2] 第 5 行。").
     own = [t for t in names(claim.text, question) if squeeze(t) not in asked]
     if POINTER.search(claim.text) and not any(re.search("[A-Za-z]", t) for t in own):
-        return _POINTS
+        return POINTS
     if not re.search(r"\w", plain) or dangles(plain):
-        return _SAYS_NOTHING
+        return SAYS_NOTHING
     if restates(_MARK.sub(" ", claim.text), question) and not own:
         return REPEATS
     if not claim.cited:

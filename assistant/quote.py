@@ -29,10 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.citations import make_citation
-from assistant.grounding import Grounded, Removed, for_form_only, missing_terms
+from assistant.grounding import Grounded, Removed
 from assistant.llm import LLM, Message, complete
 from assistant.on_question import parse_reply, question_messages
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, citation_label, defuse
+from assistant.reasons import for_form_only, missing_terms
 from assistant.retrieval import Passage
 from assistant.wording import dangles
 from pagewise.keywords import question_language

@@ -7,12 +7,13 @@ from llm_doubles import RoutedLLM, ScriptedLLM
 from test_citations import passage
 
 from assistant.answer import Answer, User
-from assistant.grounding import FOLLOWS, SILENT, Grounded, Removed
+from assistant.grounding import Grounded, Removed
 from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import LLM
 from assistant.on_question import SYSTEM as QUESTION_CHECK
 from assistant.quote import SYSTEM as QUOTE_SYSTEM
 from assistant.quote import QuoteFallback, eligible, located
+from assistant.reasons import FOLLOWS, SILENT
 from pagewise.settings import Settings
 from ui.components import Components
 
