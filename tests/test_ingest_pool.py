@@ -117,7 +117,14 @@ def test_three_workers_write_the_same_chunks_and_ids_as_one(
     assert three_reports == one_reports  # the same order and outcome, file by file
     assert [r[1] for r in one_reports].count("added") == 5
     assert three_catalog == one_catalog
-    assert three_chunks == one_chunks  # ids, texts, metadata and vectors
+    # Ids, texts and metadata exactly; vectors up to float rounding: the embedder batches the
+    # chunks of three readers differently, and on some CPUs a batch's kernels round the last
+    # bit otherwise (differences of 1e-7 were seen on a fresh machine).
+    assert three_chunks.keys() == one_chunks.keys()
+    for chunk_id, (text, metadata, vector) in one_chunks.items():
+        other_text, other_metadata, other_vector = three_chunks[chunk_id]
+        assert (other_text, other_metadata) == (text, metadata)
+        assert other_vector == pytest.approx(vector, abs=1e-5)
 
 
 def test_a_reader_killed_mid_batch_fails_only_its_file(
@@ -212,7 +219,11 @@ def test_a_reader_chunks_and_embeds_as_the_parent_would(fixtures: Path, embedder
         for s in range(0, len(chunks), 8)
         for v in embedder.embed([embedding_text(c) for c in chunks[s : s + 8]])
     ]
-    assert document.prepared.vectors == expected  # float32, bit for bit
+    # The same batches; up to float rounding, since the reader embeds on one thread and the
+    # parent on several, and on some CPUs that changes the last bit (1e-7 on a fresh machine).
+    assert len(document.prepared.vectors) == len(expected)
+    for vector, parents in zip(document.prepared.vectors, expected, strict=True):
+        assert list(vector) == pytest.approx(list(parents), abs=1e-5)
 
 
 def test_the_default_embedder_embeds_in_the_readers_not_in_the_parent(
