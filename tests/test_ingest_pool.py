@@ -29,12 +29,15 @@ from ui.components import Components, build
 FILES = ["folio.pdf", "guide.md", "handbook.docx", "manual.pdf", "notes.txt", "truncated.pdf"]
 
 
+Written = dict[str, tuple[str, Metadata, list[float]]]  # id -> text, metadata, vector
+
+
 class _RecordingStore:
     """The real store, remembering what was written to it (id -> text, metadata, vector)."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
-        self.written: dict[str, tuple[str, Metadata, list[float]]] = {}
+        self.written: Written = {}
 
     def add(
         self,
@@ -88,6 +91,17 @@ def _catalog(components: Components) -> list[tuple[object, ...]]:
     )
 
 
+def assert_same_chunks(written: Written, expected: Written) -> None:
+    """The same ids, texts and metadata exactly; vectors up to float rounding: embedded in
+    other batches or on another number of threads, on some CPUs the kernels round the last bit
+    otherwise (differences of 1e-7 were seen on a fresh machine)."""
+    assert written.keys() == expected.keys()
+    for chunk_id, (text, metadata, vector) in expected.items():
+        other_text, other_metadata, other_vector = written[chunk_id]
+        assert (other_text, other_metadata) == (text, metadata)
+        assert other_vector == pytest.approx(vector, abs=1e-5)
+
+
 def _assert_consistent(components: Components, store: _RecordingStore) -> None:
     """No pending document; the store holds exactly the chunks the catalog counts."""
     assert components.catalog.pending_ids() == []
@@ -117,14 +131,7 @@ def test_three_workers_write_the_same_chunks_and_ids_as_one(
     assert three_reports == one_reports  # the same order and outcome, file by file
     assert [r[1] for r in one_reports].count("added") == 5
     assert three_catalog == one_catalog
-    # Ids, texts and metadata exactly; vectors up to float rounding: the embedder batches the
-    # chunks of three readers differently, and on some CPUs a batch's kernels round the last
-    # bit otherwise (differences of 1e-7 were seen on a fresh machine).
-    assert three_chunks.keys() == one_chunks.keys()
-    for chunk_id, (text, metadata, vector) in one_chunks.items():
-        other_text, other_metadata, other_vector = three_chunks[chunk_id]
-        assert (other_text, other_metadata) == (text, metadata)
-        assert other_vector == pytest.approx(vector, abs=1e-5)
+    assert_same_chunks(three_chunks, one_chunks)
 
 
 def test_a_reader_killed_mid_batch_fails_only_its_file(
