@@ -3,7 +3,13 @@ that answering works: the embedded model is tested for real in test_answering.py
 
 from collections.abc import Iterator, Sequence
 
+from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import Message, estimate_tokens
+from assistant.on_question import SYSTEM as QUESTION_CHECK
+
+# The translation step's two instructions; an empty reply means no translation, so a test of
+# another step sees only that step's calls.
+NO_TRANSLATION = {"Translate the user's question": "", "把用户的问题翻译成": ""}
 
 
 class ScriptedLLM:
@@ -39,3 +45,14 @@ class RoutedLLM(ScriptedLLM):
         self.calls.append(list(messages))
         system = messages[0].content if messages and messages[0].role == "system" else ""
         yield next((r for key, r in self.routes.items() if key in system), self.reply)
+
+
+def checked_answer(
+    answer: str, routes: dict[str, str], judge: str = "1: NO", on_question: str = "YES"
+) -> RoutedLLM:
+    """``answer`` with fixed replies from the judge and the question check, no translation, and
+    ``routes`` for the step under test (its key first, so it wins)."""
+    return RoutedLLM(
+        answer,
+        {**routes, JUDGE_SYSTEM[:40]: judge, QUESTION_CHECK[:40]: on_question, **NO_TRANSLATION},
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from indexes import IndexCopy
-from llm_doubles import RoutedLLM, ScriptedLLM
+from llm_doubles import NO_TRANSLATION, RoutedLLM, ScriptedLLM
 
 from assistant.answer import User
 from assistant.followup import INSTRUCTIONS, Condenser, leans_on_chat, rewrite_prompt
@@ -148,11 +148,7 @@ def chat(
 def _routed() -> RoutedLLM:
     return RoutedLLM(
         "密码每 90 天更换一次 [1]。",
-        {
-            INSTRUCTIONS["zh"][:12]: REWRITTEN,
-            "Translate the user's question": "",
-            "把用户的问题翻译成": "",
-        },
+        {INSTRUCTIONS["zh"][:12]: REWRITTEN, **NO_TRANSLATION},
     )
 
 

@@ -1,12 +1,11 @@
 """The question check: an answer its passages state, but about something else than the
 question, is the refusal."""
 
-from llm_doubles import RoutedLLM
+from llm_doubles import RoutedLLM, checked_answer
 
 from assistant.answer import User
 from assistant.citations import make_citation
 from assistant.grounding import Grounded
-from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import LLM
 from assistant.on_question import OFF_QUESTION, SYSTEM, QuestionCheck, parse_reply
 from assistant.retrieval import Passage
@@ -17,15 +16,7 @@ ANSWER = "密码每 90 天更换一次 [1]。密码长度至少 12 位 [1]。"
 
 
 def _llm(verdict: str) -> RoutedLLM:
-    return RoutedLLM(
-        ANSWER,
-        {
-            SYSTEM[:40]: verdict,
-            JUDGE_SYSTEM[:40]: "1: YES\n2: YES",
-            "Translate the user's question": "",
-            "把用户的问题翻译成": "",
-        },
-    )
+    return checked_answer(ANSWER, {}, judge="1: YES\n2: YES", on_question=verdict)
 
 
 def test_an_answer_that_misses_the_question_is_the_refusal_with_its_sentences_removed(

@@ -3,12 +3,11 @@ own sentence that answers the question is shown, word for word, or the answer st
 
 from dataclasses import replace
 
-from llm_doubles import RoutedLLM, ScriptedLLM
+from llm_doubles import RoutedLLM, ScriptedLLM, checked_answer
 from test_citations import passage
 
 from assistant.answer import Answer, User
 from assistant.grounding import Grounded, Removed
-from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import LLM
 from assistant.on_question import SYSTEM as QUESTION_CHECK
 from assistant.quote import SYSTEM as QUOTE_SYSTEM
@@ -140,16 +139,7 @@ def _asked(
     quotes: int = 1,
     enabled: bool | None = True,
 ) -> Answer:
-    llm = RoutedLLM(
-        answer,
-        {
-            QUOTE_SYSTEM[:40]: quote,
-            JUDGE_SYSTEM[:40]: "1: NO",
-            QUESTION_CHECK[:40]: "YES",
-            "Translate the user's question": "",
-            "把用户的问题翻译成": "",
-        },
-    )
+    llm = checked_answer(answer, {QUOTE_SYSTEM[:40]: quote})
     assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
     if enabled is not None:  # None: as the default settings build it
         assistant.options = replace(assistant.options, quote_fallback=enabled)

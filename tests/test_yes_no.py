@@ -5,15 +5,13 @@ answer refused."""
 from collections.abc import Sequence
 from dataclasses import replace
 
-from llm_doubles import RoutedLLM, ScriptedLLM
+from llm_doubles import ScriptedLLM, checked_answer
 from test_citations import passage
 
 from assistant.answer import Answer, User
 from assistant.claims import Claim
 from assistant.grounding import ground
-from assistant.judge import SYSTEM as JUDGE_SYSTEM
 from assistant.llm import LLM
-from assistant.on_question import SYSTEM as QUESTION_CHECK
 from assistant.yes_no import SYSTEM as YES_NO_SYSTEM
 from assistant.yes_no import YesNoCheck, parse_answer, polarity, turns_round
 from pagewise.settings import Settings
@@ -149,16 +147,7 @@ def test_the_check_is_off_by_default(manual_components: Components) -> None:
 
 
 def _asked(components: Components, answer: str, check: str, enabled: bool | None = True) -> Answer:
-    llm = RoutedLLM(
-        answer,
-        {
-            YES_NO_SYSTEM[:40]: check,
-            JUDGE_SYSTEM[:40]: "1: NO",
-            QUESTION_CHECK[:40]: "YES",
-            "Translate the user's question": "",
-            "把用户的问题翻译成": "",
-        },
-    )
+    llm = checked_answer(answer, {YES_NO_SYSTEM[:40]: check})
     assistant = components.assistant(llm=llm, rate_limited=False, audited=False)
     if enabled is not None:
         assistant.options = replace(assistant.options, yes_no_check=enabled)
