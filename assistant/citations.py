@@ -144,7 +144,7 @@ def check_citations(
 
     def keep_valid(match: re.Match[str]) -> str:
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-        numbers = [n if 1 <= n <= len(passages) else _row_holder(n, passages) or n for n in numbers]
+        numbers = [n if 1 <= n <= len(passages) else _holder(n, passages) or n for n in numbers]
         valid = [n for n in numbers if 1 <= n <= len(passages)]
         dropped.extend(n for n in numbers if n not in valid)
         used.extend(n for n in valid if n not in used)
@@ -167,6 +167,20 @@ def check_citations(
         dropped=dropped,
         dropped_references=forged,
     )
+
+
+def _holder(number: int, passages: Sequence[Passage]) -> int:
+    """The one passage that a mark past the last passage means, else 0: the worksheet row or
+    the page (slide) it numbers."""
+    return _row_holder(number, passages) or _page_holder(number, passages)
+
+
+def _page_holder(number: int, passages: Sequence[Passage]) -> int:
+    """The one passage on page or slide ``number``, else 0: a small model cites the slide it
+    read as if it were a passage ("…the 'Compliance Plan Supervision' section of the slide
+    deck, which is numbered [7]." of passage 2, slide 7: holdout54)."""
+    holders = [n for n, p in enumerate(passages, 1) if p.page <= number <= p.page_end]
+    return holders[0] if len(holders) == 1 else 0
 
 
 def _row_holder(number: int, passages: Sequence[Passage]) -> int:

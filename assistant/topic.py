@@ -72,5 +72,7 @@ def _unwritten(question: str, text: str) -> list[str]:
             else:
                 stretch = stretch + pair[-1] if stretch else pair
         found.append(stretch)
-    subjects = (s.rstrip(_PLACE) for s in found)
+    # A stretch ends on the first character of the next written word: after a place, that
+    # character is all there is ("角色表里软件…" leaves "色表里软" where 软件 is written).
+    subjects = (re.sub(f"[{_PLACE}].$", "", s).rstrip(_PLACE) for s in found)
     return [s for s in subjects if len(s) >= MIN_SUBJECT_CHARS]

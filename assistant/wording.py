@@ -31,6 +31,9 @@ _HEX = re.compile(r"0x([0-9a-f]+)")
 _RADIX = re.compile(r"\bbase[-\s]?(?:2|8|10|16)\b|(?<![\d.])(?:2|8|10|16)\s*进制")
 _HEX_LITERAL = re.compile(r"(?<![\w.])0[xX][0-9A-Fa-f]+")
 _DECIMAL = re.compile(r"\d+")
+# A typeset PDF breaks a word at the line's end with a hyphen ("the “Mask syn-\nchronous
+# exceptions” option"); the sentence that names it writes the word whole.
+_LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-\s+(?=[a-z])")
 # Numbers as a passage writes them: "0x0A" (a hex literal) or "10" (not part of "1.10", "v10").
 _WRITTEN_NUMBER = re.compile(r"(?<![\w.])(?:0x([0-9a-f]+)|(\d+))(?![\w]|\.\d)")
 # A count with its Chinese measure word, as key_terms gives it squeezed: "6个", "12条".
@@ -65,13 +68,14 @@ def values(text: str) -> set[int]:
 
 def term_held(term: str, support: str) -> bool:
     """Whether ``support`` (a passage's text) holds ``term`` (a number, identifier or quoted
-    name from a sentence): as written, a whole number as the same value in another base, a
-    small count spelled out, a number with a Chinese unit written with the unit in English
-    ("64 位" of "64 bits"), or a count of ten or more with the general measure word 个 as the
-    bare number ("留出 100 个号段" of "预留 100")."""
+    name from a sentence): as written (a word broken at a line's end made whole), a whole
+    number as the same value in another base, a small count spelled out, a number with a
+    Chinese unit written with the unit in English ("64 位" of "64 bits"), or a count of ten or
+    more with the general measure word 个 as the bare number ("留出 100 个号段" of "预留 100")."""
     squeezed, held = squeeze(term), squeeze(support)
     if (
         _as_typed(squeezed) in _as_typed(held)
+        or _as_typed(squeezed) in _as_typed(squeeze(_LINE_END_HYPHEN.sub("", support)))
         or _spelled_count(squeezed, support, held)
         or _english_unit(squeezed, support)
     ):

@@ -80,6 +80,16 @@ def test_a_mark_naming_a_worksheet_row_cites_the_passage_that_holds_the_row() ->
     assert [(c.n, c.page) for c in checked.citations] == [(1, 6)]
 
 
+def test_a_mark_naming_the_page_of_one_passage_cites_that_passage() -> None:
+    # holdout54: slide 7 was passage 2, and the model wrote the slide's number as its mark.
+    # A page two passages share is no one passage's, and a page none is on is dropped.
+    slide = passage("合规计划监督：由具有权威和专业知识的决策机构进行治理", page=7)
+    checked = check_citations("由决策机构进行治理 [7]。", [PASSAGES[0], slide], REFUSAL)
+    assert checked.text == "由决策机构进行治理 [2]。" and checked.dropped == []
+    twice = check_citations("不能写死 365 天 [13]。", [PASSAGES[0], PASSAGES[0]], REFUSAL)
+    assert twice.dropped == [13]
+
+
 def test_a_written_reference_to_a_page_not_given_is_dropped() -> None:
     reply = "不能写死 365 天，见《Secret Manual》第 99 页 [1]。另见《Java 开发手册》p. 40 [2]。"
     checked = check_citations(reply, PASSAGES, REFUSAL)

@@ -42,6 +42,20 @@ def test_a_stretch_across_a_conjunction_is_no_subject() -> None:
     assert unnamed_subject(reply, question, [sleep]) == ""
 
 
+def test_a_place_and_the_first_character_of_the_next_written_word_are_no_subject() -> None:
+    # holdout56: the sheet is 角色, the rows 软件开发人员; "色表里软" is where they meet.
+    roles = replace(
+        passage("第 9 行：软件开发人员（初级） | 角色描述: 在直接主管的指导下开发软件。", page=3),
+        section="1_-_角色",
+    )
+    question = "角色表里软件开发人员（初级）和（高级）的角色描述有什么不同？"
+    reply = "角色表里软件开发人员（初级）的角色描述是：在直接主管的指导下开发软件 [1]。"
+    assert unnamed_subject(reply, question, [roles]) == ""
+    # A subject of its own before the place is still one.
+    reply = "角色表里安全架构师的角色描述是：在直接主管的指导下开发软件 [1]。"
+    assert "安全架构师" in unnamed_subject(reply, "角色表里安全架构师的角色描述是什么？", [roles])
+
+
 def test_across_languages_an_introduction_is_not_checked_by_its_words() -> None:
     manual = passage("The ALU is a part of the execution unit of the CPU.", page=12)
     reply = "手册里说 ALU 属于 CPU 的执行单元：它负责运算 [1]。"

@@ -129,6 +129,16 @@ def test_a_count_the_passage_spells_out_is_held() -> None:
     assert not term_held("6 个", "主窗口有五个菜单")
 
 
+def test_a_name_broken_at_a_line_end_by_the_typesetter_is_held() -> None:
+    # EduMIPS64 0.5.3, p. 24, as pypdf reads it: the option's name runs over a line break.
+    page = "If the “Mask syn- chronous exceptions” option is checked, the simulator will ignore"
+    assert term_held("Mask synchronous exceptions", page)
+    assert term_held("Mask syn-chronous exceptions", page)
+    # A hyphen inside a name is not a line break, and another name is still missing.
+    assert not term_held("Mask asynchronous exceptions", page)
+    assert not term_held("signextending", "the sign-extending load")
+
+
 def test_a_number_with_a_chinese_unit_is_held_by_an_english_passage_writing_the_unit() -> None:
     # "每一行代表 64 位" translates "each row is 64 bits wide": the unit cannot be written in
     # Chinese there.
