@@ -188,6 +188,25 @@ def test_a_sentence_across_languages_far_in_meaning_from_its_passage_is_removed(
     assert result.removed[0].reason.startswith("across languages, far in meaning")
 
 
+def test_a_sentence_across_languages_translating_one_line_of_a_long_passage_is_kept(
+    embedder: Embedder,
+) -> None:
+    # holdout56, slide 5: the sentence translates its last line, and the whole slide is far
+    # from it (0.33); an unrelated claim is far from every line too.
+    slide = passage(
+        "摩擦点已解决\n理想状态=广泛尊重开发商权利+低交易成本\n"
+        "为了达到此目标，OpenChain提供供应链中建立信任的通用标准\n可自由优化和定制的基准流程\n"
+        "上游合规性工作被保留，可供下游接收者使用和重复使用\n下游接收者在较低的努力起点开始合规性工作",
+        page=5,
+    )
+    options = {"similarity": Cosine(embedder), "min_cross_support": 0.35}
+    kept = "Downstream recipients start with lower effort compared to upstream compliance work [1]."
+    assert ground(kept, [slide], REFUSAL, **options).text == kept
+    invented = "Downstream recipients must pay a yearly licence fee to the upstream vendor [1]."
+    result = ground(invented, [slide], REFUSAL, **options)
+    assert result.refused and result.removed[0].reason.startswith("across languages, far")
+
+
 def test_only_sentences_across_languages_without_a_name_of_their_own_are_compared() -> None:
     asked: list[str] = []
 
