@@ -130,7 +130,7 @@ def ground(
         reason = (
             SAID
             if plain in said
-            else _unsupported(claim, passages, min_word_support, question, asked, products)
+            else _unsupported(claim, passages, min_word_support, question, asked)
             or far_across_languages(claim, passages, asked, similarity, min_cross_support)
         )
         said.add(plain)
@@ -284,10 +284,8 @@ def _unsupported(
     min_word_support: float,
     question: str,
     asked: set[str],
-    products: str,
 ) -> str:
-    """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms;
-    ``products``: the passages' titles and file names, see ``exempt``)."""
+    """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return SILENT
@@ -306,8 +304,11 @@ def _unsupported(
     if not claim.cited:
         return "cites no passage"
     support = _as_cited(passages, claim.cited)
+    # A product the question names is exempt only where the cited manual is about it:
+    # "OpenChain 认证到期后，…" citing the hardening guide says that guide speaks of OpenChain.
+    own_products = product_names([passages[n - 1] for n in claim.cited])
     missing = sorted(
-        t for t in _required(claim.text, question, asked, products) if not term_held(t, support)
+        t for t in _required(claim.text, question, asked, own_products) if not term_held(t, support)
     )
     if missing:
         return MISSING + ", ".join(missing)

@@ -408,6 +408,28 @@ def test_a_product_name_or_figure_from_the_question_need_not_be_repeated_by_the_
     assert not result.refused and result.removed == []
 
 
+def test_a_product_name_from_the_question_must_be_in_a_passage_of_another_products_manual() -> None:
+    # holdout57: asked about OpenChain, the model glued the question to a rule of the
+    # hardening guide; "OpenChain" is the slides' product, not that guide's.
+    slide = replace(
+        passage("认证符合OpenChain标准", page=6),
+        doc="openchain-iso5230-overview-zh.pptx",
+        title="ISO/IEC 5230开源许可合规性",
+    )
+    guide = replace(
+        passage(
+            "口令过期后用户重新登录时，提示口令过期并强制要求修改，不修改则无法进入系统。", page=28
+        ),
+        doc="openeuler-hardening-zh.pdf",
+        title="安全加固指南",
+    )
+    question = "OpenChain 认证到期后怎样办理续期？"
+    reply = "OpenChain 认证到期后，用户需要重新登录并提示口令过期并强制要求修改 [2]。"
+    result = ground(reply, [slide, guide], REFUSAL, question=question)
+    assert result.refused
+    assert result.removed[0].reason == "not in the cited passage: OpenChain"
+
+
 def test_a_sentence_said_again_is_shown_once() -> None:
     result = grounded("默认容量 16 [2]。默认容量 16 [2]。默认容量 16。不能写死 365 天 [1]。")
     assert result.text == "默认容量 16 [1]。不能写死 365 天 [2]。"
