@@ -199,11 +199,12 @@ def test_a_sentence_across_languages_translating_one_line_of_a_long_passage_is_k
         "上游合规性工作被保留，可供下游接收者使用和重复使用\n下游接收者在较低的努力起点开始合规性工作",
         page=5,
     )
-    options = {"similarity": Cosine(embedder), "min_cross_support": 0.35}
+    cosine = Cosine(embedder)
     kept = "Downstream recipients start with lower effort compared to upstream compliance work [1]."
-    assert ground(kept, [slide], REFUSAL, **options).text == kept
+    result = ground(kept, [slide], REFUSAL, similarity=cosine, min_cross_support=0.35)
+    assert result.text == kept
     invented = "Downstream recipients must pay a yearly licence fee to the upstream vendor [1]."
-    result = ground(invented, [slide], REFUSAL, **options)
+    result = ground(invented, [slide], REFUSAL, similarity=cosine, min_cross_support=0.35)
     assert result.refused and result.removed[0].reason.startswith("across languages, far")
 
 
