@@ -26,6 +26,7 @@ from assistant.asked import asked_terms, exempt, names, product_names, says_not_
 from assistant.citations import Citation, make_citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
+from assistant.idle_marks import without_idle_marks
 from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS, decisive
 from assistant.reasons import FOLLOWS, MISSING, NOT_A_STATEMENT, POINTS, SAID, SAYS_NOTHING, SILENT
 from assistant.retrieval import Passage
@@ -186,6 +187,7 @@ def _recited(
     of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
     if not claim.cited:
         return claim
+    claim = without_idle_marks(claim, passages, holds, question, minimum)
     # Held as the check asks: a setting the question names ("SaaS") must be in the passage too.
     held = holds(claim, claim.cited)
     # Only a sentence on one passage moves for its words: one that names several ("资料 [1]

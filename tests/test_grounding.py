@@ -244,7 +244,9 @@ def test_a_sentence_that_quotes_its_passage_word_for_word_is_not_compared_by_mea
 
 def test_marks_written_apart_at_the_end_go_to_the_sentence_before() -> None:
     result = grounded("HashMap 默认容量 16。, [2], [1]")
-    assert result.text == "HashMap 默认容量 16 [1][2]。"
+    # They go to it together, and the one whose passage says nothing of it is dropped.
+    assert result.text == "HashMap 默认容量 16 [1]。"
+    assert [c.page for c in result.citations] == [16]
 
 
 def test_a_sentence_saying_something_else_does_not_provide_x_is_an_answer() -> None:
@@ -696,3 +698,28 @@ def test_a_later_sentence_citing_only_another_manual_is_removed() -> None:
     kept = "CUPS 是打印服务，在多数服务器上很少被真正使用到 [1]。systemd 可以按需启动它 [2]。"
     assert result.text == kept
     assert [r.reason for r in result.removed] == [STRAYS]
+
+
+def test_a_mark_written_beside_another_for_a_passage_saying_nothing_of_it_is_dropped() -> None:
+    passages = [
+        passage("systemd 的目标是尽可能启动更少的进程，尽可能将更多进程并行启动。", page=1),
+        passage("查看当前系统默认的启动目标：systemctl get-default", page=2),
+    ]
+    question = "为了减少系统启动时间，systemd 的目标有哪几条？"
+    reply = "systemd 尽可能将更多进程并行启动 [1] 和 [2]。"
+    result = ground(reply, passages, REFUSAL, question=question)
+    assert result.text == "systemd 尽可能将更多进程并行启动 [1]。"
+    assert [c.page for c in result.citations] == [1]
+
+
+def test_marks_written_apart_or_on_passages_sharing_its_words_are_kept() -> None:
+    passages = [
+        passage("Open... Opens a dialog to choose a source file.", page=21),
+        passage("Shut down... Shuts down the simulator. Open recent lists recent files.", page=22),
+    ]
+    # [2] holds "Open" and "file": some of the sentence's words, so it keeps its mark.
+    both = "Open opens a dialog to choose a source file [1] [2]."
+    assert ground(both, passages, REFUSAL).text == both
+    # Each mark of a sentence that speaks of both passages stands for its own part.
+    apart = "Open opens a dialog [1], and Shut down shuts down the simulator [2]."
+    assert ground(apart, passages, REFUSAL).text == apart

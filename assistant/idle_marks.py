@@ -1,0 +1,57 @@
+"""Marks written together where one passage says it all: "…to a file.[1] [2]".
+
+A small model often adds the neighbour's mark to a sentence it took from one passage ("Writes
+the simulation trace to a file.[1] [2]" with [2] the manual's introduction; "尽可能将更多进程
+并行启动 [1] 和 [2]" with [2] a command table). The sentence is right, but the reader is sent to
+a page that says nothing of it. A mark written next to another is dropped when its passage
+holds none of the sentence's own words and the others hold all its numbers and names and
+enough of its words. Marks written apart ("资料 [1] 提供了…，而资料 [2] 中…") each stand for
+what is said next to them, and are kept; so is every mark across languages, where wording
+cannot be compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.claims import MARK, Claim
+from assistant.retrieval import Passage
+from assistant.second_look import Holds
+from assistant.wording import word_share
+
+_TOGETHER = re.compile(r"\[\d+\](?:\s*(?:[和与及、,，]|and)?\s*\[\d+\])+", re.IGNORECASE)
+
+
+def without_idle_marks(
+    claim: Claim, passages: Sequence[Passage], holds: Holds, question: str, minimum: float
+) -> Claim:
+    """``claim`` without the marks, written next to another, of passages holding none of its
+    words, where the passages left hold its numbers and names and ``minimum`` of its words."""
+    if len(claim.cited) < 2 or not _TOGETHER.search(claim.text):
+        return claim
+    text = MARK.sub("", claim.text)
+
+    def share(cited: Sequence[int]) -> float | None:
+        support = " ".join(passages[n - 1].text for n in cited)
+        return word_share(text, support, question)
+
+    idle = {n for n in claim.cited if share((n,)) == 0.0}
+    rest = tuple(n for n in claim.cited if n not in idle)
+    if not idle or not rest or not holds(claim, rest):
+        return claim
+    left = share(rest)
+    if left is None or left < minimum:
+        return claim
+    return Claim(_unmarked(claim.text, idle), rest)
+
+
+def _unmarked(sentence: str, idle: set[int]) -> str:
+    """The sentence with the idle marks of each group of marks written together taken out,
+    with the words that joined them ("[1] 和 [2]" reads "[1]")."""
+
+    def keep(group: re.Match[str]) -> str:
+        kept = [n for n in MARK.findall(group.group(0)) if int(n) not in idle]
+        return "".join(f"[{n}]" for n in kept)
+
+    return _TOGETHER.sub(keep, sentence)
