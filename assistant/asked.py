@@ -23,18 +23,24 @@ _NAMED_NUMBER = re.compile(r"\b[A-Z][A-Za-z]*(?:/[A-Z][A-Za-z]*)*[\s-]?(\d{3,})(
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.]*\d)")
 
 
-def asked_terms(question: str, passages: Sequence[Passage]) -> set[str]:
+def asked_terms(question: str, passages: Sequence[Passage], confirmed: bool = False) -> set[str]:
     """The question's key terms (squeezed), less the numbers of names it uses that no manual's
     title or file name holds: "ISO/IEC 18974 和 ISO/IEC 5230 是什么关系？" asked of manuals on
     5230 names a standard they never mention, and "18974 是 5230 的替代标准 [1]" must find
     18974 in its passage like any other name (a year or a figure the question gives is still
-    exempt)."""
+    exempt). An answer that says yes to the question (``confirmed``) vouches for its figures:
+    "是的，表 2-1 里建议把 SSH 服务端口改成 2222 [1]" must find 2222 in its passage (holdout59,
+    a figure no manual gives), though a version or year in a title stays exempt."""
     products = product_names(passages)
     named = {n for n in _NAMED_NUMBER.findall(question) if n not in products}
     terms = {squeeze(t) for t in names(question, question)}
     # A figure is the question's own whatever word follows it there: key_terms reads
     # "EduMIPS64 0.4 里哪条…" as "0.4里", and the answer's "0.4 中" must not need the passage.
     terms |= set(_FIGURE.findall(question))
+    if confirmed:
+        # Only a figure written apart: key_terms glues "SYSCALL 0 时" into "0 时", which an
+        # English passage's "SYSCALL 0" does not hold.
+        terms = {t for t in terms if not _FIGURE.fullmatch(t) or t in products}
     return {t for t in terms if (re.match(r"\d+", t) or [""])[0] not in named}
 
 

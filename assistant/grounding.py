@@ -33,7 +33,7 @@ from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.stray import STRAYS, strayed
 from assistant.topic import unnamed_subject
-from assistant.wording import asks_yes_or_no, dangles, restates, term_held, word_share
+from assistant.wording import affirms, asks_yes_or_no, dangles, restates, term_held, word_share
 from assistant.yes_no import Confirm, overturnable
 from pagewise.text import squeeze
 
@@ -116,7 +116,8 @@ def ground(
     rejects is asked about once more, cited to another passage that could state it (see
     second_look.py). A yes-or-no lead removed for its meaning that ``confirm`` agrees with is
     kept (see yes_no.py); a later copy of it stays listed as said before."""
-    asked, yes_no = asked_terms(question, passages), asks_yes_or_no(question)
+    yes_no = asks_yes_or_no(question)
+    asked = asked_terms(question, passages, confirmed=yes_no and affirms(text))
     products = product_names(passages)
     kept: list[Claim] = []
     removed: list[Removed] = []

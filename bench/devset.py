@@ -64,6 +64,7 @@ from assistant.llm import LLM, Message, complete  # noqa: E402
 from assistant.on_question import SYSTEM as QUESTION_CHECK_SYSTEM  # noqa: E402
 from assistant.on_question import (  # noqa: E402
     cited_texts,
+    corrects,
     off_question,
     parse_reply,
     question_messages,
@@ -405,6 +406,8 @@ def _answers_question(
 ) -> bool:
     """The question check's recorded verdict for this very request, else (with ``asking``)
     the real check, asked and written into the row (see assistant/on_question.py)."""
+    if corrects(question, grounded.text):
+        return True
     messages = question_messages(question, grounded.text, cited_texts(grounded, passages))
     recorded = row.get("question_check")
     if recorded and recorded["prompt"] == messages[-1].content:

@@ -411,6 +411,24 @@ def test_a_product_name_or_figure_from_the_question_need_not_be_repeated_by_the_
     assert not result.refused and result.removed == []
 
 
+def test_a_yes_vouches_for_the_questions_figures_and_needs_them_in_its_passage() -> None:
+    # holdout59: "是的" to a port that no table gives.
+    passages = [passage("SSH 服务端加固项：PermitRootLogin 建议设为 no，Protocol 建议设为 2。")]
+    question = "SSH 加固表里是不是建议把 SSH 服务端口改成 2222？"
+    result = ground(
+        "是的，SSH 加固表里建议把 SSH 服务端口改成 2222 [1]。", passages, REFUSAL, question=question
+    )
+    assert result.refused and "2222" in result.removed[0].reason
+    # Without the yes the figure is only the question's, repeated.
+    result = ground(
+        "SSH 加固表里建议把服务端口改成 2222 的说法，对应 Protocol 设为 2 [1]。",
+        passages,
+        REFUSAL,
+        question=question,
+    )
+    assert "2222" not in " ".join(r.reason for r in result.removed)
+
+
 def test_a_product_name_from_the_question_must_be_in_a_passage_of_another_products_manual() -> None:
     # holdout57: asked about OpenChain, the model glued the question to a rule of the
     # hardening guide; "OpenChain" is the slides' product, not that guide's.

@@ -7,7 +7,7 @@ from assistant.answer import User
 from assistant.citations import make_citation
 from assistant.grounding import Grounded
 from assistant.llm import LLM
-from assistant.on_question import OFF_QUESTION, SYSTEM, QuestionCheck, parse_reply
+from assistant.on_question import OFF_QUESTION, SYSTEM, QuestionCheck, corrects, parse_reply
 from assistant.retrieval import Passage
 from ui.components import Components
 
@@ -93,3 +93,28 @@ def test_the_embedded_model_refuses_a_true_answer_to_another_question(
         citations=[make_citation(1, SSH)],
     )
     assert check.answers("透过 SSH 可以对哪些数据进行加密？", right, [SSH])
+
+
+def test_a_no_giving_the_manuals_own_version_is_not_asked_about() -> None:
+    # holdout59: the small model said NO to both, the question's 5 and 兼职人员 being nowhere
+    # in the passage.
+    question = "表 1-1 里是不是说口令连续输错 5 次账户就会被锁定？"
+    assert corrects(
+        question, "不是 [1]。当用户登录系统时，口令连续输错3 次，账户将被锁定60秒 [1]。"
+    )
+    llm = RoutedLLM("", {SYSTEM: "NO"})
+    answer = Grounded("不是，口令连续输错 3 次，账户将被锁定 60 秒 [1]。", refused=False)
+    assert QuestionCheck(llm).answers(question, answer, []) and llm.calls == []
+
+
+def test_a_no_with_another_fact_or_a_yes_is_still_checked() -> None:
+    question = "幻灯片里是不是说申请 OpenChain 认证之前必须先通过 ISO 9001 认证？"
+    other = (
+        "不是的。相反，幻灯片提到了在 ISO 5230 标准实施过程中，认证符合OpenChain标准是可选的 [1]。"
+    )
+    assert not corrects(question, other)
+    assert not corrects(question, "是的，申请 OpenChain 认证之前必须先通过 ISO 9001 认证 [1]。")
+    # Only a yes-or-no question is corrected so.
+    assert not corrects(
+        "口令连续输错几次账户会被锁定？", "不是 5 次，口令连续输错 3 次账户将被锁定 [1]。"
+    )
