@@ -15,6 +15,7 @@ from typing import Protocol
 from assistant.asked import names
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
+from assistant.replies import bare_reply
 from assistant.retrieval import Passage
 from assistant.wording import copied, same_language, word_share
 from pagewise.embedder import Embedder
@@ -174,4 +175,6 @@ def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     of its own (beyond the question's): nothing else can be checked of it there."""
     if same_language(sentence, support) or copied(sentence, support) or quotes(sentence, support):
         return False
+    if bare_reply(sentence):
+        return False  # "是的 [1]。" has no meaning of its own to compare; what follows has
     return all(squeeze(t) in asked for t in names(sentence, ""))

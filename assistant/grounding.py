@@ -17,23 +17,39 @@ and so does a removed lead (see lead.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.across import Similarity, all_nearer, far_across_languages
 from assistant.asked import asked_terms, exempt, names, product_names, says_not_covered
-from assistant.citations import Citation, make_citation
+from assistant.citations import Citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.idle_marks import without_idle_marks
 from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS, decisive
-from assistant.reasons import FOLLOWS, MISSING, NOT_A_STATEMENT, POINTS, SAID, SAYS_NOTHING, SILENT
+from assistant.reasons import (
+    BARE,
+    FOLLOWS,
+    MISSING,
+    NOT_A_STATEMENT,
+    POINTS,
+    SAID,
+    SAYS_NOTHING,
+    SILENT,
+)
+from assistant.replies import affirms, asks_yes_or_no, bare_reply
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
+from assistant.shown import renumbered
 from assistant.stray import STRAYS, strayed
 from assistant.topic import unnamed_subject
-from assistant.wording import affirms, asks_yes_or_no, dangles, restates, term_held, word_share
+from assistant.wording import (
+    dangles,
+    restates,
+    term_held,
+    word_share,
+)
 from assistant.yes_no import Confirm, overturnable
 from pagewise.text import squeeze
 
@@ -165,9 +181,14 @@ def ground(
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
     if lead_decides and lead is not None and _decisive(lead, removed, yes_no):
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
+    if all(bare_reply(_MARK.sub("", c.text)) for c in kept):
+        return Grounded(
+            refusal, refused=True, removed=removed + [Removed(c.text, BARE) for c in kept]
+        )
     if not any(_MARK.search(c.text) for c in kept):
         return Grounded(refusal, refused=True, removed=removed)
-    return _renumbered(kept, passages, removed)
+    text, citations = renumbered(kept, passages)
+    return Grounded(text, refused=False, citations=citations, removed=removed)
 
 
 def _unverified(kept: Sequence[Claim]) -> list[Removed]:
@@ -319,29 +340,3 @@ def _unsupported(
     if share is not None and share < min_word_support:
         return f"{FEW_WORDS} are in the cited passage ({share:.2f})"
     return ""
-
-
-def _renumbered(
-    kept: Sequence[Claim], passages: Sequence[Passage], removed: list[Removed]
-) -> Grounded:
-    order: dict[int, int] = {}
-    for claim in kept:
-        for n in _MARK.findall(claim.text):
-            order.setdefault(int(n), len(order) + 1)
-    joined = _join(c.text for c in kept)
-    text = _MARK.sub(lambda m: f"[{order[int(m.group(1))]}]", joined)
-    citations = [
-        make_citation(new, passages[old - 1])
-        for old, new in sorted(order.items(), key=lambda i: i[1])
-    ]
-    return Grounded(text, refused=False, citations=citations, removed=removed)
-
-
-def _join(sentences: Iterable[str]) -> str:
-    parts: list[str] = []
-    for sentence in sentences:
-        # Chinese sentences run on after their full stop; English ones need a space.
-        if parts and parts[-1][-1:].isascii():
-            parts.append(" ")
-        parts.append(sentence)
-    return "".join(parts)

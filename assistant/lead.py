@@ -8,16 +8,12 @@ from __future__ import annotations
 import re
 
 from assistant.across import FAR
+from assistant.replies import bare_reply
 
 FEW_WORDS = "few of its words"
 REPEATS = "only repeats the question"
 NOT_STATED = "not stated in the cited passages"  # the judge's reason, after its name
 
-# A yes or a no with nothing after it: "不能 [1]。".
-_BARE_REPLY = re.compile(
-    r"\s*(?:yes|no|是的?|不是|对|不对|可以|不可以|能|不能|会|不会|有|没有|不行|行)[\s,，.。!！]*$",
-    re.IGNORECASE,
-)
 # A sentence that opens with a yes or a no: "Yes, you can run …", "不能切换成深色主题".
 _REPLY = re.compile(r"\s*(?:(?:yes|no)\b|是的|不是|不?可以|不?能|不?会|没有|有|不)", re.IGNORECASE)
 
@@ -30,6 +26,6 @@ def decisive(lead: str, reason: str, yes_no: bool) -> bool:
     was removed for its few words, and no right answer opened with a removed yes or no."""
     if not reason:
         return False
-    if _BARE_REPLY.match(lead) or (yes_no and _REPLY.match(lead)):
+    if bare_reply(lead) or (yes_no and _REPLY.match(lead)):
         return True
     return not reason.startswith((FEW_WORDS, FAR))

@@ -27,8 +27,8 @@ from assistant.grounding import Grounded, Removed
 from assistant.judge import parse_verdicts
 from assistant.llm import LLM, Message, complete
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
+from assistant.replies import asks_yes_or_no, says_no
 from assistant.retrieval import Passage
-from assistant.wording import asks_yes_or_no
 from pagewise.keywords import subject_terms
 
 SYSTEM = (
@@ -40,8 +40,6 @@ SYSTEM = (
 OFF_QUESTION = "llm check: does not answer the question asked"
 _MARKS = re.compile(r"\s*" + MARK.pattern)
 CORRECTION_SHARE = 0.5
-# A no that opens the answer: "不是 [1]。", "No, the manual says …".
-_SAYS_NO = re.compile(r"\s*(?:no\b|not\b|不是|不对|并非|不可以|不能|不会|没有)", re.IGNORECASE)
 
 
 def corrects(question: str, answer: str) -> bool:
@@ -49,7 +47,7 @@ def corrects(question: str, answer: str) -> bool:
     own version of it: a sentence with ``CORRECTION_SHARE`` of the question's words and a word
     or figure the question does not have."""
     sentences = [_MARKS.sub("", c.text) for c in claims_of(answer)]
-    if not asks_yes_or_no(question) or not sentences or not _SAYS_NO.match(sentences[0]):
+    if not asks_yes_or_no(question) or not sentences or not says_no(sentences[0]):
         return False
     asked = subject_terms(question)
     for sentence in sentences:

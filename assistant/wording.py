@@ -317,28 +317,3 @@ def dangles(sentence: str) -> bool:
     """Whether ``sentence`` (without its marks) ends where its answer should begin."""
     body = sentence.strip().rstrip("。.！!；; ")
     return len(body) > 2 and _DANGLING.search(body) is not None
-
-
-_YES_NO = re.compile(
-    r"是否|吗\s*(?:[？?]|$)|有没有|能不能|可不可以|会不会|是不是|要不要|^\s*(?:can|could|does|do|did|is"
-    r"|are|was|were|should|must|may|will|has|have)\b",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-def asks_yes_or_no(question: str) -> bool:
-    """Whether ``question`` asks for a yes or a no ("…有没有分支预测功能？", "Can … ?"): the
-    answer's first sentence is then that yes or no, however much it repeats the question."""
-    return _YES_NO.search(question) is not None
-
-
-# A yes that opens the answer: "是的，表 2-1 里建议…", "Yes, it is true that …".
-_AFFIRMS = re.compile(
-    r"\s*(?:yes\b|(?:it is |that is |this is )?(?:true|correct)\b|是的|对的|确实|没错|正确|是，)",
-    re.IGNORECASE,
-)
-
-
-def affirms(answer: str) -> bool:
-    """Whether ``answer`` opens with a yes."""
-    return _AFFIRMS.match(answer) is not None

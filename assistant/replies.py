@@ -1,0 +1,51 @@
+"""How a question asks and how an answer opens: a yes-or-no question, a yes, a no, and a bare
+yes or no with nothing after it."""
+
+from __future__ import annotations
+
+import re
+
+_YES_NO = re.compile(
+    r"是否|吗\s*(?:[？?]|$)|有没有|能不能|可不可以|会不会|是不是|要不要|^\s*(?:can|could|does|do|did|is"
+    r"|are|was|were|should|must|may|will|has|have)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether ``question`` asks for a yes or a no ("…有没有分支预测功能？", "Can … ?"): the
+    answer's first sentence is then that yes or no, however much it repeats the question."""
+    return _YES_NO.search(question) is not None
+
+
+# A yes that opens the answer: "是的，表 2-1 里建议…", "Yes, it is true that …".
+_AFFIRMS = re.compile(
+    r"\s*(?:yes\b|(?:it is |that is |this is )?(?:true|correct)\b|是的|对的|确实|没错|正确|是，)",
+    re.IGNORECASE,
+)
+
+
+def affirms(answer: str) -> bool:
+    """Whether ``answer`` opens with a yes."""
+    return _AFFIRMS.match(answer) is not None
+
+
+# A yes or a no with nothing after it: "不能 [1]。".
+_BARE_REPLY = re.compile(
+    r"\s*(?:yes|no|是的?|不是|对|不对|可以|不可以|能|不能|会|不会|有|没有|不行|行)[\s,，.。!！]*$",
+    re.IGNORECASE,
+)
+
+
+def bare_reply(sentence: str) -> bool:
+    """Whether ``sentence`` (without its marks) is a yes or a no and nothing else."""
+    return _BARE_REPLY.match(sentence) is not None
+
+
+# A no that opens the answer: "不是 [1]。", "No, the manual says …".
+_SAYS_NO = re.compile(r"\s*(?:no\b|not\b|不是|不对|并非|不可以|不能|不会|没有)", re.IGNORECASE)
+
+
+def says_no(answer: str) -> bool:
+    """Whether ``answer`` opens with a no."""
+    return _SAYS_NO.match(answer) is not None
