@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from assistant.citations import Citation, make_citation
-from assistant.claims import MARK, Claim
+from assistant.claims import MARK, Claim, with_mark
+from assistant.replies import bare_reply
 from assistant.retrieval import Passage
 
 
 def renumbered(kept: Sequence[Claim], passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+    kept = _reply_marked(kept)
     order: dict[int, int] = {}
     for claim in kept:
         for n in MARK.findall(claim.text):
@@ -22,6 +24,17 @@ def renumbered(kept: Sequence[Claim], passages: Sequence[Passage]) -> tuple[str,
         for old, new in sorted(order.items(), key=lambda i: i[1])
     ]
     return text, citations
+
+
+def _reply_marked(kept: Sequence[Claim]) -> Sequence[Claim]:
+    """A bare yes or no opening the answer cites what the sentence after it cites: that is what
+    says yes or no ("是的 [1]。该手册确实描述了… [2]。" had [1] on the manual's title page)."""
+    if len(kept) < 2 or not bare_reply(MARK.sub("", kept[0].text)) or not kept[1].cited:
+        return kept
+    text = MARK.sub("", kept[0].text).rstrip()
+    for n in kept[1].cited:
+        text = with_mark(text, n)
+    return [Claim(text, kept[1].cited), *kept[1:]]
 
 
 def _join(sentences: Iterable[str]) -> str:

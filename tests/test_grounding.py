@@ -746,3 +746,11 @@ def test_marks_written_apart_or_on_passages_sharing_its_words_are_kept() -> None
     # Each mark of a sentence that speaks of both passages stands for its own part.
     apart = "Open opens a dialog [1], and Shut down shuts down the simulator [2]."
     assert ground(apart, passages, REFUSAL).text == apart
+
+
+def test_a_bare_yes_cites_what_the_sentence_after_it_cites() -> None:
+    # The yes is said by the passage of the sentence that explains it, not by the one the small
+    # model happened to mark it with.
+    result = grounded("是的 [1]。HashMap 默认容量 16 [2]。", question="HashMap 默认容量是 16 吗？")
+    assert result.text == "是的 [1]。HashMap 默认容量 16 [1]。"
+    assert [c.page for c in result.citations] == [16]
