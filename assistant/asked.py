@@ -21,6 +21,8 @@ from pagewise.text import squeeze
 _NAMED_NUMBER = re.compile(r"\b[A-Z][A-Za-z]*(?:/[A-Z][A-Za-z]*)*[\s-]?(\d{3,})(?![\d.])")
 # A figure as the question writes it, without the word after it: 90, 0.4, 0.5.3, 2007.
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.]*\d)")
+# A figure a yes vouches for: a whole number, not a version (0.5.3) nor a year (2007).
+_CONFIRMED = re.compile(r"(?!(?:19|20)\d\d$)\d+")
 
 
 def asked_terms(question: str, passages: Sequence[Passage], confirmed: bool = False) -> set[str]:
@@ -38,9 +40,10 @@ def asked_terms(question: str, passages: Sequence[Passage], confirmed: bool = Fa
     # "EduMIPS64 0.4 里哪条…" as "0.4里", and the answer's "0.4 中" must not need the passage.
     terms |= set(_FIGURE.findall(question))
     if confirmed:
-        # Only a figure written apart: key_terms glues "SYSCALL 0 时" into "0 时", which an
-        # English passage's "SYSCALL 0" does not hold.
-        terms = {t for t in terms if not _FIGURE.fullmatch(t) or t in products}
+        # Only a count or value written apart: key_terms glues "SYSCALL 0 时" into "0 时", which
+        # an English passage's "SYSCALL 0" does not hold; and a version or a year names the
+        # manual asked about ("Yes, … EduMIPS64 0.5.3 …", "2007 年版"), not a claim of the answer.
+        terms = {t for t in terms if not _CONFIRMED.fullmatch(t) or t in products}
     return {t for t in terms if (re.match(r"\d+", t) or [""])[0] not in named}
 
 
