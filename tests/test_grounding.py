@@ -428,9 +428,10 @@ def test_a_yes_vouches_for_the_questions_figures_and_needs_them_in_its_passage()
     )
     assert "2222" not in " ".join(r.reason for r in result.removed)
     # A version or a year names the manual asked about, even after a yes.
-    question = "EduMIPS64 0.5.3 的 SSH 加固表里是否建议 Protocol 设为 2？"
-    reply = "是的，EduMIPS64 0.5.3 的 SSH 加固表里建议 Protocol 设为 2 [1]。"
-    assert not ground(reply, passages, REFUSAL, question=question).refused
+    guide = [replace(passages[0], title="openEuler 安全加固指南")]
+    question = "openEuler 22.03 的 SSH 加固表里是否建议 Protocol 设为 2？"
+    reply = "是的，openEuler 22.03 的 SSH 加固表里建议 Protocol 设为 2 [1]。"
+    assert not ground(reply, guide, REFUSAL, question=question).refused
 
 
 def test_a_product_name_from_the_question_must_be_in_a_passage_of_another_products_manual() -> None:
