@@ -29,7 +29,10 @@ def renumbered(kept: Sequence[Claim], passages: Sequence[Passage]) -> tuple[str,
 def _reply_marked(kept: Sequence[Claim]) -> Sequence[Claim]:
     """A bare yes or no opening the answer cites what the sentence after it cites: that is what
     says yes or no ("是的 [1]。该手册确实描述了… [2]。" had [1] on the manual's title page)."""
-    if len(kept) < 2 or not bare_reply(MARK.sub("", kept[0].text)) or not kept[1].cited:
+    lead = kept[0].text if kept else ""
+    if len(kept) < 2 or not MARK.search(lead) or not bare_reply(MARK.sub("", lead)):
+        return kept
+    if not kept[1].cited:
         return kept
     text = MARK.sub("", kept[0].text).rstrip()
     for n in kept[1].cited:
