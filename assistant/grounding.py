@@ -44,12 +44,7 @@ from assistant.second_look import Holds, second_look
 from assistant.shown import renumbered
 from assistant.stray import STRAYS, strayed
 from assistant.topic import unnamed_subject
-from assistant.wording import (
-    dangles,
-    restates,
-    term_held,
-    word_share,
-)
+from assistant.wording import dangles, restates, term_held, word_share
 from assistant.yes_no import Confirm, overturnable
 from pagewise.text import squeeze
 

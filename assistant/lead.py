@@ -5,17 +5,12 @@ it in meaning across languages, may be a preamble ("The #include command is usef
 
 from __future__ import annotations
 
-import re
-
 from assistant.across import FAR
-from assistant.replies import bare_reply
+from assistant.replies import bare_reply, opens_with_reply
 
 FEW_WORDS = "few of its words"
 REPEATS = "only repeats the question"
 NOT_STATED = "not stated in the cited passages"  # the judge's reason, after its name
-
-# A sentence that opens with a yes or a no: "Yes, you can run …", "不能切换成深色主题".
-_REPLY = re.compile(r"\s*(?:(?:yes|no)\b|是的|不是|不?可以|不?能|不?会|没有|有|不)", re.IGNORECASE)
 
 
 def decisive(lead: str, reason: str, yes_no: bool) -> bool:
@@ -26,6 +21,6 @@ def decisive(lead: str, reason: str, yes_no: bool) -> bool:
     was removed for its few words, and no right answer opened with a removed yes or no."""
     if not reason:
         return False
-    if bare_reply(lead) or (yes_no and _REPLY.match(lead)):
+    if bare_reply(lead) or (yes_no and opens_with_reply(lead)):
         return True
     return not reason.startswith((FEW_WORDS, FAR))

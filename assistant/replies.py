@@ -42,6 +42,15 @@ def bare_reply(sentence: str) -> bool:
     return _BARE_REPLY.match(sentence) is not None
 
 
+# A sentence that opens with a yes or a no: "Yes, you can run …", "不能切换成深色主题".
+_REPLY = re.compile(r"\s*(?:(?:yes|no)\b|是的|不是|不?可以|不?能|不?会|没有|有|不)", re.IGNORECASE)
+
+
+def opens_with_reply(sentence: str) -> bool:
+    """Whether ``sentence`` opens with a yes or a no, whatever follows."""
+    return _REPLY.match(sentence) is not None
+
+
 # A no that opens the answer: "不是 [1]。", "No, the manual says …".
 _SAYS_NO = re.compile(r"\s*(?:no\b|not\b|不是|不对|并非|不可以|不能|不会|没有)", re.IGNORECASE)
 
