@@ -85,10 +85,23 @@ def joined_names(sentence: str, question: str) -> set[str]:
     return dotted | {word for word in found if re.search(r"\d", word)}
 
 
+# Code the sentence quotes (`init 3`), as key_terms reads it.
+_CODE_SPAN = re.compile(r"`([^`\n]{1,80})`")
+
+
 def names(sentence: str, question: str) -> set[str]:
     """Every number and name of ``sentence``: its key terms and its joined names (read as
-    for ``question``, see ``joined_names``)."""
-    return key_terms(sentence) | joined_names(sentence, question)
+    for ``question``, see ``joined_names``). A snippet of several words that the question
+    quotes as code is the user's own ("我的脚本里用 `init 3` 切换…"): an answer repeating it
+    is checked for the names inside it ("PermitUserEnvironment" of `PermitUserEnvironment
+    yes`), as the passage need not hold the user's line as written."""
+    terms = key_terms(sentence) | joined_names(sentence, question)
+    theirs = {squeeze(s) for s in _CODE_SPAN.findall(question) if re.search(r"\S\s+\S", s)}
+    for span in _CODE_SPAN.findall(sentence):
+        if squeeze(span) in theirs:
+            terms.discard(span.removesuffix("()"))
+            terms |= key_terms(span) | joined_names(span, question)
+    return terms
 
 
 # "加固指南里有没有讲怎么用 firewalld…？", "Does the guide explain how to encrypt disks with LUKS?":
