@@ -71,18 +71,25 @@ _HYPHENATED = re.compile(r"(?<![\w.-])[A-Za-z][\w.]*-[\w.-]*[A-Za-z0-9](?![\w-])
 _DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_]*(?![\w-])", re.ASCII)
 
 
+# A small number written after a name in capitals is part of it ("SYSCALL 6", "JDK 8"): alone,
+# one or two digits are on every page. A longer one is specific enough as it is ("ISO 5230" of
+# a passage writing "ISO/IEC 5230").
+_CAPS_NUMBER = re.compile(r"(?<![\w./-])[A-Z][A-Z0-9_]*[A-Z][ -]?\d{1,2}(?![\w.-]*\d)", re.ASCII)
+
+
 def joined_names(sentence: str, question: str) -> set[str]:
     """Names that key_terms does not read as such: words led by a dot (".swap" answers "Which
-    suffix does systemd use for swap files?"), and hyphenated Latin words when the sentence
-    or the question is Chinese: there they are names ("要限制 systemd-journald 日志…" of
-    passages that never name it), where in English they are often plain words
-    ("self-certification"); in English, those with a digit (Apache-2.0, aes128-ctr, UTF-8),
-    as for any identifier (see citations.key_terms)."""
-    dotted = set(_DOTTED.findall(sentence))
+    suffix does systemd use for swap files?"), a name in capitals with its small number
+    ("SYSCALL 6" of manuals that define SYSCALL 0 to 5, where a bare 6 is on every page), and
+    hyphenated Latin words when the sentence or the question is Chinese: there they are names
+    ("要限制 systemd-journald 日志…" of passages that never name it), where in English they are
+    often plain words ("self-certification"); in English, those with a digit (Apache-2.0,
+    aes128-ctr, UTF-8), as for any identifier (see citations.key_terms)."""
+    joined = set(_DOTTED.findall(sentence)) | set(_CAPS_NUMBER.findall(sentence))
     found = set(_HYPHENATED.findall(sentence))
     if mostly_chinese(sentence) or mostly_chinese(question):
-        return dotted | found
-    return dotted | {word for word in found if re.search(r"\d", word)}
+        return joined | found
+    return joined | {word for word in found if re.search(r"\d", word)}
 
 
 # Code the sentence quotes (`init 3`), as key_terms reads it.

@@ -484,6 +484,20 @@ def test_a_standard_number_from_the_question_that_no_manual_names_must_be_in_the
     assert not result.refused and result.removed == []
 
 
+def test_a_small_number_after_a_name_in_capitals_must_be_in_the_passage_with_it() -> None:
+    # holdout60, near-domain: the manuals define SYSCALL 0 to 5, and "手册里 SYSCALL 6 是用于
+    # 打印字符串的 [1]" was shown, the question's 6 being exempt and "4.1.6" holding a 6.
+    passages = [passage("4.1.6 SYSCALL 5 Example program that prints a string.", page=30)]
+    question = "我的程序里调用了 `syscall 6`，手册里 SYSCALL 6 是做什么的？"
+    result = ground(
+        "手册里 SYSCALL 6 是用于打印字符串的 [1]。", passages, REFUSAL, question=question
+    )
+    assert result.refused and "SYSCALL 6" in result.removed[0].reason
+    asked = "SYSCALL 5 是做什么的？"
+    result = ground("SYSCALL 5 用于打印字符串 [1]。", passages, REFUSAL, question=asked)
+    assert not result.refused
+
+
 def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning() -> None:
     passages = [
         passage("识别、跟踪和管理入站开源组件；评估和满足出站分发的许可义务。", page=4),
