@@ -20,7 +20,11 @@ from pagewise.text import squeeze
 
 # [1]  [1, 2]  [1][2]  【1】  ［1］
 CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[。！？!?.][\"”」])|(?<=\.)\s+|\n+")
+# A half-width "!", "?" or ";" written against code ("if(!(x >= 628))", "a != b", "?id=3",
+# "i<n;i++") ends no sentence.
+_SENTENCE_END = re.compile(
+    r"(?<=[。！？；])|(?<=[!?;])(?<![(=!<>&|][!?;])(?![A-Za-z0-9_(=!<>&|{.+*/-])|(?<=[。！？!?.][\"”」])|(?<=\.)\s+|\n+"
+)
 # Code spans and Java wildcards, whose "?" or ";" ends no sentence, and quotations, whose full
 # stops end the quoted text, not the sentence that quotes it: 'The banner reads "Authorized
 # users only. All activities may be monitored and reported." [2]'.

@@ -149,6 +149,18 @@ def test_a_java_wildcard_in_an_answer_ends_no_sentence() -> None:
     ]
 
 
+def test_an_exclamation_mark_or_semicolon_of_code_ends_no_sentence() -> None:
+    # holdout60: "反例：使用 if(! (x >= 628)) 来表达…" was cut after "if(!", and the half
+    # sentence "(x >= 628))…" was cited on its own to another page.
+    reply = "反例：使用 if(! (x >= 628)) 来表达 [1]。a != b 时 i<n;i++ 照常 [1]。完成! 好 [1]。"
+    assert split_sentences(reply) == [
+        "反例：使用 if(! (x >= 628)) 来表达 [1]。",
+        "a != b 时 i<n;i++ 照常 [1]。",
+        "完成!",
+        "好 [1]。",
+    ]
+
+
 def test_a_list_items_number_is_part_of_its_item_not_a_sentence() -> None:
     reply = "模板列出了以下补救做法： 1. 更新开源声明 [1]。 2. 选择等效且合规的组件 [1]。"
     assert split_sentences(reply) == [
