@@ -43,6 +43,7 @@ from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.shown import renumbered
 from assistant.stray import STRAYS, strayed
+from assistant.templates import filled_in
 from assistant.topic import unnamed_subject
 from assistant.wording import dangles, restates, term_held, word_share
 from assistant.yes_no import Confirm, overturnable
@@ -271,9 +272,8 @@ def _few(share: float | None, minimum: float) -> bool:
     return share is not None and share < minimum
 
 
-def _holds(terms: Sequence[str], passages: Sequence[Passage], cited: Sequence[int]) -> bool:
-    support = _as_cited(passages, cited)
-    return all(term_held(t, support) for t in terms)
+def _held(term: str, sentence: str, support: str, question: str) -> bool:
+    return term_held(term, support) or filled_in(term, sentence, support, question)
 
 
 def _required(sentence: str, question: str, asked: set[str], products: str) -> list[str]:
@@ -286,7 +286,9 @@ def _holder(passages: Sequence[Passage], question: str, asked: set[str], product
     """The check that passages hold a sentence's numbers and names, as _unsupported asks."""
 
     def holds(claim: Claim, cited: Sequence[int]) -> bool:
-        return _holds(_required(claim.text, question, asked, products), passages, cited)
+        support = _as_cited(passages, cited)
+        required = _required(claim.text, question, asked, products)
+        return all(_held(t, claim.text, support, question) for t in required)
 
     return holds
 
@@ -327,7 +329,9 @@ def _unsupported(
     # "OpenChain 认证到期后，…" citing the hardening guide says that guide speaks of OpenChain.
     own_products = product_names([passages[n - 1] for n in claim.cited])
     missing = sorted(
-        t for t in _required(claim.text, question, asked, own_products) if not term_held(t, support)
+        t
+        for t in _required(claim.text, question, asked, own_products)
+        if not _held(t, claim.text, support, question)
     )
     if missing:
         return MISSING + ", ".join(missing)

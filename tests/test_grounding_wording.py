@@ -268,3 +268,18 @@ def test_an_english_yes_or_no_is_left_to_the_judge_not_counted_as_missing_wordin
     assert added_terms("No, it isn't, it is not.", "Is it?") == set()
     # Words of its own that the passage lacks still count.
     assert word_share("Yes, an iframe works too.", rule, question) == 0.0
+
+
+def test_a_command_template_filled_in_with_the_users_own_value_is_the_manuals() -> None:
+    # holdout60: the guide writes "systemctl set-default name.target"; "…uses `systemctl
+    # set-default multi-user.target`" for a kickstart linking multi-user.target was removed.
+    target = passage("改变默认目标\n使用 systemctl set-default name.target 命令。", page=1)
+    question = (
+        "Our kickstart runs `ln -sf /usr/lib/systemd/system/multi-user.target "
+        "/etc/systemd/system/default.target`. Which command changes the default target?"
+    )
+    answer = "The guide changes it with `systemctl set-default multi-user.target` [1]."
+    assert grounded(answer, [target], question) == (answer, False)
+    # A value the question does not give, or another command, is still the answer's own.
+    for invented in ("set-default graphical.target", "isolate multi-user.target"):
+        assert grounded(f"Use `systemctl {invented}` [1].", [target], question)[1]
