@@ -178,6 +178,9 @@ def word_share(sentence: str, support: str, question: str = "") -> float | None:
 # Two Chinese characters (a pair of the keyword tokens), neither of them a negation: "不会"
 # turns what it joins, wherever the question wrote 不 and 会.
 _CJK_PAIR = re.compile(rf"(?![不没无非未别勿])[{CJK}](?![不没无非未别勿])[{CJK}]")
+# Characters that join words rather than name a subject: a pair of them, or one of them beside
+# a character of the question's, is where words meet ("…结果都会被禁止" gives 果都, 都会, 会被).
+_JOINING = frozenset("的了是在也都会被就将把对和与及或而并还又再所其之这那些着过得地从向于以为由")
 
 
 def added_terms(sentence: str, question: str) -> set[str]:
@@ -191,7 +194,7 @@ def added_terms(sentence: str, question: str) -> set[str]:
     return {
         term
         for term in subject_terms(plain) - subject_terms(question)
-        if not (_CJK_PAIR.fullmatch(term) and term[0] in asked and term[1] in asked)
+        if not (_CJK_PAIR.fullmatch(term) and all(c in asked or c in _JOINING for c in term))
     }
 
 

@@ -260,6 +260,18 @@ def test_a_pair_where_two_of_the_questions_words_meet_is_not_added_wording() -> 
     assert "不会" in added_terms("执行 systemctl poweroff 时不会发送提示消息", asked)
 
 
+def test_pairs_of_joining_characters_are_not_added_wording() -> None:
+    # holdout61: "来源可接受性分数低于 3，…，结果都会被禁止 [2]" was removed for 果都, 都会 and 会被
+    # (0.00), though its row reads "来源可接受性: <3 | … | 结果: 禁止".
+    question = "来源可接受性分数如果低于 3，不管是什么使用场景，结果会怎样？"
+    row = "第 56 行：使用场景: 任意场景 | 来源可接受性: <3 | 许可证: 均可 | 修改: 均可 | 结果: 禁止"
+    said = "来源可接受性分数低于 3，不管是什么使用场景，结果都会被禁止"
+    assert added_terms(said, question) == set()
+    assert word_share(said, row, question) is None
+    # A word of its own beside a joining character still counts.
+    assert "上报" in added_terms("结果都会被上报", question)
+
+
 def test_an_english_yes_or_no_is_left_to_the_judge_not_counted_as_missing_wording() -> None:
     # "Yes" is in no passage: counted as a word the sentence adds, it removed right answers.
     rule = "To embed EduMIPS64 in a web page, the <applet> tag must be used."
