@@ -108,6 +108,21 @@ def test_a_passage_below_the_similarity_gate_that_holds_the_questions_terms_is_u
     assert not strict.matches("角色表里的发布工程师（RelEng）负责什么？", row)
 
 
+def test_a_condition_the_question_opens_with_is_no_term_the_passage_must_hold() -> None:
+    # holdout61: a slide that answers "如果上游的合规工作能被保留并重复使用，对下游接收者有什么
+    # 影响？" embeds at 0.19, and held 0.57 of its terms while 如果 counted as one.
+    slide = replace(
+        passage(
+            "上游合规性工作被保留，可供下游接收者使用和重复使用\n"
+            "下游接收者在较低的努力起点开始合规性工作",
+            section="",
+        ),
+        score=0.19,
+    )
+    asked = "如果上游的合规工作能被保留并重复使用，对下游接收者有什么影响？"
+    assert RelevanceGate().relevant(asked, [slide]) == [slide]
+
+
 def test_an_english_question_naming_a_kept_word_no_passage_writes_is_not_covered() -> None:
     java = passage("【强制】POJO 类中的任何布尔类型的变量，都不要加 is 前缀。", page=12)
     java = replace(java, doc="java-manual.pdf", title="Java 开发手册")
