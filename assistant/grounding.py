@@ -26,7 +26,6 @@ from assistant.asked import asked_terms, exempt, names, product_names, says_not_
 from assistant.citations import Citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
-from assistant.idle_marks import without_idle_marks
 from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS, decisive
 from assistant.reasons import (
     BARE,
@@ -38,6 +37,7 @@ from assistant.reasons import (
     SAYS_NOTHING,
     SILENT,
 )
+from assistant.recite import all_recited, word_support
 from assistant.replies import affirms, asks_yes_or_no, bare_reply
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
@@ -45,7 +45,7 @@ from assistant.shown import renumbered
 from assistant.stray import STRAYS, strayed
 from assistant.templates import filled_in
 from assistant.topic import unnamed_subject
-from assistant.wording import dangles, restates, term_held, word_share
+from assistant.wording import dangles, restates, term_held
 from assistant.yes_no import Confirm, overturnable
 from pagewise.text import squeeze
 
@@ -91,14 +91,6 @@ class Grounded:
     removed: list[Removed] = field(default_factory=list)
 
 
-def word_support(claim: Claim, passages: Sequence[Passage], question: str = "") -> float | None:
-    """Share of the claim's new subject terms (those the question does not already use) found
-    in its passages; None across languages, where wording cannot be compared, or when the
-    claim adds no term of its own."""
-    support = " ".join(passages[n - 1].text for n in claim.cited)
-    return word_share(_MARK.sub(" ", claim.text), support, question)
-
-
 def ground(
     text: str,
     passages: Sequence[Passage],
@@ -136,7 +128,7 @@ def ground(
     lead: Claim | None = None
     said: set[str] = set()  # small models loop: the same sentence four times
     holds = _holder(passages, question, asked, products)
-    claims = _all_recited(claims_of(text), passages, holds, question, min_word_support)
+    claims = all_recited(claims_of(text), passages, holds, question, min_word_support)
     near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
     moved = all_nearer(claims, passages, asked, near, min_cross_support, question, min_word_support)
     for claim in moved:
@@ -197,37 +189,6 @@ def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
     return decisive(_MARK.sub("", lead.text), reason, yes_no)
 
 
-def _recited(
-    claim: Claim, passages: Sequence[Passage], holds: Holds, question: str, minimum: float
-) -> Claim:
-    """A sentence whose numbers and names are not in the passage it cites, or whose words are
-    too few there, is cited to the given passage that holds all its numbers and names and most
-    of its words: small models often cite the neighbour ("…2048bits [3]" cited [1])."""
-    if not claim.cited:
-        return claim
-    claim = without_idle_marks(claim, passages, holds, question, minimum)
-    # Held as the check asks: a setting the question names ("SaaS") must be in the passage too.
-    held = holds(claim, claim.cited)
-    # Only a sentence on one passage moves for its words: one that names several ("资料 [1]
-    # 提供了…，而资料 [2] 中…") talks about them, and would lose what it says of each.
-    if held and (
-        len(claim.cited) > 1 or not _few(word_support(claim, passages, question), minimum)
-    ):
-        return claim
-    text = _MARK.sub("", claim.text).rstrip()
-    shares: dict[int, float] = {}
-    for n in range(1, len(passages) + 1):
-        if (n,) != claim.cited and holds(claim, (n,)):
-            share = word_support(Claim(text, (n,)), passages, question)
-            if held and (share is None or _few(share, minimum)):
-                continue  # moved for its words only where another passage holds them
-            shares[n] = 1.0 if share is None else share
-    if not shares:
-        return claim
-    best = max(shares, key=lambda n: (shares[n], -n))  # the first of the best on a tie
-    return Claim(with_mark(text, best), (best,))
-
-
 def _marked(kept: Sequence[Claim]) -> list[Claim]:
     """Kept sentences that leaned on a removed one for their marks write their own: "X. Y. Z [1]."
     with Z removed shows "X. Y [1]." (without, X and Y would be shown uncited, or refused)."""
@@ -242,34 +203,6 @@ def _marked(kept: Sequence[Claim]) -> list[Claim]:
                 text = with_mark(text, n)
             marked[i] = Claim(text, claim.cited)
     return marked
-
-
-def _all_recited(
-    claims: Sequence[Claim],
-    passages: Sequence[Passage],
-    holds: Holds,
-    question: str,
-    minimum: float,
-) -> list[Claim]:
-    """Each marked sentence re-cited where needed (see _recited); then each unmarked one leans
-    on its re-cited neighbour, as claims_of reads it, before its own re-citing: "The Write
-    Dinero Tracefile... menu item is only available… [2]" moved to [1] takes its lead along."""
-    recited = [
-        _recited(c, passages, holds, question, minimum) if _MARK.search(c.text) else c
-        for c in claims
-    ]
-    for i, claim in enumerate(recited):
-        if _MARK.search(claim.text):
-            continue
-        following = [c.cited for c in recited[i + 1 :] if _MARK.search(c.text)]
-        preceding = [c.cited for c in recited[:i] if _MARK.search(c.text)]
-        cited = following[0] if following else (preceding[-1] if preceding else claim.cited)
-        recited[i] = _recited(Claim(claim.text, cited), passages, holds, question, minimum)
-    return recited
-
-
-def _few(share: float | None, minimum: float) -> bool:
-    return share is not None and share < minimum
 
 
 def _held(term: str, sentence: str, support: str, question: str) -> bool:

@@ -773,3 +773,27 @@ def test_a_bare_yes_cites_what_the_sentence_after_it_cites() -> None:
     result = grounded("是的 [1]。HashMap 默认容量 16 [2]。", question="HashMap 默认容量是 16 吗？")
     assert result.text == "是的 [1]。HashMap 默认容量 16 [1]。"
     assert [c.page for c in result.citations] == [16]
+
+
+def test_a_sentence_whose_names_two_neighbouring_passages_hold_together_cites_both() -> None:
+    # holdout61: the rule names mergeFunction, its example on the next chunk Collectors.toMap;
+    # "…without a mergeFunction, Collectors.toMap() throws an IllegalStateException [1]" cited
+    # the example and was removed for mergeFunction.
+    rule = passage(
+        "3.【强制】在使用 Collectors 类的 toMap() 方法转为 Map 集合时，一定要使用参数名为"
+        " mergeFunction 的方法，否则当出现相同 key 时会抛出 IllegalStateException 异常。",
+        page=13,
+    )
+    example = passage(
+        "// 抛出 IllegalStateException 异常\nMap<Integer, String> map = Arrays.stream(d)"
+        ".collect(Collectors.toMap(String::hashCode, str -> str));",
+        page=14,
+    )
+    reply = "Without a mergeFunction, Collectors.toMap() throws an IllegalStateException [2]."
+    question = "What goes wrong with Collectors.toMap() if two elements share a key?"
+    result = ground(reply, [rule, example], REFUSAL, question=question)
+    assert not result.refused
+    assert [c.page for c in result.citations] == [13, 14]
+    # Passages of other manuals, or pages apart, are not read together.
+    far = replace(example, page=20)
+    assert ground(reply, [rule, far], REFUSAL, question=question).refused
