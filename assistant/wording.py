@@ -78,6 +78,7 @@ def term_held(term: str, support: str) -> bool:
         or _as_typed(squeezed) in _as_typed(squeeze(_LINE_END_HYPHEN.sub("", support)))
         or _spelled_count(squeezed, support, held)
         or _english_unit(squeezed, support)
+        or _member_in_words(term, held)
     ):
         return True
     count = _GE_COUNT.fullmatch(squeezed)
@@ -88,6 +89,21 @@ def term_held(term: str, support: str) -> bool:
         return False
     value = int(number[1], 16) if number.re is _HEX else int(number[0])
     return value in values(support)
+
+
+# A class's member written with a dot: ArrayList.subList, Collectors.toMap (camel case both:
+# "eduMIPS64.jar" is a file).
+_MEMBER = re.compile(r"([A-Za-z_]*[A-Z]\w*)\.([a-z_]\w*[A-Z]\w*)(?:\(\))?", re.ASCII)
+
+
+def _member_in_words(term: str, held: str) -> bool:
+    """Whether the squeezed passage writes the class and its member a few characters apart:
+    "ArrayList 的 subList 结果…" holds ArrayList.subList (holdout61)."""
+    member = _MEMBER.fullmatch(term)
+    if member is None:
+        return False
+    owner, name = (re.escape(squeeze(part)) for part in member.groups())
+    return re.search(rf"{owner}[^A-Za-z0-9_.。，,；;]{{0,4}}{name}", held) is not None
 
 
 # Typesetting turns "--help" into "–help" and "it's" into "it’s"; a sentence quoting either

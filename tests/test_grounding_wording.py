@@ -295,3 +295,14 @@ def test_a_command_template_filled_in_with_the_users_own_value_is_the_manuals() 
     # A value the question does not give, or another command, is still the answer's own.
     for invented in ("set-default graphical.target", "isolate multi-user.target"):
         assert grounded(f"Use `systemctl {invented}` [1].", [target], question)[1]
+
+
+def test_a_class_member_written_with_a_dot_is_held_where_the_manual_writes_it_in_words() -> None:
+    # holdout61: "`ArrayList.subList()` returns a view…" was removed for ArrayList.subList, of a
+    # rule written "ArrayList 的 subList 结果不可强转成 ArrayList".
+    assert term_held("ArrayList.subList", "5.【强制】ArrayList 的 subList 结果不可强转成 ArrayList")
+    assert term_held("Collectors.toMap()", "在使用 java.util.stream.Collectors类的 toMap() 方法")
+    # A member the passage does not write beside its class, or a file name, is not.
+    assert not term_held("String.strip", "String 类的 trim 方法")
+    assert not term_held("ArrayList.subList", "ArrayList 扩容。subList 是视图")
+    assert not term_held("eduMIPS64.jar", "Download the eduMIPS64 jar file")
