@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.citations import key_terms
+from assistant.citations import CODE_SPAN, key_terms
 from assistant.retrieval import Passage
 from pagewise.keywords import mostly_chinese
 from pagewise.text import squeeze
@@ -92,10 +92,6 @@ def joined_names(sentence: str, question: str) -> set[str]:
     return joined | {word for word in found if re.search(r"\d", word)}
 
 
-# Code the sentence quotes (`init 3`), as key_terms reads it.
-_CODE_SPAN = re.compile(r"`([^`\n]{1,80})`")
-
-
 def names(sentence: str, question: str) -> set[str]:
     """Every number and name of ``sentence``: its key terms and its joined names (read as
     for ``question``, see ``joined_names``). A snippet of several words that the question
@@ -103,8 +99,8 @@ def names(sentence: str, question: str) -> set[str]:
     is checked for the names inside it ("PermitUserEnvironment" of `PermitUserEnvironment
     yes`), as the passage need not hold the user's line as written."""
     terms = key_terms(sentence) | joined_names(sentence, question)
-    theirs = {squeeze(s) for s in _CODE_SPAN.findall(question) if re.search(r"\S\s+\S", s)}
-    for span in _CODE_SPAN.findall(sentence):
+    theirs = {squeeze(s) for s in CODE_SPAN.findall(question) if re.search(r"\S\s+\S", s)}
+    for span in CODE_SPAN.findall(sentence):
         if squeeze(span) in theirs:
             terms.discard(span.removesuffix("()"))
             terms |= key_terms(span) | joined_names(span, question)

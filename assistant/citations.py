@@ -23,7 +23,9 @@ CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]�
 # A half-width "!", "?" or ";" written against code ("if(!(x >= 628))", "a != b", "?id=3",
 # "i<n;i++") ends no sentence.
 _SENTENCE_END = re.compile(
-    r"(?<=[。！？；])|(?<=[!?;])(?<![(=!<>&|][!?;])(?![A-Za-z0-9_(=!<>&|{.+*/-])|(?<=[。！？!?.][\"”」])|(?<=\.)\s+|\n+"
+    r"(?<=[。！？；])"
+    r"|(?<=[!?;])(?<![(=!<>&|][!?;])(?![A-Za-z0-9_(=!<>&|{.+*/-])"
+    r"|(?<=[。！？!?.][\"”」])|(?<=\.)\s+|\n+"
 )
 # Code spans and Java wildcards, whose "?" or ";" ends no sentence, and quotations, whose full
 # stops end the quoted text, not the sentence that quotes it: 'The banner reads "Authorized
@@ -33,7 +35,7 @@ _UNCUT = re.compile(r'`[^`\n]{1,80}`|<\?.|"[^"\n]{1,200}"|“[^”\n]{1,200}”|
 _ENUMERATOR = re.compile(r"(?:^|[\n：:。！？!?；;])\s*\d{1,2}\.$")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,40})[”\"」』》]")
 # Code the answer quotes (`systemctl get-default`) is a name the passage must hold as written.
-_CODE = re.compile(r"`([^`\n]{1,80})`")
+CODE_SPAN = re.compile(r"`([^`\n]{1,80})`")
 # Abbreviations written with dots (e.g., i.e.) are language, not identifiers.
 _ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
 # A number with the Chinese unit or measure word right after it ("90 天", "3 次") is checked
@@ -108,7 +110,7 @@ def key_terms(sentence: str) -> set[str]:
     text = _LIST_MARKER.sub("", CITATION.sub(" ", sentence))
     text = without_notation(text)
     # A call's parentheses are notation: `System.nanoTime()` is the manual's "System.nanoTime".
-    code = {c.removesuffix("()") for c in _CODE.findall(text)}
+    code = {c.removesuffix("()") for c in CODE_SPAN.findall(text)}
     terms = set(_QUOTED.findall(text)) | code | set(_NUMBER.findall(text))
     terms |= set(_ANNOTATION.findall(text))
     for word in _IDENTIFIER.findall(text):

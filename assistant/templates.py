@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import re
 
+from assistant.citations import CODE_SPAN
 from assistant.wording import term_held
 
 # The words manuals put where the reader writes their own value.
 PLACEHOLDERS = ("name", "xxx", "username", "filename", "unit", "value", "<name>")
 _WORD = re.compile(r"[A-Za-z0-9][\w-]*", re.ASCII)
-_CODE_SPAN = re.compile(r"`([^`\n]{1,80})`")
 
 
 def filled_in(term: str, sentence: str, support: str, question: str) -> bool:
     """Whether ``term`` of ``sentence``, or the code span of the sentence it is part of
     ("user.target" of `systemctl set-default multi-user.target`), fits a template of
     ``support`` filled in with a word of the question."""
-    spans = [term, *(s for s in _CODE_SPAN.findall(sentence) if term in s)]
+    spans = [term, *(s for s in CODE_SPAN.findall(sentence) if term in s)]
     return any(fits_template(span, support, question) for span in spans)
 
 

@@ -780,7 +780,7 @@ def test_a_sentence_whose_names_two_neighbouring_passages_hold_together_cites_bo
     # "…without a mergeFunction, Collectors.toMap() throws an IllegalStateException [1]" cited
     # the example and was removed for mergeFunction.
     rule = passage(
-        "3.【强制】在使用 Collectors 类的 toMap() 方法转为 Map 集合时，一定要使用参数名为"
+        "3.【强制】在使用 toMap() 方法转为 Map 集合时，一定要使用参数名为"
         " mergeFunction 的方法，否则当出现相同 key 时会抛出 IllegalStateException 异常。",
         page=13,
     )
