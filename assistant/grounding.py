@@ -45,6 +45,7 @@ from assistant.shown import renumbered
 from assistant.stray import STRAYS, strayed
 from assistant.templates import filled_in
 from assistant.topic import unnamed_subject
+from assistant.verbatim import copies_a_line
 from assistant.wording import dangles, restates, term_held
 from assistant.yes_no import Confirm, overturnable
 from pagewise.text import squeeze
@@ -147,7 +148,10 @@ def ground(
         else:
             kept.append(claim)
     if judge is not None and kept:
-        verdicts = judge.judge(kept)
+        verdicts = [
+            ok or copies_a_line(c, passages, question)
+            for c, ok in zip(kept, judge.judge(kept), strict=True)
+        ]
         if second_looks:
             kept, verdicts = second_look(judge.judge, kept, verdicts, passages, holds, question)
         removed += [

@@ -797,3 +797,25 @@ def test_a_sentence_whose_names_two_neighbouring_passages_hold_together_cites_bo
     # Passages of other manuals, or pages apart, are not read together.
     far = replace(example, page=20)
     assert ground(reply, [rule, far], REFUSAL, question=question).refused
+
+
+def test_the_questions_words_around_a_whole_line_of_the_passage_need_no_judge() -> None:
+    # holdout60 and holdout62: the small judge said the slide does not state its own line,
+    # given after the question's words.
+    slide = replace(
+        passage(
+            "合规计划监督：\n由具有权威和专业知识的决策机构进行治理\n跟踪和管理开源组件", page=7
+        ),
+        doc="openchain-iso5230-overview-zh.pptx",
+        title="OpenChain ISO 5230",
+    )
+    question = "OpenChain ISO 5230 的合规计划监督要求由谁来负责治理？"
+    answer = "OpenChain ISO 5230 的合规计划监督要求由具有权威和专业知识的决策机构进行治理 [1]。"
+    result = ground(answer, [slide], REFUSAL, question=question, judge=Judge([False]))
+    assert not result.refused and result.text == answer
+    # A word of its own beside the line, or a short line, is left to the judge.
+    for said in (
+        "合规计划监督要求由具有权威和专业知识的决策机构每年进行治理 [1]。",
+        "合规计划监督要求由外部审计师负责，跟踪和管理开源组件 [1]。",
+    ):
+        assert ground(said, [slide], REFUSAL, question=question, judge=Judge([False])).refused
