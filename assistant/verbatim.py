@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.citations import weight
 from assistant.claims import MARK, Claim
 from assistant.retrieval import Passage
 from assistant.wording import added_terms
@@ -30,11 +31,7 @@ def copies_a_line(claim: Claim, passages: Sequence[Passage], question: str) -> b
     for n in claim.cited:
         for line in passages[n - 1].text.splitlines():
             held = squeeze(line)
-            whole = _weight(held) >= MIN_LINE and held in said
+            whole = weight(held) >= MIN_LINE and held in said
             if whole and not added_terms(sentence, f"{question}\n{line}"):
                 return True
     return False
-
-
-def _weight(text: str) -> float:
-    return sum(1.0 if ord(c) > 0x2E7F else 0.25 for c in text)
