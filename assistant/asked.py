@@ -112,8 +112,8 @@ def names(sentence: str, question: str) -> set[str]:
 _ASKS_IF_COVERED = re.compile(
     r"(?:有没有|是否|有无)(?:专门|具体|详细)?(?:讲|提到|提及|说明|介绍|涉及|讲到|说到|描述|讨论)"
     r"|^(?:does|do|did)\b.{0,80}\b(?:guides?|manuals?|templates?|documents?|deck|slides?"
-    r"|policy|standard|handbook|documentation|overview|edition|workbook)\b.{0,40}\b"
-    r"(?:explain|mention|cover|describe|discuss|talk about|address)",
+    r"|policy|standard|handbook|documentation|overview|edition|workbook|chapter|section)\b"
+    r".{0,40}\b(?:explain|mention|cover|describe|discuss|talk about|address|warn)",
     re.IGNORECASE,
 )
 _BARE_NO = re.compile(r"\s*(?:no|nope|没有|没|无|不|否|并没有)[\s,，.。!！]*$", re.IGNORECASE)

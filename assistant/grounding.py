@@ -52,14 +52,16 @@ from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
 _NON_ANSWER = re.compile(
-    r"(?:资料|文档|手册|材料|上述|以上)[^。！？]{0,12}(?:没有|未|并未|无)[^。！？]{0,6}"
-    r"(?:提及|提到|说明|涉及|规定|给出|包含|记载|相关|具体|明确)"
+    r"(?:资料|文档|手册|材料|上述|以上|章节|本章|该章|本节|该节)[^。！？]{0,12}(?:没有|未|并未|无)"
+    r"[^。！？]{0,6}(?:提及|提到|说明|涉及|规定|给出|包含|记载|相关|具体|明确|警告|讨论|介绍)"
     r"|(?:没有|未|并未)(?:具体|明确)?(?:提及|提到|说明|涉及|给出|记载)"
     r"|没有(?:具体|明确)(?:的)?(?:要求|规定|说明|数字|数值)"
     r"|无法(?:从|根据)(?:资料|文档|手册)|无法回答"
     r"|\b(?:passages?|manuals?|documents?|texts?|materials?|sources?|guides?|context"
-    r"|information)\s+(?:\[\d+\]\s*)?(?:does not|doesn't|do not|don't|did not)\s+(?:\w+\s+){0,2}"
-    r"(?:mention|specify|state|say|cover|provide|include|contain|describe|list)"
+    r"|information|chapters?|sections?)\s+(?:\[\d+\]\s*)?(?:does not|doesn't|do not|don't"
+    r"|did not)\s+(?:\w+\s+){0,2}"
+    r"(?:mention|specify|state|say|cover|provide|include|contain|describe|list|warn|discuss"
+    r"|explain|address)"
     r"|\bnot\s+(?:explicitly\s+)?(?:mentioned|specified|stated|covered|provided|described|given)"
     r"|\bno\s+(?:specific\s+)?(?:information|mention|details?)\b"
     r"|\bcannot be (?:determined|answered)",

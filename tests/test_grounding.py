@@ -103,6 +103,9 @@ def test_an_answer_that_only_says_the_manuals_are_silent_is_the_refusal() -> Non
         "文档未提及审计费用 [2]。",
         "The passages do not mention a deadline [1].",
         "This is not specified in the manual [2].",
+        # holdout63: "Does the service-management chapter warn against using systemctl kill…?"
+        "No, the service-management chapter does not warn against using systemctl kill [1].",
+        "该章节没有警告使用 systemctl kill [1]。",
     ):
         result = grounded(reply)
         assert result.refused and result.text == REFUSAL, reply
