@@ -38,7 +38,7 @@ from assistant.reasons import (
     SILENT,
 )
 from assistant.recite import all_recited, word_support
-from assistant.replies import affirms, asks_yes_or_no, bare_reply
+from assistant.replies import affirms, asks_more, asks_yes_or_no, bare_reply
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
 from assistant.shown import renumbered
@@ -173,7 +173,8 @@ def ground(
         # The answer is that the manuals say nothing on it; what else it says is background
         # ("…C 列为规范中的文本 [1]。因此，模板对 AI 生成的代码没有明确规定。").
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
-    if lead_decides and lead is not None and _decisive(lead, removed, yes_no):
+    answers_more = asks_more(question) and any(_own(c, question, asked) for c in kept)
+    if lead_decides and lead is not None and _decisive(lead, removed, yes_no, answers_more):
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
     if all(bare_reply(_MARK.sub("", c.text)) for c in kept):
         return Grounded(
@@ -189,10 +190,15 @@ def _unverified(kept: Sequence[Claim]) -> list[Removed]:
     return [Removed(c.text, FOLLOWS) for c in kept]
 
 
-def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool) -> bool:
+def _own(claim: Claim, question: str, asked: set[str]) -> bool:
+    """Whether ``claim`` names a number or name that the question does not."""
+    return any(squeeze(t) not in asked for t in names(claim.text, question))
+
+
+def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool, answers_more: bool) -> bool:
     # A later copy of the lead, removed as said before, is not the lead's own verdict.
     reason = next((r.reason for r in removed if r.sentence == lead.text and r.reason != SAID), "")
-    return decisive(_MARK.sub("", lead.text), reason, yes_no)
+    return decisive(_MARK.sub("", lead.text), reason, yes_no, answers_more)
 
 
 def _marked(kept: Sequence[Claim]) -> list[Claim]:

@@ -18,6 +18,13 @@ def asks_yes_or_no(question: str) -> bool:
     return _YES_NO.search(question) is not None
 
 
+def asks_more(question: str) -> bool:
+    """Whether ``question`` asks another question after its first ("TRAP 指令还适用吗？它对应
+    的是哪条指令？"): an answer may then skip the first and answer the second."""
+    parts = [p for p in re.split(r"[？?]", question) if re.search(r"\w\w", p)]
+    return len(parts) >= 2
+
+
 # A yes that opens the answer: "是的，表 2-1 里建议…", "Yes, it is true that …".
 _AFFIRMS = re.compile(
     r"\s*(?:yes\b|(?:it is |that is |this is )?(?:true|correct)\b|是的|对的|确实|没错|正确|是，)",

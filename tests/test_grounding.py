@@ -344,6 +344,21 @@ def test_to_a_yes_no_question_a_first_sentence_repeating_it_decides_the_answer()
     ]
 
 
+def test_a_repeated_yes_does_not_decide_when_what_follows_answers_the_next_question() -> None:
+    # holdout52: the yes only repeats the question, unverified; the version the second question
+    # asks for is the manual's own, and is shown without the yes.
+    passages = [passage("Java Runtime Environment, version 5 or later, is required.", page=9)]
+    question = "2007 年版 EduMIPS64 手册是否要求安装 Java 运行环境？最低需要哪个版本？"
+    answer = (
+        "是的，2007 年版 EduMIPS64 手册要求安装 Java 运行环境。"
+        "最低需要 Java Runtime Environment, version 5 or later [1]。"
+    )
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert not result.refused
+    assert result.text == "最低需要 Java Runtime Environment, version 5 or later [1]。"
+    assert [r.reason for r in result.removed] == ["only repeats the question"]
+
+
 def test_yes_to_a_yes_or_no_question_is_not_a_repetition() -> None:
     result = grounded(
         "Yes, HashMap has a default capacity [2].", question="Does HashMap have a default capacity?"
