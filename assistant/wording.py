@@ -21,6 +21,7 @@ from pagewise.keywords import (
     chinese_share,
     keyword_tokens,
     partly_chinese,
+    stem,
     subject_terms,
     written_in_chinese,
 )
@@ -259,7 +260,9 @@ def restates(sentence: str, question: str) -> bool:
         return False
     if _fills_in(sentence, question):
         return False
-    return bool(terms) and terms <= subject_terms(question)
+    # Stemmed: "Enabling a service applies to the current session or only at boot." repeats
+    # "Does enabling a service apply to the current session or only at boot? What …?".
+    return bool(terms) and {stem(t) for t in terms} <= {stem(t) for t in subject_terms(question)}
 
 
 # Characters that join a Chinese sentence's words: a run of them adds nothing ("是的").

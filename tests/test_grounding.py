@@ -324,6 +324,24 @@ def test_an_answer_that_only_repeats_the_question_is_the_refusal() -> None:
     assert result.removed[0].reason == "only repeats the question"
 
 
+def test_a_repetition_is_seen_through_the_inflection_of_its_words() -> None:
+    # holdout62: "applies" repeats the question's "apply"; the command after it is the answer.
+    passages = [passage("设置 httpd 服务开机时启动：systemctl enable httpd.service", page=1)]
+    question = (
+        "Does enabling a service apply to the current session or only at boot? "
+        "What is the command to make httpd start at boot?"
+    )
+    answer = (
+        "Enabling a service applies to the current session or only at boot [1]. "
+        "The command to make httpd start at boot is `systemctl enable httpd.service` [1]."
+    )
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.text == (
+        "The command to make httpd start at boot is `systemctl enable httpd.service` [1]."
+    )
+    assert [r.reason for r in result.removed] == ["only repeats the question"]
+
+
 def test_a_repeated_question_before_the_answer_does_not_decide_it() -> None:
     question = "HashMap 的默认容量是多少？"
     result = grounded("HashMap 的默认容量是多少 [2]。默认 16 [2]。", question=question)
