@@ -77,18 +77,27 @@ _DOTTED = re.compile(r"(?<![\w.])\.[A-Za-z][A-Za-z0-9_]*(?![\w-])", re.ASCII)
 _CAPS_NUMBER = re.compile(r"(?<![\w./-])[A-Z][A-Z0-9_]*[A-Z][ -]?\d{1,2}(?![\w.-]*\d)", re.ASCII)
 
 
+# A command and its subcommand, two lower-case Latin words in Chinese text ("systemctl edit",
+# "systemctl isolate"): there a run of Latin words is code, and the subcommand is what it names.
+_COMMAND = re.compile(
+    r"(?<![\w./-])[a-z][a-z0-9_]{2,}(?:-[a-z0-9]+)* -{0,2}[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![\w./-])",
+    re.ASCII,
+)
+
+
 def joined_names(sentence: str, question: str) -> set[str]:
     """Names that key_terms does not read as such: words led by a dot (".swap" answers "Which
     suffix does systemd use for swap files?"), a name in capitals with its small number
     ("SYSCALL 6" of manuals that define SYSCALL 0 to 5, where a bare 6 is on every page), and
-    hyphenated Latin words when the sentence or the question is Chinese: there they are names
-    ("要限制 systemd-journald 日志…" of passages that never name it), where in English they are
+    hyphenated Latin words and a command with its subcommand ("systemctl edit") when the
+    sentence or the question is Chinese: there they are names ("要限制 systemd-journald 日志…"
+    of passages that never name it), where in English they are
     often plain words ("self-certification"); in English, those with a digit (Apache-2.0,
     aes128-ctr, UTF-8), as for any identifier (see citations.key_terms)."""
     joined = set(_DOTTED.findall(sentence)) | set(_CAPS_NUMBER.findall(sentence))
     found = set(_HYPHENATED.findall(sentence))
     if mostly_chinese(sentence) or mostly_chinese(question):
-        return joined | found
+        return joined | found | set(_COMMAND.findall(CODE_SPAN.sub(" ", sentence)))
     return joined | {word for word in found if re.search(r"\d", word)}
 
 
