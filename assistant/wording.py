@@ -261,8 +261,11 @@ def restates(sentence: str, question: str) -> bool:
     if _fills_in(sentence, question):
         return False
     # Stemmed: "Enabling a service applies to the current session or only at boot." repeats
-    # "Does enabling a service apply to the current session or only at boot? What …?".
-    return bool(terms) and {stem(t) for t in terms} <= {stem(t) for t in subject_terms(question)}
+    # "Does enabling a service apply to the current session or only at boot? What …?"; and
+    # with the question words taken out: "需要先运行预处理器来展开宏" repeats "需要先运行哪个
+    # 预处理器来展开宏？".
+    asked = subject_terms(question) | subject_terms(question, gap="")
+    return bool(terms) and {stem(t) for t in terms} <= {stem(t) for t in asked}
 
 
 # Characters that join a Chinese sentence's words: a run of them adds nothing ("是的").

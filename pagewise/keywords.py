@@ -202,11 +202,12 @@ def partly_chinese(text: str) -> bool:
     return chinese_share(text) >= 0.2
 
 
-def subject_terms(question: str) -> set[str]:
-    """The question's terms once question words are cut out ("公司的年假有几天" -> 年假, 天)."""
+def subject_terms(question: str, gap: str = " ") -> set[str]:
+    """The question's terms once question words are cut out ("公司的年假有几天" -> 年假, 天),
+    each replaced by ``gap`` ("" joins what stood around it: "运行哪个预处理器" -> 行预)."""
     text = fold(question)
     for word in QUESTION_WORDS:
-        text = text.replace(word, " ")
+        text = text.replace(word, gap)
     return {
         t
         for t in keyword_tokens(text)

@@ -342,6 +342,16 @@ def test_a_repetition_is_seen_through_the_inflection_of_its_words() -> None:
     assert [r.reason for r in result.removed] == ["only repeats the question"]
 
 
+def test_a_sentence_repeating_the_question_without_its_question_word_only_repeats_it() -> None:
+    # holdout64, near-domain: "哪个" left out, the question's words meet in pairs it never wrote
+    # (运行预处理器: "行预"), and the echo was shown as an answer.
+    passages = [passage("The preprocessor expands the #include directive.", page=9)]
+    question = "在 EduMIPS64 里汇编源文件之前，需要先运行哪个预处理器来展开宏？"
+    answer = "在 EduMIPS64 里汇编源文件之前，需要先运行预处理器来展开宏 [1]。"
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.refused and result.removed[0].reason == "only repeats the question"
+
+
 def test_a_repeated_question_before_the_answer_does_not_decide_it() -> None:
     question = "HashMap 的默认容量是多少？"
     result = grounded("HashMap 的默认容量是多少 [2]。默认 16 [2]。", question=question)
@@ -532,6 +542,28 @@ def test_a_small_number_after_a_name_in_capitals_must_be_in_the_passage_with_it(
     asked = "SYSCALL 5 是做什么的？"
     result = ground("SYSCALL 5 用于打印字符串 [1]。", passages, REFUSAL, question=asked)
     assert not result.refused
+
+
+def test_a_command_with_its_subcommand_in_chinese_text_must_be_in_the_passage() -> None:
+    # holdout64, near-domain: the passage restarts another service after another edit; the
+    # question's "systemctl edit" is what the answer is about, and no passage names it.
+    passages = [
+        passage(
+            "完成修改 usr-security.conf 文件后，请运行如下命令使新添加的配置生效。\n"
+            "systemctl restart openEuler-security.service",
+            page=33,
+        )
+    ]
+    question = "用 systemctl edit 修改服务单元的配置之后，还要先执行什么才能让改动生效？"
+    answer = (
+        "用 systemctl edit 修改服务单元的配置之后，还要先执行 systemctl restart "
+        "openEuler-security.service 使新添加的配置生效 [1]。"
+    )
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.refused and "systemctl edit" in result.removed[0].reason
+    asked = "修改 usr-security.conf 之后要执行什么命令？"
+    said = "执行 systemctl restart openEuler-security.service 使新添加的配置生效 [1]。"
+    assert not ground(said, passages, REFUSAL, question=asked).refused
 
 
 def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning() -> None:
