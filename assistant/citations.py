@@ -25,8 +25,9 @@ CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]�
 _SENTENCE_END = re.compile(
     r"(?<=[。！？；])"
     r"|(?<=[!?;])(?<![(=!<>&|][!?;])(?![A-Za-z0-9_(=!<>&|{.+*/-])"
-    r"|(?<=[。！？!?.][\"”」])|(?<=\.)\s+|\n+"
+    r"|(?<=[。！？!?.][\"”」])|(?<=\.)\s+(?![a-z])|\n+"
 )
+# A full stop before a lower-case word ends no sentence: "Dinero Frontend... item", "e.g. the".
 # Code spans and Java wildcards, whose "?" or ";" ends no sentence, and quotations, whose full
 # stops end the quoted text, not the sentence that quotes it: 'The banner reads "Authorized
 # users only. All activities may be monitored and reported." [2]'.

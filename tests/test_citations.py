@@ -149,6 +149,16 @@ def test_a_java_wildcard_in_an_answer_ends_no_sentence() -> None:
     ]
 
 
+def test_a_full_stop_before_a_lower_case_word_ends_no_sentence() -> None:
+    # holdout63-64: a menu item's "..." cut "You are not allowed to open the Settings..." from
+    # "dialog when …", and the answer was shown from "dialog".
+    answer = "You are not allowed to open the Settings... dialog in Run mode [1]. It may race [1]."
+    assert split_sentences(answer) == [
+        "You are not allowed to open the Settings... dialog in Run mode [1].",
+        "It may race [1].",
+    ]
+
+
 def test_an_exclamation_mark_or_semicolon_of_code_ends_no_sentence() -> None:
     # holdout60: "反例：使用 if(! (x >= 628)) 来表达…" was cut after "if(!", and the half
     # sentence "(x >= 628))…" was cited on its own to another page.
