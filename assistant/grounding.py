@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from assistant.across import Similarity, all_nearer, far_across_languages
@@ -66,6 +66,14 @@ _NON_ANSWER = re.compile(
     r"|\bno\s+(?:specific\s+)?(?:information|mention|details?)\b"
     r"|\bcannot be (?:determined|answered)",
     re.IGNORECASE,
+)
+
+
+# Where a passage is, as the prompt labels it (prompt.citation_label), echoed by an answer:
+# "黄山版手册第 15 页（印刷页 12/51） · (六) 集合处理，说明：…". Its numbers are no claims.
+_LABEL = re.compile(
+    r"第 ?\d+(?:[–-]\d+)? ?页（印刷页 ?[^）]{1,12}）|第 ?\d+(?:[–-]\d+)? ?张幻灯片"
+    r"|工作表「[^」]{1,40}」(?:第 ?[\d、–-]+ ?行)?"
 )
 
 
@@ -252,6 +260,7 @@ def _unsupported(
     asked: set[str],
 ) -> str:
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
+    claim = replace(claim, text=_LABEL.sub(" ", claim.text))
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return SILENT

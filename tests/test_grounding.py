@@ -544,6 +544,20 @@ def test_a_small_number_after_a_name_in_capitals_must_be_in_the_passage_with_it(
     assert not result.refused
 
 
+def test_a_source_label_the_answer_echoes_names_no_number_of_its_own() -> None:
+    # holdout53: the model opened with the prompt's label of its passage; 15, 12 and 51 are
+    # where the passage is, not figures the passage must hold.
+    rule = passage("说明：三个条件如下\n1）x，y 的比较结果和 y，x 的比较结果相反。", page=15)
+    passages = [replace(rule, title="Java 开发手册（黄山版）")]
+    question = "黄山版手册说 Comparator 实现类需要检查什么？"
+    answer = (
+        "黄山版手册第 15 页（印刷页 12/51） · (六) 集合处理，说明：三个条件如下。"
+        "1）x，y 的比较结果和 y，x 的比较结果相反 [1]。"
+    )
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert not result.refused and "相反 [1]" in result.text
+
+
 def test_a_command_with_its_subcommand_in_chinese_text_must_be_in_the_passage() -> None:
     # holdout64, near-domain: the passage restarts another service after another edit; the
     # question's "systemctl edit" is what the answer is about, and no passage names it.
