@@ -27,6 +27,7 @@ from assistant.citations import Citation
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim, claims_of, with_mark
 from assistant.lead import FEW_WORDS, NOT_STATED, REPEATS, decisive
+from assistant.prompt import SOURCE_LABEL
 from assistant.reasons import (
     BARE,
     FOLLOWS,
@@ -66,14 +67,6 @@ _NON_ANSWER = re.compile(
     r"|\bno\s+(?:specific\s+)?(?:information|mention|details?)\b"
     r"|\bcannot be (?:determined|answered)",
     re.IGNORECASE,
-)
-
-
-# Where a passage is, as the prompt labels it (prompt.citation_label), echoed by an answer:
-# "黄山版手册第 15 页（印刷页 12/51） · (六) 集合处理，说明：…". Its numbers are no claims.
-_LABEL = re.compile(
-    r"第 ?\d+(?:[–-]\d+)? ?页（印刷页 ?[^）]{1,12}）|第 ?\d+(?:[–-]\d+)? ?张幻灯片"
-    r"|工作表「[^」]{1,40}」(?:第 ?[\d、–-]+ ?行)?"
 )
 
 
@@ -181,7 +174,7 @@ def ground(
         # The answer is that the manuals say nothing on it; what else it says is background
         # ("…C 列为规范中的文本 [1]。因此，模板对 AI 生成的代码没有明确规定。").
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
-    answers_more = asks_more(question) and any(_own(c, question, asked) for c in kept)
+    answers_more = asks_more(question) and any(_own_names(c, question, asked) for c in kept)
     if lead_decides and lead is not None and _decisive(lead, removed, yes_no, answers_more):
         return Grounded(refusal, refused=True, removed=removed + _unverified(kept))
     if all(bare_reply(_MARK.sub("", c.text)) for c in kept):
@@ -198,9 +191,9 @@ def _unverified(kept: Sequence[Claim]) -> list[Removed]:
     return [Removed(c.text, FOLLOWS) for c in kept]
 
 
-def _own(claim: Claim, question: str, asked: set[str]) -> bool:
-    """Whether ``claim`` names a number or name that the question does not."""
-    return any(squeeze(t) not in asked for t in names(claim.text, question))
+def _own_names(claim: Claim, question: str, asked: set[str]) -> list[str]:
+    """The numbers and names of ``claim`` that the question does not write."""
+    return [t for t in names(claim.text, question) if squeeze(t) not in asked]
 
 
 def _decisive(lead: Claim, removed: Sequence[Removed], yes_no: bool, answers_more: bool) -> bool:
@@ -260,7 +253,8 @@ def _unsupported(
     asked: set[str],
 ) -> str:
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
-    claim = replace(claim, text=_LABEL.sub(" ", claim.text))
+    # A source label the answer echoes ("第 15 页（印刷页 12/51）") names no number of its own.
+    claim = replace(claim, text=SOURCE_LABEL.sub(" ", claim.text))
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return SILENT
@@ -269,7 +263,7 @@ def _unsupported(
     # A name of its own (one the question does not write: "… is Apache-2.0") is an answer,
     # however the sentence opens ("The manual gives `${USER}` for @author"); a page or row
     # number is where the source is ("依据的资料是资料 [2] 第 5 行。").
-    own = [t for t in names(claim.text, question) if squeeze(t) not in asked]
+    own = _own_names(claim, question, asked)
     if POINTER.search(claim.text) and not any(re.search("[A-Za-z]", t) for t in own):
         return POINTS
     if not re.search(r"\w", plain) or dangles(plain):

@@ -69,6 +69,14 @@ def citation_label(passage: Passage) -> str:
     return f"《{passage.title}》{where}{printed}{section}"
 
 
+# The where-part of a label as citation_label writes it, when an answer echoes it: "第 15 页
+# （印刷页 12/51）", "第 5 张幻灯片", "工作表「政策」第 5 行".
+SOURCE_LABEL = re.compile(
+    r"第 ?\d+(?:[–-]\d+)? ?页（印刷页 ?[^）]{1,12}）|第 ?\d+(?:[–-]\d+)? ?张幻灯片"
+    r"|工作表「[^」]{1,40}」(?:第 ?[\d、–-]+ ?行)?"
+)
+
+
 _SHEET_ROW = re.compile(r"^第 (\d+) 行：", re.MULTILINE)
 
 
