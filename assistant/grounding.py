@@ -191,6 +191,16 @@ def _unverified(kept: Sequence[Claim]) -> list[Removed]:
     return [Removed(c.text, FOLLOWS) for c in kept]
 
 
+def _only_where(text: str, passages: Sequence[Passage]) -> bool:
+    """Whether ``text``, less the where-part of a label, says only where its source is: the
+    rest of the label ("资料 [3]（《Java 开发手册（黄山版）》 · 三、单元测试）：")."""
+    for passage in passages:
+        text = text.replace(f"《{passage.title}》", " ")
+        if passage.section:
+            text = text.replace(passage.section, " ")
+    return not re.search(r"\w", re.sub(r"资料|passage|source", " ", _MARK.sub(" ", text)))
+
+
 def _own_names(claim: Claim, question: str, asked: set[str]) -> list[str]:
     """The numbers and names of ``claim`` that the question does not write."""
     return [t for t in names(claim.text, question) if squeeze(t) not in asked]
@@ -253,8 +263,12 @@ def _unsupported(
     asked: set[str],
 ) -> str:
     """Why ``claim`` cannot be shown, or "" (``asked``: the question's own key terms)."""
-    # A source label the answer echoes ("第 15 页（印刷页 12/51）") names no number of its own.
-    claim = replace(claim, text=SOURCE_LABEL.sub(" ", claim.text))
+    # A source label the answer echoes ("第 15 页（印刷页 12/51）") names no number of its
+    # own; a sentence that is only a label points at its source.
+    unlabelled = SOURCE_LABEL.sub(" ", claim.text)
+    if unlabelled != claim.text and _only_where(unlabelled, passages):
+        return POINTS
+    claim = replace(claim, text=unlabelled)
     plain = _MARK.sub("", claim.text)
     if _NON_ANSWER.search(claim.text) or says_not_covered(plain, question):
         return SILENT

@@ -558,6 +558,21 @@ def test_a_source_label_the_answer_echoes_names_no_number_of_its_own() -> None:
     assert not result.refused and "相反 [1]" in result.text
 
 
+def test_a_sentence_that_is_only_a_source_label_points_at_its_source() -> None:
+    # holdout66: the model opened with its passage's whole label; as the lead it refused the
+    # answer that followed, for the title in 《》 no passage text holds.
+    rule = passage("DAO 层：数据访问层，与底层 MySQL、Oracle 等进行数据交互。", page=32)
+    passages = [replace(rule, title="Java 开发手册（黄山版）", section="三、单元测试")]
+    question = "哪一层负责与底层 MySQL、Oracle 等数据库进行数据交互？"
+    answer = (
+        "资料 [1]（《Java 开发手册（黄山版）》第 32 页（印刷页 29/51） · 三、单元测试）：\n"
+        "DAO 层：数据访问层，与底层 MySQL、Oracle 等进行数据交互 [1]。"
+    )
+    result = ground(answer, passages, REFUSAL, question=question)
+    assert result.text == "DAO 层：数据访问层，与底层 MySQL、Oracle 等进行数据交互 [1]。"
+    assert [r.reason for r in result.removed] == ["only points at its source"]
+
+
 def test_a_command_with_its_subcommand_in_chinese_text_must_be_in_the_passage() -> None:
     # holdout64, near-domain: the passage restarts another service after another edit; the
     # question's "systemctl edit" is what the answer is about, and no passage names it.
