@@ -25,9 +25,10 @@ CITATION = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]�
 _SENTENCE_END = re.compile(
     r"(?<=[。！？；])"
     r"|(?<=[!?;])(?<![(=!<>&|][!?;])(?![A-Za-z0-9_(=!<>&|{.+*/-])"
-    r"|(?<=[。！？!?.][\"”」])|(?<=\.)\s+(?![a-z])|\n+"
+    r"|(?<=[。！？!?.][\"”」])|(?<=[^.]\.)\s+(?![a-z])|(?<=\.\.)\s+(?![a-z\u4e00-\u9fff])|\n+"
 )
-# A full stop before a lower-case word ends no sentence: "Dinero Frontend... item", "e.g. the".
+# A full stop before a lower-case word ends no sentence: "Dinero Frontend... item", "e.g. the";
+# nor does an ellipsis before a Chinese word ("Settings... 菜单项不可用。", a menu item's name).
 # Code spans and Java wildcards, whose "?" or ";" ends no sentence, and quotations, whose full
 # stops end the quoted text, not the sentence that quotes it: 'The banner reads "Authorized
 # users only. All activities may be monitored and reported." [2]'.

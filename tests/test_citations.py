@@ -157,6 +157,12 @@ def test_a_full_stop_before_a_lower_case_word_ends_no_sentence() -> None:
         "You are not allowed to open the Settings... dialog in Run mode [1].",
         "It may race [1].",
     ]
+    # holdout67: the same menu item in a Chinese answer.
+    assert split_sentences("模拟运行时 Settings... 菜单项不可用 [1]。Tile. 排列 [1]。") == [
+        "模拟运行时 Settings... 菜单项不可用 [1]。",
+        "Tile.",
+        "排列 [1]。",
+    ]
 
 
 def test_an_exclamation_mark_or_semicolon_of_code_ends_no_sentence() -> None:
