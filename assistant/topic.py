@@ -56,7 +56,10 @@ def unnamed_subject(sentence: str, question: str, passages: Sequence[Passage]) -
     if colon is None:
         return ""
     intro = squeeze(sentence[: colon.start()])
-    text = squeeze(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in chinese))
+    # Every passage is searched, not only the mostly Chinese ones: a Chinese section full of a
+    # command's English output ("systemctl list-units" and its table) still writes the question's
+    # words ("包括未运行的服务": holdout68), and an English passage writes no Chinese pair.
+    text = squeeze(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in passages))
     for subject in _unwritten(question, text):
         if subject in intro:
             return subject

@@ -34,6 +34,24 @@ def test_an_introduction_naming_the_passages_own_subject_is_kept() -> None:
     assert grounded(reply, [NAMING], question) == (reply, False)
 
 
+def test_a_chinese_passage_mostly_of_command_output_still_names_its_subject() -> None:
+    # holdout68: the section's prose is Chinese, its bulk the English table systemctl prints.
+    listing = passage(
+        "如果您需要显示所有的服务（包括未运行的服务），需要添加-all参数，使用命令如下：\n"
+        "systemctl list-units --type service --all\n"
+        + "atd.service loaded active running Deferred execution scheduler\n"
+        * 12,
+        page=1,
+    )
+    other = passage("如果您需要运行某个服务，请在root权限下执行如下命令：systemctl start", page=1)
+    question = "显示包括未运行服务在内的所有服务，完整命令是什么？"
+    reply = (
+        "要显示包括未运行服务在内的所有服务，可以使用命令："
+        "systemctl list-units --type service --all [1]"
+    )
+    assert unnamed_subject(reply, question, [listing, other]) == ""
+
+
 def test_a_stretch_across_a_conjunction_is_no_subject() -> None:
     # "机器既待机又休眠": the pairs 器既 and 既待 are where words meet, not a word of their own.
     sleep = passage("使系统待机并休眠：systemctl hybrid-sleep", page=1)
