@@ -151,11 +151,14 @@ def unmentioned_names(
     the recorded sets holdout22-35, 17 near-domain English questions named a capitalized word
     that no passage wrote and the translation kept ("Apache Avro", "Tailscale"), and no
     question the manuals cover that was answered did so."""
-    text = _bare(" ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in passages))
+    raw = " ".join(f"{p.title} {p.doc} {p.section} {p.text}" for p in passages)
+    text = _bare(raw)
     return [
         name
         for name in question_names(question, translated)
-        if not _written(_bare(name), text) and not _written_in_parts(name, passages)
+        if not _written(_bare(name), text)
+        and not _written_in_parts(name, passages)
+        and not _written_as_singular(name, raw)
     ]
 
 
@@ -180,6 +183,19 @@ def _written_in_parts(name: str, passages: Sequence[Passage]) -> bool:
         return False
     words = [rf"(?<![a-z0-9_]){re.escape(part)}(?![a-z0-9_])" for part in parts]
     return any(all(re.search(word, fold(p.text)) for word in words) for p in passages)
+
+
+def _written_as_singular(name: str, text: str) -> bool:
+    """Whether ``text`` writes, as a word, the singular of a plural name: "TimerTasks" and
+    "POJOs" are what a manual calls TimerTask and POJO (holdout69). Only for a name in mixed
+    case or in capitals, whose singular is a name too; "Redis" is no plural of "Redi"."""
+    singular = name[:-1]
+    if not name.endswith("s") or len(singular) < 3:
+        return False
+    if not (_CAMEL.search(singular) or singular.isupper()):
+        return False
+    word = rf"(?<![a-z0-9_]){re.escape(fold(singular))}(?![a-z0-9_])"
+    return re.search(word, fold(text)) is not None
 
 
 def _bare(text: str) -> str:

@@ -138,6 +138,22 @@ def test_an_english_question_naming_a_kept_word_no_passage_writes_is_not_covered
     assert gate.relevant(asked, [java]) == [java]
 
 
+def test_a_plural_name_whose_singular_a_passage_writes_is_mentioned() -> None:
+    # holdout69: "TimerTasks" of a manual that writes TimerTask.
+    timer = passage(
+        "【强制】多线程并行处理定时任务时，Timer 运行多个 TimerTask 时，只要其中之一没有"
+        "捕获抛出的异常，其它任务便会自动终止运行，使用 ScheduledExecutorService 则没有这个问题。",
+        page=19,
+    )
+    asked = "Our Timer runs several TimerTasks, and when one throws all others stop. What instead?"
+    assert RelevanceGate().relevant(
+        asked, [timer], "我们的 Timer 运行多个 TimerTasks…用什么代替？"
+    ) == [timer]
+    # A name is not the plural of a word inside another one: "Redis" is no "redirect".
+    redirect = passage("使用 redirect 跳转时……", page=20)
+    assert RelevanceGate().relevant("Java 手册对 Redis 有什么要求？", [redirect]) == []
+
+
 def test_a_capitalized_word_the_translation_translates_is_not_a_name() -> None:
     slide = passage("开始使用：探索我们的社区，阅读 OpenChain ISO 标准。", page=12)
     asked = "What does the closing Get Started slide suggest doing first with OpenChain?"
