@@ -52,6 +52,28 @@ def test_a_chinese_passage_mostly_of_command_output_still_names_its_subject() ->
     assert unnamed_subject(reply, question, [listing, other]) == ""
 
 
+def test_clauses_repeating_the_users_situation_introduce_no_subject() -> None:
+    # holdout69: the model repeats the symptom ("几张表" turned "两张表"), then the claim.
+    locks = passage(
+        "【强制】对多个资源、数据库表、对象同时加锁时，需要保持一致的加锁顺序，否则可能会造成死锁。",
+        page=18,
+    )
+    question = "两个线程同时更新几张表，偶尔会互相卡死，手册对加锁有什么要求？"
+    reply = (
+        "两个线程同时更新两张表，偶尔会互相卡死，手册对加锁的要求是："
+        "对多个资源、数据库表、对象同时加锁时，需要保持一致的加锁顺序 [1]。"
+    )
+    assert unnamed_subject(reply, question, [locks]) == ""
+    # A clause that sets the topic is what the claim is about, however it repeats the question.
+    question = "对于 Java 记录类的字段，手册有什么命名规约？"
+    reply = "对于 Java 记录类的字段，手册有以下规约：包名统一使用小写 [1]。"
+    assert unnamed_subject(reply, question, [NAMING]) == "记录类"
+    # And a clause that is the claim itself is checked, whatever follows it.
+    question = "手册对 Java 记录类的字段命名有什么规约？"
+    reply = "手册对 Java 记录类的字段命名有规约，具体如下：包名统一使用小写 [1]。"
+    assert unnamed_subject(reply, question, [NAMING]) == "记录类"
+
+
 def test_a_stretch_across_a_conjunction_is_no_subject() -> None:
     # "机器既待机又休眠": the pairs 器既 and 既待 are where words meet, not a word of their own.
     sleep = passage("使系统待机并休眠：systemctl hybrid-sleep", page=1)
