@@ -15,6 +15,7 @@ from assistant.citations import CODE_SPAN, key_terms
 from assistant.retrieval import Passage
 from pagewise.keywords import mostly_chinese
 from pagewise.text import squeeze
+from pagewise.vocabulary import ordinary_word
 
 # A number of three or more digits written after a capitalised name ("ISO/IEC 18974", "RFC 7231")
 # is part of that name.
@@ -59,7 +60,16 @@ def exempt(term: str, asked: set[str], products: str) -> bool:
     key = squeeze(term)
     if key not in asked:
         return False
-    return not re.search(r"[A-Za-z]", term) or key in products
+    return not re.search(r"[A-Za-z]", term) or key in products or _common_noun(term)
+
+
+def _common_noun(term: str) -> bool:
+    """Whether ``term`` is an abbreviation in capitals that is an ordinary word of the language
+    ("URL", "API", "IP", "HTTP": one whole word of the embedder's vocabulary in lowercase), the
+    kind of thing asked for, not a name: "What URL does the deck give…?" answered "The deck gives
+    the URL … as https://…/get-started [2]" of a slide that writes the address and never "URL"
+    (holdout68). "SSH", "GPL", "JDK", "SYSCALL" are no ordinary words and stay names."""
+    return term.isupper() and ordinary_word(term.lower())
 
 
 # Latin words joined by a hyphen: "systemd-journald", "dbus-org".

@@ -457,6 +457,24 @@ def test_a_product_name_or_figure_from_the_question_need_not_be_repeated_by_the_
     assert not result.refused and result.removed == []
 
 
+def test_a_common_abbreviation_the_question_asks_for_need_not_be_in_the_passage() -> None:
+    # holdout68: the slide writes the address, never the word "URL" the question asks with.
+    slide = passage(
+        "开始使用\n探索我们的社区:\nhttps://www.openchainproject.org/get-started", page=12
+    )
+    question = "What URL does the deck give for exploring the OpenChain community?"
+    reply = (
+        "The deck gives the URL for exploring the community as"
+        " https://www.openchainproject.org/get-started [1]."
+    )
+    result = ground(reply, [slide], REFUSAL, question=question)
+    assert not result.refused and result.removed == []
+    # An abbreviation that names something ("SSH") must still be in the passage.
+    asked = "What SSH port does the deck give for the community?"
+    result = ground("The SSH port is given as 22 [1].", [slide], REFUSAL, question=asked)
+    assert result.refused
+
+
 def test_a_yes_vouches_for_the_questions_figures_and_needs_them_in_its_passage() -> None:
     # holdout59: "是的" to a port that no table gives.
     passages = [passage("SSH 服务端加固项：PermitRootLogin 建议设为 no，Protocol 建议设为 2。")]
