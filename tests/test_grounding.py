@@ -475,6 +475,15 @@ def test_a_common_abbreviation_the_question_asks_for_need_not_be_in_the_passage(
     assert result.refused
 
 
+def test_a_code_line_cited_to_a_passage_without_it_moves_to_the_one_it_was_copied_from() -> None:
+    # holdout70: the counterexample's line is on passage 1; the model cited passage 2.
+    example = passage("反例：\n// put elephant into fridge put(elephant, fridge);", page=24)
+    other = passage("【强制】所有的抽象方法必须要用 Javadoc 注释。", page=23)
+    question = "注释规约的反例里，那行不需要注释的代码是怎么写的？"
+    result = ground("put(elephant, fridge) [2];", [example, other], REFUSAL, question=question)
+    assert not result.refused and [c.page for c in result.citations] == [24]
+
+
 def test_a_yes_vouches_for_the_questions_figures_and_needs_them_in_its_passage() -> None:
     # holdout59: "是的" to a port that no table gives.
     passages = [passage("SSH 服务端加固项：PermitRootLogin 建议设为 no，Protocol 建议设为 2。")]
