@@ -67,12 +67,9 @@ def _recited(
     held = holds(claim, claim.cited)
     # Only a sentence on one passage moves for its words: one that names several ("资料 [1]
     # 提供了…，而资料 [2] 中…") talks about them, and would lose what it says of each.
-    if held and (
-        len(claim.cited) > 1 or not _few(word_support(claim, passages, question), minimum)
-    ):
-        if word_support(claim, passages, question) is None:
-            return _copied_from_another(claim, passages, holds)
-        return claim
+    share = word_support(claim, passages, question)
+    if held and (len(claim.cited) > 1 or not _few(share, minimum)):
+        return _copied_from_another(claim, passages, holds) if share is None else claim
     text = _MARK.sub("", claim.text).rstrip()
     shares: dict[int, float] = {}
     for n in range(1, len(passages) + 1):

@@ -29,8 +29,9 @@ _PREPOSITION = re.compile("[对为把被从给向将按用跟既又和与及或]
 # Words for the material itself ("文档说…", "模板里列出…") and for counting ("一共有几位"): a
 # question uses them to ask, the manual need not write them ("文档说" and "码一共" refused two
 # right answers of holdout50, "模板列出" and "应办法" one of holdout57).
+_MATERIAL = "文档|手册|指南|资料|材料|幻灯片|演示文稿|模板|工作表"
 _ASKING = re.compile(
-    "(?:文档|手册|指南|资料|材料|幻灯片|演示文稿|模板|工作表)(?:[里中上])?(?:说|提到|写|讲|列出|列举|列了)?"
+    f"(?:{_MATERIAL})(?:[里中上])?(?:说|提到|写|讲|列出|列举|列了)?"
     "|一共|总共"
     # Words a question asks for items with ("…有哪些响应办法？"): the manual lists the items.
     "|办法|方法|做法|措施|步骤|事项"
@@ -72,7 +73,7 @@ _CLAUSE = re.compile("[，,；;]")
 _TOPIC = re.compile("^(?:对于|关于|针对|至于|就)")
 # A clause naming the material or its rules claims what the material says ("手册对记录类的
 # 字段命名有规约，具体如下"): it is checked, however closely it repeats the question.
-_CLAIM = re.compile("文档|手册|指南|资料|材料|幻灯片|演示文稿|模板|工作表|规范|规约|规定|要求|政策")
+_CLAIM = re.compile(f"{_MATERIAL}|规范|规约|规定|要求|政策")
 # Share of a clause's character pairs the question writes for the clause to repeat it: the model
 # copies the user's words, changing a few ("几张表" to "两张表").
 REPEATS_SITUATION = 0.7
