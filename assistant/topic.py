@@ -46,10 +46,9 @@ MIN_SUBJECT_CHARS = 3
 
 def unnamed_subject(sentence: str, question: str, passages: Sequence[Passage]) -> str:
     """The question's subject that the introduction of ``sentence`` (what precedes its colon)
-    repeats and no Chinese passage writes, or "". Chinese questions only: across languages the
-    passages cannot write the question's words."""
-    chinese = [p for p in passages if partly_chinese(p.text)]
-    if not chinese or question_language(question) != "zh":
+    repeats and no passage writes, or "". Chinese questions with a Chinese passage only: across
+    languages the passages cannot write the question's words."""
+    if question_language(question) != "zh" or not any(partly_chinese(p.text) for p in passages):
         return ""
     # A leading setting ("扫描版加固指南中，…") names the manual, in the question's words.
     sentence = unframed(sentence, question)
