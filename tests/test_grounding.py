@@ -878,14 +878,31 @@ def test_a_mark_written_beside_another_for_a_passage_saying_nothing_of_it_is_dro
     assert [c.page for c in result.citations] == [1]
 
 
-def test_marks_written_apart_or_on_passages_sharing_its_words_are_kept() -> None:
+def test_a_mark_beside_another_for_a_passage_adding_no_word_is_dropped() -> None:
+    # holdout70: [2] is the next slide, holding 参考 but not the groups the sentence names.
+    passages = [
+        passage("OpenChain社区：区域工作组、汽车工作组、参考工具工作组。", page=9),
+        passage("OpenChain ISO 5230合规：参考规范，自我认证。", page=10),
+    ]
+    question = "OpenChain 社区这页举例的工作组里，除了区域工作组还有哪些？"
+    reply = "除了区域工作组，还有汽车工作组和参考工具工作组。依据的资料是资料 [1] 和资料 [2]。"
+    result = ground(reply, passages, REFUSAL, question=question)
+    assert result.text == "除了区域工作组，还有汽车工作组和参考工具工作组 [1]。"
+    assert [c.page for c in result.citations] == [9]
+
+
+def test_marks_written_apart_or_on_passages_adding_words_are_kept() -> None:
     passages = [
         passage("Open... Opens a dialog to choose a source file.", page=21),
         passage("Shut down... Shuts down the simulator. Open recent lists recent files.", page=22),
     ]
-    # [2] holds "Open" and "file": some of the sentence's words, so it keeps its mark.
-    both = "Open opens a dialog to choose a source file [1] [2]."
+    # [2] holds "recent", which [1] lacks: each passage holds part of what the sentence says.
+    both = "Open opens a dialog to choose a source file, Open recent lists recent ones [1] [2]."
     assert ground(both, passages, REFUSAL).text == both
+    # Of two passages holding the same words, neither mark is idle.
+    same = [passages[0], passage("Open... Opens a dialog to choose a source file.", page=30)]
+    twice = "Open opens a dialog to choose a source file [1] [2]."
+    assert ground(twice, same, REFUSAL).text == twice
     # Each mark of a sentence that speaks of both passages stands for its own part.
     apart = "Open opens a dialog [1], and Shut down shuts down the simulator [2]."
     assert ground(apart, passages, REFUSAL).text == apart
