@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from assistant.judge import unframed
 from assistant.retrieval import Passage
 from pagewise.keywords import CJK, QUESTION_WORDS, partly_chinese, question_language
-from pagewise.text import squeeze
+from pagewise.text import fold, squeeze
 
 _HAN = re.compile(rf"[{CJK}]+")
 # A colon that opens what follows ("…有以下规约："), not one inside a name ("5230:2020").
@@ -101,7 +101,10 @@ def _situation(clause: str, asked: str) -> bool:
 def _unwritten(question: str, text: str) -> list[str]:
     """The stretches of the question's own words (less its question words and its words for
     the material) in which no two neighbouring characters stand together in ``text``."""
-    asked = _PREPOSITION.sub(" ", _POINTING.sub(" ", _ASKING.sub(" ", squeeze(question))))
+    # A space the user typed between Chinese words ends a word: "默认 target 修改 命令" asks with
+    # 修改 and 命令, and "修改命" is where two of its words meet, not a subject (holdout71).
+    words = " ".join(fold(question).split())
+    asked = _PREPOSITION.sub(" ", _POINTING.sub(" ", _ASKING.sub(" ", words)))
     for word in QUESTION_WORDS:
         asked = asked.replace(word, " ")
     found: list[str] = []

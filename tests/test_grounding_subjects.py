@@ -165,3 +165,15 @@ def test_words_for_the_manual_itself_or_for_counting_are_no_subject() -> None:
     # The rule still reads the rest of the question: a subject of its own is found.
     other = "文档说数据库连接池一共有几种？"
     assert unnamed_subject("文档说数据库连接池一共有以下几种：…", other, [codes]) == "数据库连接池"
+
+
+def test_a_stretch_across_a_space_the_user_typed_is_no_subject() -> None:
+    # holdout71, a terse query: 修改 and 命令 are two of its words, "修改命" where they meet.
+    target = passage(
+        "如果要改变默认目标，请执行如下命令：systemctl set-default name.target", page=1
+    )
+    question = "默认 target 修改 命令"
+    reply = "默认 target 修改 命令：systemctl set-default name.target [1]"
+    assert unnamed_subject(reply, question, [target]) == ""
+    # Written together, the same stretch is still read as the subject it may be.
+    assert unnamed_subject("默认target修改命令：x [1]", "默认target修改命令", [target]) == "修改命"
