@@ -52,20 +52,20 @@ def product_names(passages: Sequence[Passage]) -> str:
     return squeeze(" ".join(f"{p.title} {p.doc}" for p in passages))
 
 
-def exempt(term: str, asked: set[str], products: str, question: str = "") -> bool:
+def exempt(term: str, asked: set[str], products: str, question: str) -> bool:
     """Whether ``term`` may be missing from the cited passage: a figure or a product name (in
     a manual's title or file name) that the question itself uses. A setting or other name the
     question asks about ("PasswordAuthentication 建议设成 yes 还是 no？") must be in the
     passage that is said to answer for it."""
     key = squeeze(term)
-    if re.search(r"[A-Za-z]", term) and key in products and _writes(question, key):
-        # The product as the user typed it, in any case: "openeuler 单用户模式要输密码…" answered
-        # "要配置 openEuler 单用户模式…，需要修改 `/etc/sysconfig/init` 文件" (holdout72), where
-        # the lowercase word of the question is no key term.
+    if not re.search(r"[A-Za-z]", term):
+        return key in asked
+    # The product as the user typed it, in any case: "openeuler 单用户模式要输密码…" answered
+    # "要配置 openEuler 单用户模式…，需要修改 `/etc/sysconfig/init` 文件" (holdout72), where
+    # the lowercase word of the question is no key term.
+    if key in products and (key in asked or _writes(question, key)):
         return True
-    if key not in asked:
-        return False
-    return not re.search(r"[A-Za-z]", term) or key in products or _common_noun(term)
+    return key in asked and _common_noun(term)
 
 
 def _writes(question: str, key: str) -> bool:
