@@ -82,7 +82,8 @@ def test_no_question_reaches_the_other_departments_manuals(index: Components) ->
 def test_answers_cite_only_the_users_own_manuals(index: Components) -> None:
     assistant = index.assistant(llm=ScriptedLLM("见资料 [1][2][3]。"), rate_limited=False)
     for user, other in ((ALICE, "finance"), (BOB, "engineering")):
-        for question in _questions(other)[:40]:
+        # Every fourth of the first 60: whole sentences, questions and fragments alike.
+        for question in _questions(other)[:60:4]:
             answer = assistant.ask(question, user)
             assert all(c.doc not in _docs(other) for c in answer.citations)
             assert all(p.doc not in _docs(other) for p in answer.passages)
@@ -100,7 +101,7 @@ def test_cli_user_option_searches_only_that_users_collections(
         PAGEWISE_POLICIES_DIR=str(REPO / "policies"),
     )
     for username, other in (("alice", "finance"), ("bob", "engineering")):
-        for question in _questions(other)[:3]:
+        for question in _questions(other)[:1]:
             result = subprocess.run(
                 [
                     sys.executable,
