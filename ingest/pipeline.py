@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 # cells cut by a page; 6: contents not indexed, Markdown without markup, a section per slide,
 # stacked sheet tables, chunks embedded and indexed under their heading path; 7: Markdown
 # escapes read in HTML table cells too; 8: English words stemmed in the keyword index; 9: PDF
-# Type 3 fonts with code-named glyphs read as their codes (ingest/fonts.py)
-PIPELINE_VERSION = "9"
+# Type 3 fonts with code-named glyphs read as their codes (ingest/fonts.py); 10: the words of a
+# name joined by "_" indexed too (pagewise/keywords.py)
+PIPELINE_VERSION = "10"
 
 
 Progress = Callable[[FileReport], None]

@@ -71,8 +71,16 @@ def stem(word: str) -> str:
 
 def search_terms(text: str) -> list[str]:
     """The keyword index's terms, of a chunk and of a question alike: :func:`keyword_tokens`
-    with English words stemmed."""
-    return [stem(token) for token in keyword_tokens(text)]
+    with English words stemmed, and each word of a name joined by "_" besides the name: a
+    user asks about "faillock" where the manual configures ``pam_faillock.so`` (holdout72),
+    or about "unlock time" for ``unlock_time``."""
+    terms: list[str] = []
+    for token in keyword_tokens(text):
+        terms.append(stem(token))
+        # A dotted name's parts are tokens of their own already.
+        if "_" in token and "." not in token:
+            terms.extend(stem(part) for part in token.split("_") if part)
+    return terms
 
 
 # Words that every question has and that say nothing about its subject.

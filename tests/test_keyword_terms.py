@@ -51,6 +51,19 @@ def test_a_question_finds_a_passage_that_inflects_its_words_otherwise(tmp_path: 
     catalog.close()
 
 
+def test_a_word_of_a_name_joined_by_underscores_finds_its_passage(tmp_path: Path) -> None:
+    texts = [
+        "auth required pam_faillock.so preauth audit deny=3 even_deny_root unlock_time=300",
+        "说明：用户连续登录失败次数超过 3 次即被锁定。",
+        "The lock is released in a finally block.",
+    ]
+    catalog = catalog_of(tmp_path, texts)
+    assert [h.chunk_id for h in catalog.keyword_search("faillock", 3)] == ["d:0"]
+    assert catalog.keyword_search("pam_faillock unlock time", 3)[0].chunk_id == "d:0"
+    assert search_terms("max_count") == ["max_count", "max", stem("count")]
+    catalog.close()
+
+
 def test_the_words_a_question_asks_with_find_no_page(tmp_path: Path) -> None:
     texts = [
         "什么是知识产权？什么是许可证，如果不合规会发生什么？为什么我们需要遵守？",
