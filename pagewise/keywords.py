@@ -70,10 +70,11 @@ def stem(word: str) -> str:
 
 
 def search_terms(text: str) -> list[str]:
-    """The keyword index's terms, of a chunk and of a question alike: :func:`keyword_tokens`
-    with English words stemmed, and each word of a name joined by "_" besides the name: a
-    user asks about "faillock" where the manual configures ``pam_faillock.so`` (holdout72),
-    or about "unlock time" for ``unlock_time``."""
+    """The keyword index's terms of a chunk: :func:`keyword_tokens` with English words
+    stemmed, and each word of a name joined by "_" besides the name: a user asks about
+    "faillock" where the manual configures ``pam_faillock.so`` (holdout72), or about "unlock
+    time" for ``unlock_time``. A question's terms (:func:`query_terms`) keep such a name
+    whole, which the index holds too."""
     terms: list[str] = []
     for token in keyword_tokens(text):
         terms.append(stem(token))
