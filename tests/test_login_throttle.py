@@ -279,7 +279,9 @@ def test_the_cli_lists_and_clears_a_lock(dev_directory: Any, tmp_path: Path) -> 
         return done.stdout
 
     listed = pagewise("list")
-    assert re.search(r"^bob +5 failures, last .* LOCKED (29|30) s$", listed, re.M), listed
+    # A 30 s lock, counting down while the CLI starts (seconds on a busy 2-core machine).
+    locked = re.search(r"^bob +5 failures, last .* LOCKED (\d+) s$", listed, re.M)
+    assert locked and 0 < int(locked[1]) <= 30, listed
     assert re.search(r"^client:10\.0\.0\.8 +5 failures, .* open$", listed, re.M), listed
     assert pagewise("clear", "BOB") == "5 failed login(s) of BOB forgotten.\n"
     assert "bob" not in pagewise("list")
