@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
+_PYTEST_MAIN = sys.modules["__main__"]  # see _isolated_environment
 SHARED_DOCS = REPO.parent / "shared" / "docs"
 SHARED_MANUAL = SHARED_DOCS / "java-manual-huangshan.pdf"
 
@@ -114,6 +115,10 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's pagewise.toml or PAGEWISE_* variables."""
     _isolate(monkeypatch, tmp_path)
+    # Streamlit's AppTest leaves the portal script as sys.modules["__main__"]; every process
+    # a later test spawns would then run the whole portal before its own work (a spawned
+    # child re-imports __main__): 70 s instead of 7 for the rate limiter's 32 processes.
+    monkeypatch.setitem(sys.modules, "__main__", _PYTEST_MAIN)
 
 
 @pytest.fixture(scope="session")
