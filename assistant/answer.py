@@ -263,6 +263,12 @@ class Assistant:
 
     def relevant_passages(self, question: str, user: User) -> list[Passage]:
         """The top passages for the question that are similar enough to be worth reading."""
+        found, translated = self.found_passages(question, user)
+        return self.guards.relevance.relevant(question, found, translated)
+
+    def found_passages(self, question: str, user: User) -> tuple[list[Passage], str]:
+        """The top passages found for the question before the relevance gate, and the
+        question's translation that found some of them ("" when translation is off)."""
         k = self.options.top_k
         found = self.retriever.search(question, k, user.collections)
         translated = ""
@@ -271,8 +277,7 @@ class Assistant:
             if translated:
                 again = self.retriever.search(translated, k, user.collections)
                 found = fuse([(question, found), (translated, again)], k)
-        found = self._with_named(question, found, translated, user)
-        return self.guards.relevance.relevant(question, found, translated)
+        return self._with_named(question, found, translated, user), translated
 
     def _with_named(
         self, question: str, found: list[Passage], translated: str, user: User

@@ -6,11 +6,12 @@
 
 For each question: the search, the named-passage swap (a passage the keyword index finds for a
 name no passage found writes) and the relevance gate, as `Assistant.relevant_passages` runs them
-with translation off. Prints, for answerable and near-domain questions, the share with the
-right page in the top 3 and the share the gate lets through to the model. Seconds a hundred
-questions, so a change to retrieval, the keyword index or the gate is measured on every
-question file, not one set. --compare lists the questions whose outcome differs from an earlier
-run (of other code or another index: ingest each with its own code into its own data dir).
+(`found_passages`, then the gate) with translation off. Prints, for answerable and near-domain
+questions, the share with the right page in the top 3 and the share the gate lets through to
+the model. Seconds a hundred questions, so a change to retrieval, the keyword index or the gate
+is measured on every question file, not one set. --compare lists the questions whose outcome
+differs from an earlier run (of other code or another index: ingest each with its own code into
+its own data dir).
 """
 
 from __future__ import annotations
@@ -60,10 +61,9 @@ def main() -> None:
         assistant = components.assistant(llm=NoLLM(), rate_limited=False, audited=False)
         for path in args.questions:
             for question in load_questions(path):
-                # Assistant.relevant_passages with translation off, its steps kept apart.
-                found = assistant.retriever.search(question.q, settings.top_k, user.collections)
-                found = assistant._with_named(question.q, found, "", user)
-                kept = assistant.guards.relevance.relevant(question.q, found)
+                # Assistant.relevant_passages with translation off, its two steps kept apart.
+                found, translated = assistant.found_passages(question.q, user)
+                kept = assistant.guards.relevance.relevant(question.q, found, translated)
                 rows.append(
                     {
                         "set": path.name,
