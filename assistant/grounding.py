@@ -10,6 +10,7 @@ is removed, with its reason, when
   outside the passages, "typically around $10,000", shares little wording with them);
 - a judge (e.g. the same LLM, reading the cited passages) says they do not state it;
 - it comes after the first shown sentence and cites only other manuals (see stray.py).
+- it opens by pointing back at a sentence removed for what it claims (see referents.py).
 What remains is renumbered [1], [2], … in order of first use; nothing left means the refusal,
 and so does a removed lead (see lead.py).
 """
@@ -39,6 +40,7 @@ from assistant.reasons import (
     SILENT,
 )
 from assistant.recite import all_recited, word_support
+from assistant.referents import REFERS, orphaned
 from assistant.replies import affirms, asks_more, asks_yes_or_no, bare_reply
 from assistant.retrieval import Passage
 from assistant.second_look import Holds, second_look
@@ -128,6 +130,7 @@ def ground(
     asked = asked_terms(question, passages, confirmed=yes_no and affirms(text))
     products = product_names(passages)
     kept: list[Claim] = []
+    kept_at: list[int] = []  # each kept sentence's place in the answer
     removed: list[Removed] = []
     lead: Claim | None = None
     said: set[str] = set()  # small models loop: the same sentence four times
@@ -135,7 +138,7 @@ def ground(
     claims = all_recited(claims_of(text), passages, holds, question, min_word_support)
     near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
     moved = all_nearer(claims, passages, asked, near, min_cross_support, question, min_word_support)
-    for claim in moved:
+    for at, claim in enumerate(moved):
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (
             SAID
@@ -150,6 +153,7 @@ def ground(
             removed.append(Removed(claim.text, reason))
         else:
             kept.append(claim)
+            kept_at.append(at)
     if judge is not None and kept:
         verdicts = [
             ok or copies_a_line(c, passages, question)
@@ -162,11 +166,13 @@ def ground(
             for c, ok in zip(kept, verdicts, strict=True)
             if not ok
         ]
+        kept_at = [at for at, ok in zip(kept_at, verdicts, strict=True) if ok]
         kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
     reason = next((r.reason for r in removed if lead and r.sentence == lead.text), "")
     if confirm and lead and yes_no and overturnable(reason) and confirm(lead):
         removed = [r for r in removed if (r.sentence, r.reason) != (lead.text, reason)]
-        kept = [lead, *kept]
+        kept, kept_at = [lead, *kept], [moved.index(lead), *kept_at]
+    kept, removed = _without_orphans(moved, kept, kept_at, removed)
     strays = strayed(kept, passages)
     removed += [Removed(c.text, STRAYS) for c in strays]
     kept = _marked([c for c in kept if c not in strays])
@@ -185,6 +191,25 @@ def ground(
         return Grounded(refusal, refused=True, removed=removed)
     text, citations = renumbered(kept, passages)
     return Grounded(text, refused=False, citations=citations, removed=removed)
+
+
+def _without_orphans(
+    claims: Sequence[Claim], kept: list[Claim], kept_at: list[int], removed: list[Removed]
+) -> tuple[list[Claim], list[Removed]]:
+    """``kept`` less the sentences that point back at a removed one (see referents.py)."""
+    why = {r.sentence: r.reason for r in removed}
+    gone = {
+        at
+        for at, claim in enumerate(claims)
+        if at not in kept_at and why.get(claim.text, "") not in NOT_A_STATEMENT
+    }
+    lost = orphaned(claims, set(kept_at), gone)
+    if not lost:
+        return kept, removed
+    orphans = [c for c, at in zip(kept, kept_at, strict=True) if at in lost]
+    return [c for c in kept if c not in orphans], removed + [
+        Removed(c.text, REFERS) for c in orphans
+    ]
 
 
 def _unverified(kept: Sequence[Claim]) -> list[Removed]:

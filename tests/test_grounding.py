@@ -976,3 +976,16 @@ def test_the_questions_words_around_a_whole_line_of_the_passage_need_no_judge() 
         "合规计划监督要求由外部审计师负责，跟踪和管理开源组件 [1]。",
     ):
         assert ground(said, [slide], REFUSAL, question=question, judge=Judge([False])).refused
+
+
+def test_a_sentence_pointing_back_at_a_removed_one_is_removed_with_it() -> None:
+    # The second sentence is removed for its invented figure; "这样" then names nothing shown.
+    result = grounded("不能写死 365 天 [1]。默认容量是 64 [2]。这样可以避免频繁扩容 [2]。")
+    assert result.text == "不能写死 365 天 [1]。"
+    assert [r.reason for r in result.removed][-1] == "points back at a removed sentence"
+
+
+def test_a_sentence_pointing_back_at_a_kept_one_stays() -> None:
+    result = grounded("不能写死 365 天 [1]。这是一条强制规约 [1]。")
+    assert not result.refused
+    assert "这是一条强制规约" in result.text
