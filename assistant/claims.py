@@ -29,7 +29,7 @@ def claims_of(text: str) -> list[Claim]:
     text = _SOURCE_FIRST.sub(_source_last, text)
     sentences = [
         _REPEATED_MARK.sub(r"\1", _mark_inside(s))
-        for s in split_sentences(_ECHOED_RULE.sub(" ", text))
+        for s in split_sentences(_WHERE_AFTER_MARK.sub("", _ECHOED_RULE.sub(" ", text)))
     ]
     for i in range(1, len(sentences)):
         # "X. This setting is recommended in [1]." and "X. , [2], [3]": the pointer or the
@@ -54,6 +54,14 @@ def claims_of(text: str) -> list[Claim]:
 _ECHOED_RULE = re.compile(
     r"[，,。]?\s*(?:依据|根据)的?资料(?:编号)?(?:为|是)?\s*[:：]?\s*(?=\[\d+\])"
     r"|[.,]?\s*(?:Source|Reference)s?\s*[:：]\s*(?=\[\d+\])",
+    re.IGNORECASE,
+)
+# Where in the manual, written after the marks: "…六个菜单 [1]，第 3.1 节。" (holdout76), from
+# "依据的资料是 [1]，第 3.1 节。". It points at the source the citation already shows; read as part
+# of the sentence, its "3.1" is a number no passage writes, and a right answer was refused.
+_WHERE_AFTER_MARK = re.compile(
+    r"(?<=\])\s*[，,]\s*(?:(?:见|在|参见)?第\s*\d+(?:\.\d+)*\s*(?:节|章|页|部分)"
+    r"|(?:see\s+)?(?:section|chapter|page|p\.)\s*\d+(?:\.\d+)*)(?=\s*(?:[。.;；]|$))",
     re.IGNORECASE,
 )
 # "根据资料 [1]，X。" / "According to [2], X." : the source named first is cited last; so is

@@ -989,3 +989,9 @@ def test_a_sentence_pointing_back_at_a_kept_one_stays() -> None:
     result = grounded("不能写死 365 天 [1]。这是一条强制规约 [1]。")
     assert not result.refused
     assert "这是一条强制规约" in result.text
+
+
+def test_where_in_the_manual_written_after_the_marks_is_not_part_of_the_claim() -> None:
+    result = grounded("不能写死 365 天。依据的资料是 [1]，第 3.1 节。")
+    assert result.text == "不能写死 365 天 [1]。"
+    assert not result.removed
