@@ -172,7 +172,8 @@ def words_present(wanted: set[str], support: str) -> int:
 # the <applet> tag must be used" was removed for "yes" alone): the judge reads it; the words the
 # sentence adds are compared without it.
 _POLARITY = re.compile(
-    "不可以|不能|不得|不要|不允许|不应该?|不需要|不必|禁止|严禁|必须|务必|允许|可以|应该|应当|需要"
+    "不可以|不能|不得|不要|不允许|不应该?|不需要|不必|不推荐|不建议|禁止|严禁|必须|务必|允许|可以|应该"
+    "|应当|需要|推荐|建议"
     r"|\b(?:yes|no|not)\b|n't\b",
     re.IGNORECASE,
 )

@@ -241,6 +241,13 @@ def test_words_of_polarity_are_left_to_the_judge_not_counted_as_missing_wording(
     assert word_share("不能命名成 xxxPOJO。", rule, question) is None
     # Words of its own that the passage lacks still count.
     assert word_share("不能命名成 xxxPOJO，要用驼峰风格。", rule, question) == 0.0
+    # holdout77: "不推荐给方法加上 public 修饰符" to "推荐…加上 public 修饰符吗？" was removed for
+    # 不推 (0.00), though the rule reads "不要加任何修饰符号（public 也不要加）".
+    rule = (
+        "16.【推荐】接口类中的方法和属性不要加任何修饰符号（public 也不要加），保持代码的简洁性。"
+    )
+    question = "在接口类里定义方法时，推荐给方法加上 public 修饰符吗？"
+    assert word_share("不推荐给方法加上 public 修饰符。", rule, question) is None
 
 
 def test_a_pair_where_two_of_the_questions_words_meet_is_not_added_wording() -> None:
