@@ -3,7 +3,7 @@ passage than the one it cites?
 
 A small model often cites the neighbour of the passage it answered from ("NOP … creates gaps
 in the source code [2]" where [3] says so). The term check re-cites a sentence by its numbers
-and names (grounding._recited), but a sentence with none, or with names that several passages
+and names (recite._recited), but a sentence with none, or with names that several passages
 hold, keeps the model's mark, and the judge, which reads only the cited passage, rightly says
 NO. Asking once more, with the sentence cited to the other passage that holds its names and
 the largest share of its words, keeps a right answer that was merely mis-cited. One more
