@@ -42,7 +42,7 @@ class LLMJudge:
         self.question = question
 
     def messages(self, claims: Sequence[Claim]) -> list[Message]:
-        return judge_messages([p.text for p in self.passages], claims, self.question)
+        return judge_messages([headed(p) for p in self.passages], claims, self.question)
 
     def judge(self, claims: Sequence[Claim]) -> list[bool]:
         reply = complete(self.llm, self.messages(claims), max_tokens=6 * len(claims) + 6)
@@ -65,6 +65,15 @@ def judge_messages(
         " like:\n1: YES\n2: NO"
     )
     return [Message("system", SYSTEM), Message("user", ask)]
+
+
+def headed(passage: Passage) -> str:
+    """The passage as the judge reads it: under its manual's title and section, which the
+    reader sees in the citation. Without them the judge rejected right sentences that name the
+    standard the passage belongs to (holdout77: "OpenChain ISO 5230 要求合规计划由…决策机构…治理"
+    against its slide: "合规计划监督：由具有权威和专业知识的决策机构进行治理")."""
+    section = f" · {passage.section}" if passage.section else ""
+    return f"《{passage.title}》{section}\n{passage.text}"
 
 
 def parse_verdicts(reply: str, count: int) -> list[bool]:
@@ -90,6 +99,9 @@ _FRAME = re.compile(
     r"[^,，:：。!?！？\n]{1,100}?|(?:在|根据|按照|依照)?[^,，:：。!?！？\n]{1,60}?(?:里|中|上))\s*[,，:：]\s*"
 )
 
+# A yes that opens a statement: "是的，", "Yes, ", "对。".
+_YES = re.compile(r"^(?:是的|是|对|可以的|yes)\s*[,，.。!！]\s*", re.IGNORECASE)
+
 # The words that make a phrase a setting, which the question need not use: "在…里", "根据…".
 _CONNECTIVES = re.compile(r"^(?:在|根据|按照|依照)|(?:里|中|上)?\s*[,，:：]\s*$")
 
@@ -100,6 +112,10 @@ def unframed(statement: str, question: str) -> str:
     reads the passages alone, without their titles, and took the manual's name and version as
     an addition (three right answers of holdout28-30 were rejected so). The phrase goes only
     when each of its terms is in the question and something is left to judge."""
+    if question and (yes := _YES.match(statement)) and re.search(r"\w\w", statement[yes.end() :]):
+        # "是的，X" states X: the yes answers the question, which the judge does not see.
+        rest = statement[yes.end() :]
+        statement = rest[:1].upper() + rest[1:]
     match = _FRAME.match(statement)
     if match is None or not question:
         return statement

@@ -59,7 +59,7 @@ from assistant.evaluation.scoring import (  # noqa: E402
 from assistant.grounding import Grounded, SupportJudge, ground  # noqa: E402
 from assistant.guards import RelevanceGate  # noqa: E402
 from assistant.judge import SYSTEM as JUDGE_SYSTEM  # noqa: E402
-from assistant.judge import judge_messages, parse_verdicts, unframed  # noqa: E402
+from assistant.judge import headed, judge_messages, parse_verdicts, unframed  # noqa: E402
 from assistant.llm import LLM, Message, complete  # noqa: E402
 from assistant.on_question import SYSTEM as QUESTION_CHECK_SYSTEM  # noqa: E402
 from assistant.on_question import (  # noqa: E402
@@ -246,7 +246,7 @@ class AskingJudge:
         sent = recorded.sent(claims)
         if all(text in known for text in sent):
             return [known[text] for text in sent]
-        messages = judge_messages([p.text for p in self.passages], claims, question)
+        messages = judge_messages([headed(p) for p in self.passages], claims, question)
         started = time.perf_counter()
         reply = complete(self.llm, messages, max_tokens=6 * len(claims) + 6)
         call = {

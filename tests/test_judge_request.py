@@ -2,7 +2,8 @@
 question, so that the manual's name and version are not taken for an addition."""
 
 from assistant.claims import Claim
-from assistant.judge import judge_messages, unframed
+from assistant.judge import headed, judge_messages, unframed
+from assistant.retrieval import Passage
 
 QUESTION = "In EduMIPS64 0.4, which register do the system calls put their return value in?"
 
@@ -33,3 +34,39 @@ def test_a_setting_the_question_does_not_give_or_a_condition_is_judged_with_the_
     assert unframed(condition, "If exceptions are not masked, what happens?") == condition
     # Nothing left to judge: the sentence stays whole.
     assert unframed("In EduMIPS64 0.4: [1]", QUESTION) == "In EduMIPS64 0.4: [1]"
+
+
+def test_a_leading_yes_is_not_sent_to_the_judge_but_a_no_is() -> None:
+    question = "OpenChain ISO 5230 是否要求合规计划由专门的决策机构进行监督治理？"
+    assert (
+        unframed("是的，合规计划由决策机构进行治理 [1]。", question)
+        == "合规计划由决策机构进行治理 [1]。"
+    )
+    assert (
+        unframed("Yes, in EduMIPS64 0.4, R1 holds the result [1].", QUESTION)
+        == "R1 holds the result [1]."
+    )
+    # A no turns what follows round: dropping it would send the judge the opposite claim.
+    assert unframed("No, R1 does not hold it [1].", QUESTION) == "No, R1 does not hold it [1]."
+    assert unframed("是的 [1]。", question) == "是的 [1]。"
+
+
+def test_the_judge_reads_each_passage_under_its_manuals_title_and_section() -> None:
+    slide = Passage(
+        chunk_id="s7",
+        doc="openchain-iso5230-overview-zh.pptx",
+        doc_id="d7",
+        title="ISO/IEC 5230开源许可合规性",
+        page=7,
+        page_end=7,
+        page_label="7",
+        section="开源软件治理的基准要求",
+        score=0.5,
+        text="合规计划监督：由具有权威和专业知识的决策机构进行治理",
+        path="openchain-iso5230-overview-zh.pptx",
+        collection="all",
+    )
+    ask = judge_messages([headed(slide)], [Claim("合规计划由决策机构治理 [1]。", (1,))])
+    assert (
+        "《ISO/IEC 5230开源许可合规性》 · 开源软件治理的基准要求\n合规计划监督" in ask[-1].content
+    )
