@@ -1,9 +1,12 @@
 """What the sentence judge is sent: each claim without the setting it repeats from the
 question, so that the manual's name and version are not taken for an addition."""
 
+from dataclasses import replace
+
+from test_citations import passage
+
 from assistant.claims import Claim
 from assistant.judge import headed, judge_messages, unframed
-from assistant.retrieval import Passage
 
 QUESTION = "In EduMIPS64 0.4, which register do the system calls put their return value in?"
 
@@ -52,19 +55,13 @@ def test_a_leading_yes_is_not_sent_to_the_judge_but_a_no_is() -> None:
 
 
 def test_the_judge_reads_each_passage_under_its_manuals_title_and_section() -> None:
-    slide = Passage(
-        chunk_id="s7",
-        doc="openchain-iso5230-overview-zh.pptx",
-        doc_id="d7",
+    slide = replace(
+        passage(
+            "合规计划监督：由具有权威和专业知识的决策机构进行治理",
+            page=7,
+            section="开源软件治理的基准要求",
+        ),
         title="ISO/IEC 5230开源许可合规性",
-        page=7,
-        page_end=7,
-        page_label="7",
-        section="开源软件治理的基准要求",
-        score=0.5,
-        text="合规计划监督：由具有权威和专业知识的决策机构进行治理",
-        path="openchain-iso5230-overview-zh.pptx",
-        collection="all",
     )
     ask = judge_messages([headed(slide)], [Claim("合规计划由决策机构治理 [1]。", (1,))])
     assert (
