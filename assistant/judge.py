@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from assistant.claims import Claim
 from assistant.llm import LLM, Message, complete
 from assistant.prompt import PASSAGE_CLOSE, PASSAGE_OPEN, defuse
+from assistant.replies import without_opening_yes
 from assistant.retrieval import Passage
 from pagewise.keywords import subject_terms
 from pagewise.text import fold, squeeze
@@ -99,9 +100,6 @@ _FRAME = re.compile(
     r"[^,，:：。!?！？\n]{1,100}?|(?:在|根据|按照|依照)?[^,，:：。!?！？\n]{1,60}?(?:里|中|上))\s*[,，:：]\s*"
 )
 
-# A yes that opens a statement: "是的，", "Yes, ", "对。".
-_YES = re.compile(r"^(?:是的|是|对|可以的|yes)\s*[,，.。!！]\s*", re.IGNORECASE)
-
 # The words that make a phrase a setting, which the question need not use: "在…里", "根据…".
 _CONNECTIVES = re.compile(r"^(?:在|根据|按照|依照)|(?:里|中|上)?\s*[,，:：]\s*$")
 
@@ -112,10 +110,9 @@ def unframed(statement: str, question: str) -> str:
     reads the passages alone, without their titles, and took the manual's name and version as
     an addition (three right answers of holdout28-30 were rejected so). The phrase goes only
     when each of its terms is in the question and something is left to judge."""
-    if question and (yes := _YES.match(statement)) and re.search(r"\w\w", statement[yes.end() :]):
-        # "是的，X" states X: the yes answers the question, which the judge does not see.
-        rest = statement[yes.end() :]
-        statement = rest[:1].upper() + rest[1:]
+    if question:
+        # The yes answers the question, which the judge does not see.
+        statement = without_opening_yes(statement)
     match = _FRAME.match(statement)
     if match is None or not question:
         return statement

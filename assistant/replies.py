@@ -37,6 +37,20 @@ def affirms(answer: str) -> bool:
     return _AFFIRMS.match(answer) is not None
 
 
+# A yes that opens a statement and is followed by what it affirms: "是的，", "Yes, ", "对。".
+_OPENING_YES = re.compile(r"^(?:是的|是|对|可以的|yes)\s*[,，.。!！]\s*", re.IGNORECASE)
+
+
+def without_opening_yes(sentence: str) -> str:
+    """``sentence`` without an opening yes, when something that can be judged follows it
+    ("是的，X" states X); a no stays, since without it the sentence claims the opposite."""
+    yes = _OPENING_YES.match(sentence)
+    if yes is None or not re.search(r"\w\w", sentence[yes.end() :]):
+        return sentence
+    rest = sentence[yes.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
 # A yes or a no with nothing after it: "不能 [1]。".
 _BARE_REPLY = re.compile(
     r"\s*(?:yes|no|是的?|不是|对|不对|可以|不可以|能|不能|会|不会|有|没有|不行|行)[\s,，.。!！]*$",
