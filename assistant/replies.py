@@ -12,10 +12,24 @@ _YES_NO = re.compile(
 )
 
 
+# An English yes-or-no question after a clause that sets it up: "When I open a file with
+# SYSCALL 1, am I allowed to …?", "Under systemd, can I keep …?". Not a wh-question whose
+# clause is only an aside: "Which garbage collector, for example G1, does the manual …?".
+_AFTER_CLAUSE = re.compile(
+    r"^(?P<clause>[^?]*?)[,;:]\s*(?:can|could|does|do|did|is|are|am|was|were|should|must|may"
+    r"|will|has|have|would|shall)\b",
+    re.IGNORECASE,
+)
+_WH = re.compile(r"\b(?:what|which|how|who|whom|whose|why|where)\b", re.IGNORECASE)
+
+
 def asks_yes_or_no(question: str) -> bool:
     """Whether ``question`` asks for a yes or a no ("…有没有分支预测功能？", "Can … ?"): the
     answer's first sentence is then that yes or no, however much it repeats the question."""
-    return _YES_NO.search(question) is not None
+    if _YES_NO.search(question):
+        return True
+    after = _AFTER_CLAUSE.match(question.strip())
+    return after is not None and not _WH.search(after["clause"])
 
 
 def asks_more(question: str) -> bool:
