@@ -12,6 +12,7 @@ SAID = "said before"
 FOLLOWS = "follows an unsupported answer"
 MISSING = "not in the cited passage: "
 UNGIVEN = "a range the cited passage does not give: "
+DENIED = "says yes where the cited passage says no: "
 # "是的 [1]。" and nothing after it that was checked: a yes the reader cannot see the ground of
 # (both such answers of holdout59, recorded with the yes-or-no prompt rule, were wrong).
 BARE = "a yes or no with nothing checked after it"

@@ -11,9 +11,10 @@ from assistant.asked import exempt, names, product_names, says_not_covered
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim
 from assistant.lead import FEW_WORDS, REPEATS
+from assistant.polarity import denied
 from assistant.prompt import SOURCE_LABEL
 from assistant.ranges import ungiven
-from assistant.reasons import MISSING, POINTS, SAYS_NOTHING, SILENT, UNGIVEN
+from assistant.reasons import DENIED, MISSING, POINTS, SAYS_NOTHING, SILENT, UNGIVEN
 from assistant.recite import word_support
 from assistant.retrieval import Passage
 from assistant.second_look import Holds
@@ -49,6 +50,10 @@ def _only_where(text: str, passages: Sequence[Passage]) -> bool:
         if passage.section:
             text = text.replace(passage.section, " ")
     return not re.search(r"\w", re.sub(r"资料|passage|source", " ", _MARK.sub(" ", text)))
+
+
+def _clipped(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def own_names(claim: Claim, question: str, asked: set[str]) -> list[str]:
@@ -128,6 +133,9 @@ def unsupported(
         return MISSING + ", ".join(missing)
     if spans := ungiven(_MARK.sub(" ", claim.text), support):
         return UNGIVEN + ", ".join(spans)
+    cited = [passages[n - 1].text for n in claim.cited]
+    if no := denied(plain, question, cited, own_products):
+        return DENIED + _clipped(no)
     share = word_support(claim, passages, question)
     if share is not None and share < min_word_support:
         return f"{FEW_WORDS} are in the cited passage ({share:.2f})"

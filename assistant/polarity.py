@@ -1,0 +1,64 @@
+"""A yes that its cited passage says no to.
+
+holdout77 asked whether the O_APPEND and O_TRUNC flags of SYSCALL 1 may be combined; the small
+model answered "Yes, you can combine the O_APPEND and O_TRUNC flags [1]" from the passage that
+says "you can not specify O_APPEND if you specify O_TRUNC". Every word and name of the answer is
+in that passage, and the small judge passed it. The sentence of the passage that names most of
+what the question asks about is where its answer stands: when every such sentence forbids, a
+yes is contradicted. Only names count (identifiers, quoted names: `key_terms`), and at least two
+of them, so that the passage's sentence is about the very thing asked, not about one of its
+parts: a rule on O_APPEND alone says nothing of O_APPEND with O_TRUNC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.citations import key_terms
+from assistant.replies import asks_yes_or_no
+from pagewise.text import fold, squeeze
+
+# A sentence that opens with a yes to a yes-or-no question: "Yes, …", "You can …", "可以…".
+_YES = re.compile(
+    r"\s*(?:yes\b|you (?:can|may)\b|it is (?:allowed|permitted|possible)\b"
+    r"|是的|是，|对，|可以|允许)",
+    re.IGNORECASE,
+)
+# Words that forbid: the modal noes of a rule, and a Chinese manual's counter-example (反例).
+_FORBIDS = re.compile(
+    r"\b(?:can ?not|can't|must not|mustn't|may not|should not|shall not|never)\b"
+    r"|\bnot (?:allowed|permitted)\b|不得|禁止|不允许|不能|不要|不可|不应|严禁|反例",
+    re.IGNORECASE,
+)
+# A passage's sentences, and a Chinese manual's 正例/反例 each on its own.
+_SENTENCES = re.compile(r"(?<=[。；;！？!?\n])|(?<=\.)\s+|(?=正例|反例)")
+# How many of the question's names a sentence must write to be about what was asked.
+_NAMES = 2
+
+
+def denied(sentence: str, question: str, texts: Sequence[str], products: str) -> str:
+    """The sentence of the cited passages' ``texts`` that says no to the yes ``sentence``
+    opens with, or "". ``products``: the manuals' titles and file names, squeezed (a product
+    name is the setting of the question, not a thing it asks about). The section heading is not
+    read: it names what a passage is about, not what it says of it."""
+    if not asks_yes_or_no(question) or not _YES.match(sentence) or _FORBIDS.search(sentence):
+        return ""
+    asked = {
+        key
+        for term in key_terms(question)
+        if re.search("[A-Za-z]", term) and (key := squeeze(fold(term))) not in products
+    }
+    if len(asked) < _NAMES:
+        return ""
+    written = [
+        (sum(term in squeeze(fold(part)) for term in asked), part.strip())
+        for text in texts
+        for part in _SENTENCES.split(text)
+        if part and part.strip()
+    ]
+    most = max((count for count, _ in written), default=0)
+    about = [part for count, part in written if count == most]
+    if most < _NAMES or not all(_FORBIDS.search(part) for part in about):
+        return ""
+    return about[0]
