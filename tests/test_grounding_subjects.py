@@ -177,3 +177,19 @@ def test_a_stretch_across_a_space_the_user_typed_is_no_subject() -> None:
     assert unnamed_subject(reply, question, [target]) == ""
     # Written together, the same stretch is still read as the subject it may be.
     assert unnamed_subject("默认target修改命令：x [1]", "默认target修改命令", [target]) == "修改命"
+
+
+def test_words_asking_how_a_thing_is_written_are_no_subject() -> None:
+    # holdout78: "…命令格式是：" and "一行应该写：" introduce the manual's own command and line.
+    target = passage("改变当前系统的目标，在root权限下执行如下命令： systemctl isolate name.target")
+    question = "管理服务文档中，改变当前系统目标的 systemctl 命令格式是什么？"
+    reply = "改变当前系统目标的 systemctl 命令格式是：systemctl isolate name.target [1]。"
+    assert unnamed_subject(reply, question, [target]) == ""
+    sysctl = passage("实现步骤 1 将表中的加固项写入/etc/sysctl.conf 文件中 net.ipv4.ip_forward = 0")
+    question = "往 /etc/sysctl.conf 里写内核参数加固项时，一行应该怎么写？"
+    reply = "往 /etc/sysctl.conf 里写内核参数加固项时，一行应该写：net.ipv4.ip_forward = 0 [1]。"
+    assert unnamed_subject(reply, question, [sysctl]) == ""
+    # A subject of its own is still one.
+    question = "改变当前系统目标时，区块链命令的格式是什么？"
+    reply = "区块链命令的格式是：systemctl isolate name.target [1]。"
+    assert "区块链" in unnamed_subject(reply, question, [target])
