@@ -165,6 +165,20 @@ class Catalog:
                 holders.update(rows)
         return holders.pop() if len(holders) == 1 else None
 
+    def held_by_few(self, word: str, most: int, collections: Sequence[str] | None = None) -> bool:
+        """Whether one to ``most`` chunks in ``collections`` hold ``word`` (as the index writes
+        it: lowercase, stemmed) as a word."""
+        terms = search_terms(word)
+        if len(terms) != 1:
+            return False
+        count = 0
+        with self._lock:
+            for name in self._keyword_collections(collections):
+                count += len(keyword_tables.holders(self._db, name, terms[0], most + 1 - count))
+                if count > most:
+                    return False
+        return count > 0
+
     def _keyword_collections(self, collections: Sequence[str] | None) -> list[str]:
         """The collections whose keyword tables a search reads (None: every one); under the
         lock."""

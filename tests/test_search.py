@@ -177,3 +177,36 @@ def test_a_question_naming_a_version_is_answered_from_that_version(
     older = components.retriever().search(question.replace("2.0", "1.4"), k=2)
     assert {p.doc for p in older} == {"pump-guide-old.md"}
     assert any("6 months" in p.text for p in older)
+
+
+def test_a_word_in_capitals_that_few_chunks_hold_is_searched_for_alone(
+    components: Components, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "DSLL", "LW": an instruction named in capitals is a name, searched for alone like
+    java.sql.Date, where few chunks hold it; one on every page ("SSH") says what the manual is
+    about, and is left to the search by all the question's words."""
+    sections = [
+        f"## Step {n}\n\nHarden the SSH service, step {n} of the guide: edit the file and restart"
+        f" the SSH daemon. Each step of the SSH guide is checked by the operator {n} times.\n"
+        for n in range(1, 13)
+    ]
+    sections.append("## Load word\n\nLW rt, offset(base) loads a word from memory into rt.\n")
+    manual = tmp_path / "guide.md"
+    manual.write_text("# Guide\n\n" + "\n".join(sections), encoding="utf-8")
+    components.ingestor().ingest([manual], "default")
+    catalog = components.catalog
+    assert catalog.held_by_few("LW", 8)
+    assert not catalog.held_by_few("SSH", 8)
+    assert not catalog.held_by_few("BEQZ", 8)  # held by none
+
+    asked: list[str] = []
+    original = catalog.keyword_search
+
+    def spy(question: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(question)
+        return original(question, *args, **kwargs)
+
+    monkeypatch.setattr(catalog, "keyword_search", spy)
+    top = components.retriever().search("With SSH hardened, how is LW written?", k=3)
+    assert asked[1:] == ["LW"]
+    assert any(p.text.startswith("LW rt") or "LW rt" in p.text for p in top)
