@@ -16,14 +16,12 @@ import re
 from collections.abc import Sequence
 
 from assistant.citations import key_terms
-from assistant.replies import asks_yes_or_no
+from assistant.replies import affirms, asks_yes_or_no
 from pagewise.text import fold, squeeze
 
-# A sentence that opens with a yes to a yes-or-no question: "Yes, …", "You can …", "可以…".
-_YES = re.compile(
-    r"\s*(?:yes\b|you (?:can|may)\b|it is (?:allowed|permitted|possible)\b"
-    r"|是的|是，|对，|可以|允许)",
-    re.IGNORECASE,
+# A sentence that opens by allowing, as a yes does (see replies.affirms): "You can …", "可以…".
+_ALLOWS = re.compile(
+    r"\s*(?:you (?:can|may)\b|it is (?:allowed|permitted|possible)\b|可以|允许)", re.IGNORECASE
 )
 # Words that forbid: the modal noes of a rule, and a Chinese manual's counter-example (反例).
 _FORBIDS = re.compile(
@@ -42,7 +40,8 @@ def denied(sentence: str, question: str, texts: Sequence[str], products: str) ->
     opens with, or "". ``products``: the manuals' titles and file names, squeezed (a product
     name is the setting of the question, not a thing it asks about). The section heading is not
     read: it names what a passage is about, not what it says of it."""
-    if not asks_yes_or_no(question) or not _YES.match(sentence) or _FORBIDS.search(sentence):
+    says_yes = affirms(sentence) or _ALLOWS.match(sentence) is not None
+    if not asks_yes_or_no(question) or not says_yes or _FORBIDS.search(sentence):
         return ""
     asked = {
         key

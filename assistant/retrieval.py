@@ -130,13 +130,13 @@ class Retriever:
                 self.store.nearest, query, self.candidates, collections, pending
             )
             keyword_hits = self.catalog.keyword_search(question, self.candidates, collections)
-            # A name in a manual's title or file name says which manual, not which page: the
-            # exact search for it would only rank the pages that repeat it most (cover, preface).
             rare = [
                 word
                 for word in dict.fromkeys(_CAPITALS.findall(question))
                 if self.catalog.held_by_few(word, RARE_NAME_CHUNKS, collections)
             ]
+            # A name in a manual's title or file name says which manual, not which page: the
+            # exact search for it would only rank the pages that repeat it most (cover, preface).
             names = [
                 name
                 for name in dict.fromkeys(identifiers(question) + rare)
