@@ -17,6 +17,7 @@ from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.replies import bare_reply
 from assistant.retrieval import Passage
+from assistant.second_look import Holds
 from assistant.wording import copied, same_language, word_share
 from pagewise.embedder import Embedder
 from pagewise.text import squeeze
@@ -59,6 +60,7 @@ def nearer(
     question: str = "",
     min_word_support: float = 0.0,
     lead: bool = False,
+    holds: Holds | None = None,
 ) -> Claim:
     """A sentence with no number or name of its own (those move it, see _recited), citing one
     passage, cited instead to a given passage in another language that is much closer in
@@ -68,7 +70,11 @@ def nearer(
     small models cite a neighbour for the direct answer ("…最多可以使用一个标签 [3]" translates
     passage 1; "A service program may fork twice [2]" cites a list of services and translates
     passage 1). A later sentence far from its passage is mostly the model's own elaboration:
-    moved, it would be shown with a page that does not say it either."""
+    moved, it would be shown with a page that does not say it either. A sentence its passage
+    holds the names of (``holds``: the check of numbers and names) moves only to a passage
+    that holds them too: "…用 O_TRUNC 标志打开文件时…会在文件被打开时被删除 [1]" translates the
+    flag list of passage 1 line by line, and passage 3, nearer to it as a whole, never names
+    O_TRUNC (holdout79)."""
     if similarity is None or len(claim.cited) != 1:
         return claim
     sentence = _MARK.sub(" ", claim.text).strip()
@@ -77,11 +83,14 @@ def nearer(
     if not across and not (lead and _few_words(sentence, own, question, min_word_support)):
         return claim
     cited = claim.cited[0]
+    named = holds is not None and holds(claim, claim.cited)
     others = {
         n: similarity(sentence, p.text)
         for n, p in enumerate(passages, 1)
         # In its own language, the passages holding its words were tried (see _recited).
-        if n != cited and (across or _compared_by_meaning(sentence, p.text, asked))
+        if n != cited
+        and (across or _compared_by_meaning(sentence, p.text, asked))
+        and (not named or (holds is not None and holds(claim, (n,))))
     }
     if not others:
         return claim
@@ -104,10 +113,11 @@ def all_nearer(
     minimum: float,
     question: str,
     min_word_support: float,
+    holds: Holds | None = None,
 ) -> list[Claim]:
     """Each claim re-cited as :func:`nearer` does, the first one as the answer's lead."""
     return [
-        nearer(c, passages, asked, similarity, minimum, question, min_word_support, i == 0)
+        nearer(c, passages, asked, similarity, minimum, question, min_word_support, i == 0, holds)
         for i, c in enumerate(claims)
     ]
 

@@ -113,7 +113,9 @@ def ground(
     holds = holder(passages, question, asked, products)
     claims = all_recited(claims_of(text), passages, holds, question, min_word_support)
     near = similarity if min_cross_support > 0 else None  # 0 turns both checks off
-    moved = all_nearer(claims, passages, asked, near, min_cross_support, question, min_word_support)
+    moved = all_nearer(
+        claims, passages, asked, near, min_cross_support, question, min_word_support, holds
+    )
     for at, claim in enumerate(moved):
         plain = squeeze(_MARK.sub("", claim.text)).rstrip("。.")
         reason = (

@@ -669,6 +669,34 @@ def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning
     assert [c.page for c in held.citations] == [2]
 
 
+def test_a_sentence_across_languages_does_not_move_off_the_only_passage_naming_what_it_names() -> (
+    None
+):
+    # holdout79: the flag list names O_TRUNC; the syscall's introduction, nearer to the Chinese
+    # sentence as a whole, does not.
+    passages = [
+        passage(
+            "• O_TRUNC (0x08) In write mode, deletes the content of the file as soon as it is"
+            " opened.",
+            page=17,
+        ),
+        passage(
+            "The SYSCALL 1 expects two parameters: a pathname and the flags of the file.", page=17
+        ),
+    ]
+    question = "在 EduMIPS64 里用 O_TRUNC 标志打开文件时，文件原有的内容会在什么时候被删除？"
+    answer = "用 O_TRUNC 标志打开文件时，文件原有的内容会在文件被打开时被删除 [1]。"
+    result = ground(
+        answer,
+        passages,
+        REFUSAL,
+        question=question,
+        similarity=lambda s, t: 0.7 if "pathname" in t else 0.4,
+        min_cross_support=0.35,
+    )
+    assert not result.refused and [c.page for c in result.citations] == [17]
+
+
 def test_a_sentence_its_passage_cannot_support_moves_to_a_passage_near_enough_in_meaning() -> None:
     # Small models cite a neighbour for the direct answer. A translation far from the passage it
     # cites (0.25) but near enough to another (0.42) moves there, though that one is not much
