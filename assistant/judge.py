@@ -106,10 +106,11 @@ _CONNECTIVES = re.compile(r"^(?:在|根据|按照|依照)|(?:里|中|上)?\s*[,�
 
 def unframed(statement: str, question: str) -> str:
     """``statement`` without a leading phrase that only repeats the setting the question gives
-    ("In EduMIPS64 0.4, the system calls put their return value in register R1"): the judge
-    reads the passages alone, without their titles, and took the manual's name and version as
-    an addition (three right answers of holdout28-30 were rejected so). The phrase goes only
-    when each of its terms is in the question and something is left to judge."""
+    ("In EduMIPS64 0.4, the system calls put their return value in register R1"): reading the
+    passages without their titles (as it did until :func:`headed`), the judge took the
+    manual's name and version as an addition (three right answers of holdout28-30 were
+    rejected so); the version is often in neither title nor section. The phrase goes only when
+    each of its terms is in the question and something is left to judge."""
     if question:
         # The yes answers the question, which the judge does not see.
         statement = without_opening_yes(statement)

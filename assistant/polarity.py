@@ -50,14 +50,15 @@ def denied(sentence: str, question: str, texts: Sequence[str], products: str) ->
     }
     if len(asked) < _NAMES:
         return ""
-    written = [
-        (sum(term in squeeze(fold(part)) for term in asked), part.strip())
-        for text in texts
-        for part in _SENTENCES.split(text)
-        if part and part.strip()
-    ]
+    parts = [part.strip() for text in texts for part in _SENTENCES.split(text) if part.strip()]
+    written = [(_named(asked, squeeze(fold(part))), part) for part in parts]
     most = max((count for count, _ in written), default=0)
     about = [part for count, part in written if count == most]
     if most < _NAMES or not all(_FORBIDS.search(part) for part in about):
         return ""
     return about[0]
+
+
+def _named(asked: set[str], squeezed: str) -> int:
+    """How many of the ``asked`` names the ``squeezed`` passage sentence writes."""
+    return sum(term in squeezed for term in asked)
