@@ -65,10 +65,11 @@ def _recited(
     claim = without_idle_marks(claim, passages, holds, question, minimum)
     # Held as the check asks: a setting the question names ("SaaS") must be in the passage too.
     held = holds(claim, claim.cited)
-    # Only a sentence on one passage moves for its words: one that names several ("资料 [1]
-    # 提供了…，而资料 [2] 中…") talks about them, and would lose what it says of each.
+    # A sentence on several passages moves for its words only where they together hold few
+    # of them: one that talks about each ("资料 [1] 提供了…，而资料 [2] 中…") finds its words
+    # there; "…下游接收者…较低的努力起点开始合规性工作 [2][3]" copies passage 1 (holdout75).
     share = word_support(claim, passages, question)
-    if held and (len(claim.cited) > 1 or not _few(share, minimum)):
+    if held and not _few(share, minimum):
         return _copied_from_another(claim, passages, holds) if share is None else claim
     text = _MARK.sub("", claim.text).rstrip()
     shares: dict[int, float] = {}

@@ -313,3 +313,27 @@ def test_a_class_member_written_with_a_dot_is_held_where_the_manual_writes_it_in
     assert not term_held("String.strip", "String 类的 trim 方法")
     assert not term_held("ArrayList.subList", "ArrayList 扩容。subList 是视图")
     assert not term_held("eduMIPS64.jar", "Download the eduMIPS64 jar file")
+
+
+def test_a_sentence_on_two_passages_holding_few_of_its_words_moves_to_the_one_that_does() -> None:
+    # holdout75: the reply copies slide 5 and cites the two slides after it.
+    slide = passage(
+        "上游合规性工作被保留，可供下游接收者使用和重复使用"
+        " 下游接收者在较低的努力起点开始合规性工作",
+        page=5,
+    )
+    aims = passage("备注：OpenChain项目旨在帮助改进合规流程并在整个供应链中建立信任。", page=1)
+    vision = passage("我们的愿景是可信任的开源与一致合规性信息一起交付的供应链。", page=2)
+    question = "在 OpenChain ISO 5230 供应链中，下游接收者的合规性工作和以往相比有什么不同？"
+    text, refused = grounded(
+        "下游接收者在较低的努力起点开始合规性工作 [2][3]。", [slide, aims, vision], question
+    )
+    assert not refused and text == "下游接收者在较低的努力起点开始合规性工作 [1]。"
+    # A sentence about each of its passages finds its words there, and keeps both marks.
+    text, refused = grounded(
+        "OpenChain 项目旨在改进合规流程，愿景是可信任的开源供应链 [2][3]。",
+        [slide, aims, vision],
+        "OpenChain 项目的目标和愿景是什么？",
+    )
+    assert not refused
+    assert text == "OpenChain 项目旨在改进合规流程，愿景是可信任的开源供应链 [1][2]。"
