@@ -10,6 +10,7 @@ from dataclasses import replace
 from assistant.asked import exempt, names, product_names, says_not_covered
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim
+from assistant.dates import in_a_held_date
 from assistant.lead import FEW_WORDS, REPEATS
 from assistant.polarity import denied
 from assistant.prompt import SOURCE_LABEL
@@ -62,7 +63,11 @@ def own_names(claim: Claim, question: str, asked: set[str]) -> list[str]:
 
 
 def _held(term: str, sentence: str, support: str, question: str) -> bool:
-    return term_held(term, support) or filled_in(term, sentence, support, question)
+    return (
+        term_held(term, support)
+        or filled_in(term, sentence, support, question)
+        or in_a_held_date(term, sentence, support)
+    )
 
 
 def _required(sentence: str, question: str, asked: set[str], products: str) -> list[str]:

@@ -9,6 +9,7 @@ from test_citations import REFUSAL, passage
 
 from assistant.citations import check_citations, key_terms
 from assistant.claims import claims_of
+from assistant.dates import in_a_held_date
 from assistant.grounding import ground
 from assistant.retrieval import Passage
 from assistant.wording import added_terms, copied, term_held, word_share
@@ -337,3 +338,17 @@ def test_a_sentence_on_two_passages_holding_few_of_its_words_moves_to_the_one_th
     )
     assert not refused
     assert text == "OpenChain 项目旨在改进合规流程，愿景是可信任的开源供应链 [1][2]。"
+
+
+def test_a_date_written_another_way_is_the_same_date() -> None:
+    # holdout79: the version table writes "2016.12.07"; the answer writes the Chinese form.
+    history = passage("版本号 | 发布日期 | 备注 -- | 2016.12.07 | 试读版本首次对外发布", page=45)
+    cover = passage("Java开发手册区", page=1)
+    question = "《Java 开发手册》的试读版本是什么时候首次对外发布的？"
+    reply = "《Java 开发手册》的试读版本是在2016年12月07日首次对外发布的 [1]。"
+    text, refused = grounded(reply, [cover, history], question)
+    assert not refused and text == reply
+    assert in_a_held_date("15", "It was released on March 15, 2007.", "Version 1, 15 March 2007")
+    # Another day is still a figure the passage lacks, in any form.
+    assert grounded(reply.replace("07日", "08日"), [cover, history], question)[1]
+    assert not in_a_held_date("15", "It was released on March 15, 2007.", "16 March 2007")
