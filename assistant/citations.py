@@ -121,8 +121,9 @@ def key_terms(sentence: str) -> set[str]:
         if not word or _ABBREVIATION.match(word):
             continue
         # Plain words are language, not facts; names with digits, dots, underscores or inner
-        # capitals (java.sql.Date, MAX_COUNT, HashMap) are identifiers a passage must contain.
-        if re.search(r"[\d._]|[a-z][A-Z]|^[A-Z]{2,}$", word) or word.endswith("()"):
+        # capitals (java.sql.Date, MAX_COUNT, HashMap, JBoss, SELinux) are identifiers a
+        # passage must contain. An acronym's plural ("IDs", "URLs") is language.
+        if re.search(r"[\d._]|[a-z][A-Z]|^[A-Z]{2,}(?:[a-z]{2,})?$", word) or word.endswith("()"):
             terms.add(word.removesuffix("()"))
     return {t for t in terms if t.strip()}
 

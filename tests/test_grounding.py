@@ -6,7 +6,7 @@ from dataclasses import replace
 from test_citations import PASSAGES, REFUSAL, passage
 
 from assistant.across import Cosine
-from assistant.citations import check_citations
+from assistant.citations import check_citations, key_terms
 from assistant.claims import Claim, claims_of
 from assistant.grounding import ground
 from assistant.judge import parse_verdicts
@@ -667,6 +667,33 @@ def test_a_sentence_across_languages_moves_to_the_passage_much_closer_in_meaning
     named = answer.replace("distribution", "distribution under OpenChain ISO 5230")
     held = ground(named, passages, REFUSAL, similarity=similarity, min_cross_support=0.35)
     assert [c.page for c in held.citations] == [2]
+
+
+def test_a_product_name_with_leading_capitals_is_a_name_its_passage_must_hold() -> None:
+    # holdout79: "…when JBoss restarts" names what the Chinese passage names ("每次 Jboss 重启时才
+    # 滚动"); checked by that name, it is not measured by meaning (0.27 from the long passage).
+    assert key_terms("The files roll over when JBoss restarts; SELinux and IPsec too.") == {
+        "JBoss",
+        "SELinux",
+        "IPsec",
+    }
+    assert key_terms("Both IDs and URLs are listed.") == set()
+    rule = passage("标准日志输出与标准错误输出文件每次 Jboss 重启时才滚动，容易造成文件过大。")
+    question = "When do the standard output and standard error files get rolled over?"
+    answer = "The standard output and standard error files roll over when JBoss restarts [1]."
+
+    def far(reply: str) -> bool:
+        return ground(
+            reply,
+            [rule],
+            REFUSAL,
+            question=question,
+            similarity=lambda s, t: 0.27,
+            min_cross_support=0.35,
+        ).refused
+
+    assert not far(answer)
+    assert far(answer.replace("JBoss", "Tomcat"))
 
 
 def test_a_sentence_across_languages_does_not_move_off_the_only_passage_naming_what_it_names() -> (
