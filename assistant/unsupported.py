@@ -21,7 +21,7 @@ from assistant.retrieval import Passage
 from assistant.second_look import Holds
 from assistant.templates import filled_in
 from assistant.topic import unnamed_subject
-from assistant.wording import dangles, restates, term_held
+from assistant.wording import counted_in_words, dangles, restates, term_held
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.
@@ -67,6 +67,7 @@ def _held(term: str, sentence: str, support: str, question: str) -> bool:
         term_held(term, support)
         or filled_in(term, sentence, support, question)
         or in_a_held_date(term, sentence, support)
+        or counted_in_words(term, sentence, support)
     )
 
 

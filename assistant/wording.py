@@ -6,7 +6,8 @@ and how a number was written.
   counts; a value the passage does not hold in any form is still missing.
 - A small count with a Chinese measure word may be spelled out by the passage: "6 个" is held
   by an English passage that says "six" (the sentence translates it) and by a Chinese one
-  that says "六个"; a bare "6" still needs the digit.
+  that says "六个"; a bare "6" still needs the digit, unless an English passage spells it
+  out counting the same thing ("6 menus" of "six menus", see counted_in_words).
 - PDF extraction splits words ("SSHF P", "open Eule r", "资 源"): a word of the sentence is
   found in the passage with its spaces squeezed out as well as among its words; typeset
   quotes and dashes ("it’s", "–help") hold the plain ones a sentence writes.
@@ -148,6 +149,32 @@ def _spelled_count(squeezed: str, support: str, squeezed_support: str) -> bool:
         return re.search(rf"\b{_ENGLISH_COUNTS[value]}\b", support, re.IGNORECASE) is not None
     spelled = [_CHINESE_COUNTS[value], *(["两"] if value == 2 else [])]
     return any(f"{word}{unit}" in squeezed_support for word in spelled)
+
+
+# How far after a count the thing it counts may stand: "4 R-Type ALU instructions".
+_COUNTED_WITHIN = 4
+_WORD = re.compile(r"[a-z][a-z-]+")
+_FUNCTION_WORDS = frozenset({"of", "the", "those", "these", "them", "are", "is", "and", "or"})
+
+
+def counted_in_words(term: str, sentence: str, support: str) -> bool:
+    """Whether ``term``, a bare count from 2 to 20 in an English ``sentence``, is the count
+    the English passage spells out of the same thing: "4 R-Type ALU instructions" of "Four of
+    those instructions make use of…" (holdout76). "One" is a pronoun as often as a count."""
+    if not re.fullmatch(r"\d{1,2}", term) or not 2 <= int(term) <= len(_ENGLISH_COUNTS) - 1:
+        return False
+    if partly_chinese(sentence) or partly_chinese(support):
+        return False
+    counted = {
+        stem(w)
+        for m in re.finditer(rf"(?<![\w.]){term}(?![\w.])", fold(sentence))
+        for w in _WORD.findall(fold(sentence)[m.end() :])[:_COUNTED_WITHIN]
+    } - _FUNCTION_WORDS
+    spelled = _ENGLISH_COUNTS[int(term)]
+    return any(
+        counted & {stem(w) for w in _WORD.findall(fold(support)[m.end() :])[:_COUNTED_WITHIN]}
+        for m in re.finditer(rf"\b{spelled}\b", fold(support))
+    )
 
 
 def words_present(wanted: set[str], support: str) -> int:

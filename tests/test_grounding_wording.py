@@ -12,7 +12,7 @@ from assistant.claims import claims_of
 from assistant.dates import in_a_held_date
 from assistant.grounding import ground
 from assistant.retrieval import Passage
-from assistant.wording import added_terms, copied, term_held, word_share
+from assistant.wording import added_terms, copied, counted_in_words, term_held, word_share
 from pagewise.keywords import written_in_chinese
 
 STICKY = passage(
@@ -352,3 +352,20 @@ def test_a_date_written_another_way_is_the_same_date() -> None:
     # Another day is still a figure the passage lacks, in any form.
     assert grounded(reply.replace("07日", "08日"), [cover, history], question)[1]
     assert not in_a_held_date("15", "It was released on March 15, 2007.", "16 March 2007")
+
+
+def test_a_bare_count_is_held_where_the_passage_spells_it_out_counting_the_same_thing() -> None:
+    # holdout76: "Four of those instructions make use of two special registers LO and HI".
+    alu = passage(
+        "ALU Instructions can be divided in two groups: R-Type and I-Type. Four of those"
+        " instructions make use of two special registers LO and HI.",
+        page=11,
+    )
+    question = "How many of the ALU instructions use the special registers LO and HI?"
+    reply = "There are 4 R-Type ALU instructions that use the special registers LO and HI [1]."
+    text, refused = grounded(reply, [alu], question)
+    assert not refused and text == reply
+    # Another count, or the same count of something else, is still a figure the passage lacks.
+    assert grounded(reply.replace("4", "3"), [alu], question)[1]
+    assert not counted_in_words("4", "It takes 4 cycles.", alu.text)
+    assert not counted_in_words("4", "有 4 条指令。", alu.text)
