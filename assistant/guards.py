@@ -204,14 +204,25 @@ def _bare(text: str) -> str:
 
 
 # A table cell read from a PDF or a scan breaks a long name across its column: "RSAAuthent 设置是否
-# 允许只有 RSA 安全验证 yes 是ication". Half of it, eight characters at least, is the name there.
+# 允许只有 RSA 安全验证 yes 是ication". Its head, half of it and eight characters at least, and
+# the rest after it are the name there. The head alone is not: "ClientAliveInterval" holds the
+# head of "ClientAliveCountMax", another setting (holdout80).
 _CELL_BROKEN = 12
 
 
 def _written(name: str, text: str) -> bool:
     if name in text:
         return True
-    return len(name) >= _CELL_BROKEN and name[: max(8, len(name) // 2)] in text
+    if len(name) < _CELL_BROKEN:
+        return False
+    for cut in range(max(8, len(name) // 2), len(name)):
+        head, rest = name[:cut], name[cut:]
+        at = text.find(head)
+        while at >= 0:
+            if rest in text[at + cut :]:
+                return True
+            at = text.find(head, at + 1)
+    return False
 
 
 @dataclass

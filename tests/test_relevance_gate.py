@@ -67,6 +67,9 @@ def test_a_long_name_broken_across_a_table_cell_is_mentioned() -> None:
     # Eight characters of a short name prove nothing: AllowTcpForwarding is not AllowUsers.
     allow = replace(SSH_TABLE, text="AllowTcpForwarding 禁止 TCP 转发 no。")
     assert gate.relevant("SSH 服务端加固表里，AllowUsers 怎么设？", [allow]) == []
+    # Nor does the head of a long name that another long name shares (holdout80).
+    alive = replace(SSH_TABLE, text="/etc/ssh/sshd_config: ClientAliveInterval | 超时时间 | 300")
+    assert gate.relevant("sshd_config 里面 ClientAliveCountMax 是做什么用的？", [alive]) == []
 
 
 def test_an_address_in_a_question_is_not_a_name() -> None:
