@@ -124,6 +124,7 @@ def question_names(question: str, translated: str = "") -> list[str]:
                 and _LATIN_WORD.fullmatch(word)
                 and word.lower() not in _PLAIN_LATIN
                 and not ordinary_word(word)
+                and not _english_word_alone(word, plain)
             )
         )
         and not _SIZE.fullmatch(word)
@@ -136,6 +137,26 @@ def question_names(question: str, translated: str = "") -> list[str]:
         for word in _CAPITALIZED.findall(plain)
         if word.lower() in kept and word not in names and word.lower() not in _PLAIN_LATIN
     ]
+
+
+# English by its ending ("spoofing", "staffing", "proprietary"): words too rare for the
+# vocabulary, which ``ordinary_word`` reads, that a team switching to English for one word still
+# writes; names rarely end so.
+_ENGLISH_ENDING = re.compile(
+    r"[a-z]{4,}(?:ing|tions?|ments?|ness|ity|ities|ary|ance|ence|ical|ous|ive)"
+)
+
+
+def _english_word_alone(word: str, question: str) -> bool:
+    """Whether ``word`` is an English word by its ending, written alone among the Chinese of
+    ``question`` ("…防止哪些 spoofing（欺骗）？", "…对 role 和人员 staffing 有要求吗？"), which
+    the Chinese manual writes in Chinese (欺骗, 人员配置; holdout80). Not a setting's value
+    ("Type=forking") nor a word of an English phrase the question quotes ("Host key
+    verification failed"): those are written as they are."""
+    if not _ENGLISH_ENDING.fullmatch(word):
+        return False
+    alone = rf"(?<![A-Za-z0-9=._/-])(?<![A-Za-z0-9=._/-]\s){word}(?!\s?[A-Za-z0-9=._/-])"
+    return re.search(alone, question) is not None
 
 
 # A capitalized word inside an English sentence (not its first word, nor "I"): a name.

@@ -201,3 +201,14 @@ def test_an_ordinary_english_word_in_a_chinese_question_is_not_a_name() -> None:
     # A tool's name is no word of any language: a passage must write it.
     assert question_names("加固指南里怎么写 auditctl 规则？") == ["auditctl"]
     assert gate.relevant("供应链里怎么写 auditctl 规则？", [chain]) == []
+
+
+def test_an_english_word_alone_in_a_chinese_question_is_no_name_however_rare() -> None:
+    # holdout80 (an engineer switching to English for one word): the manual writes 欺骗.
+    assert question_names("用 SSH 传数据除了加密，还可以防止哪些 spoofing（欺骗）？") == ["SSH"]
+    assert question_names(
+        "ISO 5230 的 compliance program 里，对 role 和人员 staffing 有要求吗？"
+    ) == ["ISO"]
+    # A setting's value and a word of a quoted English message are written as they are.
+    assert "forking" in question_names("systemd 中 Type=simple 和 Type=forking 有什么区别？")
+    assert "verification" in question_names("SSH 登录时报 Host key verification failed，怎么办？")
