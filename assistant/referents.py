@@ -18,11 +18,14 @@ REFERS = "points back at a removed sentence"
 
 # An opening that refers to what the sentence before said: "This policy", "It", "These flags",
 # "该指令", "这意味着", "其中", "前者"; not "此外" (moreover), "其次" (secondly), "其他" (other),
-# "那么" (then): those join a sentence that names its own subject.
+# "那么" (then): those join a sentence that names its own subject. A sentence giving the reason
+# or the consequence of the one before ("因为资料 [1] 提到…", "So …") leans on it as well: shown
+# alone, it reads as the answer (holdout80).
 _POINTS_BACK = re.compile(
     r"^\s*(?:[-*•]\s*|\d+[.、)]\s*)?"
     r"(?:(?:this|these|that|those|it|its|they|their|such|the\s+(?:latter|former|same))\b"
-    r"|这|那(?!么)|该|此(?!外)|它|其(?![次他余它])|上述|以上|前者|后者|两者|二者)",
+    r"|这|那(?!么)|该|此(?!外)|它|其(?![次他余它])|上述|以上|前者|后者|两者|二者"
+    r"|因为|所以|因此|because\b|therefore\b|thus\b|hence\b|so\b)",
     re.IGNORECASE,
 )
 

@@ -1040,6 +1040,16 @@ def test_a_sentence_pointing_back_at_a_removed_one_is_removed_with_it() -> None:
     assert [r.reason for r in result.removed][-1] == "points back at a removed sentence"
 
 
+def test_the_reason_given_for_a_removed_sentence_is_removed_with_it() -> None:
+    # holdout80: the lead was removed, and "因为资料 [1] 提到…" was shown alone as the answer.
+    result = grounded("不能写死 365 天 [1]。默认容量是 64 [2]。因为资料 [2] 提到要避免扩容 [2]。")
+    assert result.text == "不能写死 365 天 [1]。"
+    assert [r.reason for r in result.removed][-1] == "points back at a removed sentence"
+    # After a kept sentence, the reason stays.
+    kept = grounded("HashMap 默认容量 16 [2]。因为资料 [2] 提到 HashMap 默认容量 16 [2]。")
+    assert "points back at a removed sentence" not in [r.reason for r in kept.removed]
+
+
 def test_a_sentence_pointing_back_at_a_kept_one_stays() -> None:
     result = grounded("不能写死 365 天 [1]。这是一条强制规约 [1]。")
     assert not result.refused
