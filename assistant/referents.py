@@ -25,7 +25,7 @@ _POINTS_BACK = re.compile(
     r"^\s*(?:[-*•]\s*|\d+[.、)]\s*)?"
     r"(?:(?:this|these|that|those|it|its|they|their|such|the\s+(?:latter|former|same))\b"
     r"|这|那(?!么)|该|此(?!外)|它|其(?![次他余它])|上述|以上|前者|后者|两者|二者"
-    r"|因为|所以|因此|because\b|therefore\b|thus\b|hence\b|so\b)",
+    r"|因为|所以|因此|because\b|therefore\b|thus\b|hence\b|so\b(?!-))",
     re.IGNORECASE,
 )
 
