@@ -19,9 +19,10 @@ from assistant.reasons import DENIED, MISSING, POINTS, SAYS_NOTHING, SILENT, UNG
 from assistant.recite import word_support
 from assistant.retrieval import Passage
 from assistant.second_look import Holds
+from assistant.spelled import counted_in_words
 from assistant.templates import filled_in
 from assistant.topic import unnamed_subject
-from assistant.wording import counted_in_words, dangles, restates, term_held
+from assistant.wording import dangles, restates, term_held
 from pagewise.text import squeeze
 
 # Sentences that report the manuals' silence instead of an answer.

@@ -7,7 +7,7 @@ and how a number was written.
 - A small count with a Chinese measure word may be spelled out by the passage: "6 个" is held
   by an English passage that says "six" (the sentence translates it) and by a Chinese one
   that says "六个"; a bare "6" still needs the digit, unless an English passage spells it
-  out counting the same thing ("6 menus" of "six menus", see counted_in_words).
+  out counting the same thing ("6 menus" of "six menus"; spelled.py holds these).
 - PDF extraction splits words ("SSHF P", "open Eule r", "资 源"): a word of the sentence is
   found in the passage with its spaces squeezed out as well as among its words; typeset
   quotes and dashes ("it’s", "–help") hold the plain ones a sentence writes.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.spelled import ENGLISH_COUNTS, english_unit, spelled_count
 from pagewise.keywords import (
     CJK,
     chinese_share,
@@ -38,20 +39,8 @@ _DECIMAL = re.compile(r"\d+")
 _LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-\s+(?=[a-z])")
 # Numbers as a passage writes them: "0x0A" (a hex literal) or "10" (not part of "1.10", "v10").
 _WRITTEN_NUMBER = re.compile(r"(?<![\w.])(?:0x([0-9a-f]+)|(\d+))(?![\w]|\.\d)")
-# A count with its Chinese measure word, as key_terms gives it squeezed: "6个", "12条".
-_COUNT = re.compile(r"(\d{1,2})([\u4e00-\u9fff])")
 # A count with 个, the measure word Chinese adds to any count ("100个"); the passage need not.
 _GE_COUNT = re.compile(r"(\d+)个")
-_ENGLISH_COUNTS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
-]  # fmt: skip
-_CHINESE_COUNTS = {
-    **dict(enumerate("零一二三四五六七八九十")),
-    **{10 + n: "十" + c for n, c in enumerate("一二三四五六七八九", start=1)},
-    20: "二十",
-}
 
 
 def without_notation(sentence: str) -> str:
@@ -78,8 +67,8 @@ def term_held(term: str, support: str) -> bool:
     if (
         _as_typed(squeezed) in _as_typed(held)
         or _as_typed(squeezed) in _as_typed(squeeze(_LINE_END_HYPHEN.sub("", support)))
-        or _spelled_count(squeezed, support, held)
-        or _english_unit(squeezed, support)
+        or spelled_count(squeezed, support, held)
+        or english_unit(squeezed, support)
         or _member_in_words(term, held)
     ):
         return True
@@ -115,66 +104,6 @@ _TYPESET = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–":
 
 def _as_typed(squeezed: str) -> str:
     return squeezed.translate(_TYPESET).replace("--", "-")
-
-
-# A Chinese unit after a number and the English words an English passage writes it with: a
-# sentence that translates "each row is 64 bits wide" writes "64 位".
-_UNIT_WORDS = {
-    "位": "bits?", "字": "bytes?|characters?|chars?", "天": "days?", "日": "days?",
-    "次": "times?", "秒": "seconds?|secs?", "分": "minutes?|mins?", "时": "hours?",
-    "行": "lines?|rows?", "页": "pages?", "年": "years?", "月": "months?", "周": "weeks?",
-    "列": "columns?", "章": "chapters?", "步": "steps?", "级": "levels?",
-}  # fmt: skip
-_MEASURED = re.compile(r"(\d+)([\u4e00-\u9fff])")
-
-
-def _english_unit(squeezed: str, support: str) -> bool:
-    """Whether an English passage writes the number ``squeezed`` ("64位") with its unit in
-    English ("64 bits", "64-bit")."""
-    measured = _MEASURED.fullmatch(squeezed)
-    if measured is None or measured[2] not in _UNIT_WORDS or partly_chinese(support):
-        return False
-    number, words = measured[1], _UNIT_WORDS[measured[2]]
-    return re.search(rf"(?<![\w.]){number}(?:\s*-\s*|\s+)(?:{words})\b", fold(support)) is not None
-
-
-def _spelled_count(squeezed: str, support: str, squeezed_support: str) -> bool:
-    """Whether the passage spells out the count ``squeezed`` ("6个"): "six" in an English
-    passage, "六个" or "两个" in a Chinese one (``squeezed_support``: the passage squeezed)."""
-    count = _COUNT.fullmatch(squeezed)
-    if count is None or int(count[1]) > 20:
-        return False
-    value, unit = int(count[1]), count[2]
-    if not partly_chinese(support):
-        return re.search(rf"\b{_ENGLISH_COUNTS[value]}\b", support, re.IGNORECASE) is not None
-    spelled = [_CHINESE_COUNTS[value], *(["两"] if value == 2 else [])]
-    return any(f"{word}{unit}" in squeezed_support for word in spelled)
-
-
-# How far after a count the thing it counts may stand: "4 R-Type ALU instructions".
-_COUNTED_WITHIN = 4
-_WORD = re.compile(r"[a-z][a-z-]+")
-_FUNCTION_WORDS = frozenset({"of", "the", "those", "these", "them", "are", "is", "and", "or"})
-
-
-def counted_in_words(term: str, sentence: str, support: str) -> bool:
-    """Whether ``term``, a bare count from 2 to 20 in an English ``sentence``, is the count
-    the English passage spells out of the same thing: "4 R-Type ALU instructions" of "Four of
-    those instructions make use of…" (holdout76). "One" is a pronoun as often as a count."""
-    if not re.fullmatch(r"\d{1,2}", term) or not 2 <= int(term) <= len(_ENGLISH_COUNTS) - 1:
-        return False
-    if partly_chinese(sentence) or partly_chinese(support):
-        return False
-    counted = {
-        stem(w)
-        for m in re.finditer(rf"(?<![\w.]){term}(?![\w.])", fold(sentence))
-        for w in _WORD.findall(fold(sentence)[m.end() :])[:_COUNTED_WITHIN]
-    } - _FUNCTION_WORDS
-    spelled = _ENGLISH_COUNTS[int(term)]
-    return any(
-        counted & {stem(w) for w in _WORD.findall(fold(support)[m.end() :])[:_COUNTED_WITHIN]}
-        for m in re.finditer(rf"\b{spelled}\b", fold(support))
-    )
 
 
 def words_present(wanted: set[str], support: str) -> int:
@@ -332,7 +261,7 @@ _SHORT_ANSWER_TERMS = 3
 _COUNTED = re.compile(
     r"(\d+|[一二两三四五六七八九十百千]+)\s*(?:个|次|位|种|条|项|类|步|层|级|行|列|天|周|年|月"
     r"|小时|分钟|秒|字节|倍|名|人|页|张|处|部分)"
-    r"|\b(?:once|twice|thrice|" + "|".join(_ENGLISH_COUNTS[1:13]) + r")\b",
+    r"|\b(?:once|twice|thrice|" + "|".join(ENGLISH_COUNTS[1:13]) + r")\b",
     re.IGNORECASE,
 )
 

@@ -12,7 +12,8 @@ from assistant.claims import claims_of
 from assistant.dates import in_a_held_date
 from assistant.grounding import ground
 from assistant.retrieval import Passage
-from assistant.wording import added_terms, copied, counted_in_words, term_held, word_share
+from assistant.spelled import counted_in_words
+from assistant.wording import added_terms, copied, term_held, word_share
 from pagewise.keywords import written_in_chinese
 
 STICKY = passage(
