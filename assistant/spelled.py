@@ -71,13 +71,15 @@ def counted_in_words(term: str, sentence: str, support: str) -> bool:
         return False
     if partly_chinese(sentence) or partly_chinese(support):
         return False
-    counted = {
+    counted = _words_after(rf"(?<![\w.]){term}(?![\w.])", fold(sentence)) - _FUNCTION_WORDS
+    spelled = _words_after(rf"\b{ENGLISH_COUNTS[int(term)]}\b", fold(support))
+    return bool(counted & spelled)
+
+
+def _words_after(count: str, text: str) -> set[str]:
+    """The stems of the words that follow each match of ``count`` in ``text``, a few each."""
+    return {
         stem(w)
-        for m in re.finditer(rf"(?<![\w.]){term}(?![\w.])", fold(sentence))
-        for w in _WORD.findall(fold(sentence)[m.end() :])[:_COUNTED_WITHIN]
-    } - _FUNCTION_WORDS
-    spelled = ENGLISH_COUNTS[int(term)]
-    return any(
-        counted & {stem(w) for w in _WORD.findall(fold(support)[m.end() :])[:_COUNTED_WITHIN]}
-        for m in re.finditer(rf"\b{spelled}\b", fold(support))
-    )
+        for m in re.finditer(count, text)
+        for w in _WORD.findall(text[m.end() :])[:_COUNTED_WITHIN]
+    }
