@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.asked import names
+from assistant.asked import names, product_names
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.replies import bare_reply
@@ -20,6 +20,7 @@ from assistant.retrieval import Passage
 from assistant.second_look import Holds
 from assistant.wording import copied, same_language, word_share
 from pagewise.embedder import Embedder
+from pagewise.keywords import partly_chinese, written_in_chinese
 from pagewise.text import squeeze
 
 FAR = "across languages, far in meaning"
@@ -143,9 +144,12 @@ def far_across_languages(
     if not _compared_by_meaning(sentence, support, asked):
         return ""
     share = similarity(sentence, support)
-    if share < minimum and not _translates_a_line(sentence, support, similarity):
-        return f"{FAR} from the cited passage ({share:.2f})"
-    return ""
+    if share >= minimum or _translates_a_line(sentence, support, similarity):
+        return ""
+    products = product_names([passages[n - 1] for n in claim.cited])
+    if _translates_a_named_line(sentence, support, asked | {products}, similarity, minimum):
+        return ""
+    return f"{FAR} from the cited passage ({share:.2f})"
 
 
 # A sentence this close to one line of its passage translates that line: a long passage (a
@@ -168,6 +172,29 @@ def _translates_a_line(sentence: str, support: str, similarity: Similarity) -> b
     )
 
 
+# A capitalized word inside an English sentence (not its first word): a name, when a Chinese
+# passage writes it as it is ("Moorcrofts", "Orcro").
+_CAPITALIZED = re.compile(r"(?<=\s)[A-Z][A-Za-z]{2,}\b")
+
+
+def _translates_a_named_line(
+    sentence: str, support: str, asked: set[str], similarity: Similarity, minimum: float
+) -> bool:
+    """Whether an English sentence names what a line of its Chinese passage writes in Latin
+    letters and is as close to that line as a sentence must be to its passage: "The customer
+    should contact Moorcrofts or Orcro for help with the unofficial licence examples…" is 0.2
+    from the long workbook passage and 0.49 from its line "…如果您需要有关此部分内容的帮助，请联系
+    英国的 Moorcrofts 或 Orcro。" (holdout81). ``asked`` holds the question's names and the
+    cited manuals' titles and file names: those are in many a line, and name none."""
+    if written_in_chinese(sentence) or not partly_chinese(support):
+        return False
+    products = " ".join(asked)
+    wanted = {w for w in _CAPITALIZED.findall(sentence) if squeeze(w) not in products}
+    lines = [line for line in _LINE.split(support) if len(squeeze(line)) >= _LINE_CHARS]
+    named = [line for line in lines if any(re.search(rf"\b{w}\b", line) for w in wanted)]
+    return any(similarity(sentence, line) >= minimum for line in named)
+
+
 # Shorter than this, a quote proves nothing: "No" is inside "nologin".
 _QUOTE_CHARS = 6
 
@@ -188,3 +215,30 @@ def _compared_by_meaning(sentence: str, support: str, asked: set[str]) -> bool:
     if bare_reply(sentence):
         return False  # "是的 [1]。" has no meaning of its own to compare; what follows has
     return all(squeeze(t) in asked for t in names(sentence, ""))
+
+
+# A phrase in quotation marks, as the passage writes one: “事务一致性”, "transaction consistency".
+_QUOTED_PHRASE = re.compile(r"[“\"「『]([^”\"」』]{1,40})[”\"」』]")
+# A plain phrase of one language: Chinese characters only, or lowercase English words.
+_CHINESE_PHRASE = re.compile(r"[\u4e00-\u9fff]+")
+_ENGLISH_PHRASE = re.compile(r"[a-z]+(?:[ -][a-z]+)*")
+
+
+def translates_a_quote(term: str, sentence: str, support: str) -> bool:
+    """Whether ``term``, a phrase that ``sentence`` quotes, is its translation of a phrase the
+    passage quotes in the other language: "…maintains a "transaction consistency" concept"
+    for the Chinese passage's “事务一致性” (holdout81). It is language, not a name the passage
+    must hold; the sentence's meaning is still measured across languages. A quoted name
+    (capitals, digits, code) is never a translation."""
+    phrase = term.strip()
+    if f'"{phrase}"' not in sentence and f"“{phrase}”" not in sentence:
+        return False
+    if _ENGLISH_PHRASE.fullmatch(phrase):
+        other = _CHINESE_PHRASE
+    elif _CHINESE_PHRASE.fullmatch(phrase):
+        other = _ENGLISH_PHRASE
+    else:
+        return False
+    if same_language(sentence, support):
+        return False
+    return any(other.fullmatch(q.strip()) for q in _QUOTED_PHRASE.findall(support))

