@@ -8,7 +8,9 @@ holds none of the sentence's words that the others lack, and fewer than they do,
 hold all its numbers and names and enough of its words ("…还有汽车工作组和参考工具工作组 [1][2]"
 with [2] the next slide, holding only 工作组; holdout70). Marks written apart ("资料 [1]
 提供了…，而资料 [2] 中…") each stand for what is said next to them, and are kept; so is every
-mark across languages, where wording cannot be compared.
+mark across languages, where wording cannot be compared, unless the sentence names things
+(numbers, names) that the others hold and its passage holds none of ("有四条会用到两个特殊寄存器，
+分别是 [1] 和 [2] 中提到的 LO 和 HI。" with [2] a page of the hardening guide; holdout81).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.asked import names
 from assistant.claims import MARK, Claim
 from assistant.retrieval import Passage
 from assistant.second_look import Holds
-from assistant.wording import word_share
+from assistant.wording import same_language, term_held, word_share
+from pagewise.text import fold, squeeze
 
 _TOGETHER = re.compile(r"\[\d+\](?:\s*(?:[和与及、,，]|and)?\s*\[\d+\])+", re.IGNORECASE)
 
@@ -39,6 +43,8 @@ def without_idle_marks(
         support = " ".join(passages[n - 1].text for n in cited)
         return word_share(text, support, question)
 
+    if not all(same_language(text, passages[n - 1].text) for n in claim.cited):
+        return _unnamed_across(claim, passages, holds, question, together)
     kept = list(claim.cited)
     # Weakest first, one at a time: of two passages holding the same words, one keeps its mark.
     for n in sorted(together, key=lambda n: (share((n,)) or 0.0, -n)):
@@ -53,6 +59,31 @@ def without_idle_marks(
     if left is None or left < minimum:
         return claim
     return Claim(_unmarked(claim.text, idle), rest)
+
+
+def _unnamed_across(
+    claim: Claim, passages: Sequence[Passage], holds: Holds, question: str, together: set[int]
+) -> Claim:
+    """``claim`` without the marks, written next to another, of passages that hold none of the
+    numbers and names it adds to the question's, where the others hold them all."""
+    asked = squeeze(question)
+    own = [t for t in names(MARK.sub(" ", claim.text), question) if squeeze(t) not in asked]
+    if not own:
+        return claim
+    idle = {n for n in together if not any(_writes(passages[n - 1].text, t) for t in own)}
+    rest = tuple(n for n in claim.cited if n not in idle)
+    if not idle or not rest or not holds(claim, rest):
+        return claim
+    return Claim(_unmarked(claim.text, idle), rest)
+
+
+def _writes(text: str, term: str) -> bool:
+    """Whether ``text`` holds ``term``, a Latin one as a word of its own: "HI" is not written
+    by "pam_pwhistory"."""
+    if not re.search("[A-Za-z]", term):
+        return term_held(term, text)
+    bounded = rf"(?<![a-z0-9]){re.escape(squeeze(term))}(?![a-z0-9])"
+    return re.search(bounded, fold(text)) is not None
 
 
 def _adds_nothing(alone: float | None, rest: float | None, together: float | None) -> bool:

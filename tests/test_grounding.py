@@ -218,7 +218,8 @@ def test_a_sentence_across_languages_naming_what_one_line_writes_is_measured_aga
     # that writes Moorcrofts and Orcro in Latin letters is near (0.49). Names in no line, or
     # a line far from the sentence, leave the sentence measured against the passage.
     sheet = passage(
-        "第 2 行：OpenChain 开源政策模板\n第 3 行：此模板的重点是帮助应用高质量开源合规计划的关键要求。"
+        "第 2 行：OpenChain 开源政策模板\n"
+        "第 3 行：此模板的重点是帮助应用高质量开源合规计划的关键要求。"
         "它提供了示例政策文本，可帮助组织选择、分类、合并和发布开源代码，重点关注开源的法律合规。\n"
         "第 31 行：OpenChain 项目不支撑此示例内容。如果您需要有关此部分内容的帮助，请联系英国的 "
         "Moorcrofts 或 Orcro。\n第 33 行：示例附录 5 - 培训要求",
@@ -1001,6 +1002,23 @@ def test_a_mark_beside_another_for_a_passage_adding_no_word_is_dropped() -> None
     result = ground(reply, passages, REFUSAL, question=question)
     assert result.text == "除了区域工作组，还有汽车工作组和参考工具工作组 [1]。"
     assert [c.page for c in result.citations] == [9]
+
+
+def test_a_mark_beside_another_across_languages_for_a_passage_naming_nothing_is_dropped() -> None:
+    # holdout81: the Chinese sentence names LO and HI of the English page; [2] is a page of
+    # the hardening guide, which writes neither as a word ("pam_pwhistory" is no "HI").
+    passages = [
+        passage(
+            "So in the ALU there are four instructions that use two special registers: LO and HI.",
+            page=12,
+        ),
+        passage("实现口令复杂度通过 pam_pwquality.so 和 pam_pwhistory.so 模块实现。", page=26),
+    ]
+    question = "用户问 ALU 指令里有几条会用到两个特殊寄存器，这两个寄存器叫什么？"
+    reply = "有四条会用到两个特殊寄存器，分别是 [1] 和 [2] 中提到的 LO 和 HI。"
+    result = ground(reply, passages, REFUSAL, question=question)
+    assert result.text == "有四条会用到两个特殊寄存器，分别是 [1] 中提到的 LO 和 HI。"
+    assert [c.page for c in result.citations] == [12]
 
 
 def test_marks_written_apart_or_on_passages_adding_words_are_kept() -> None:
