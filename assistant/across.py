@@ -147,7 +147,7 @@ def far_across_languages(
     if share >= minimum or _translates_a_line(sentence, support, similarity):
         return ""
     products = product_names([passages[n - 1] for n in claim.cited])
-    if _translates_a_named_line(sentence, support, asked | {products}, similarity, minimum):
+    if _translates_a_named_line(sentence, support, asked, products, similarity, minimum):
         return ""
     return f"{FAR} from the cited passage ({share:.2f})"
 
@@ -178,21 +178,43 @@ _CAPITALIZED = re.compile(r"(?<=\s)[A-Z][A-Za-z]{2,}\b")
 
 
 def _translates_a_named_line(
-    sentence: str, support: str, asked: set[str], similarity: Similarity, minimum: float
+    sentence: str,
+    support: str,
+    asked: set[str],
+    products: str,
+    similarity: Similarity,
+    minimum: float,
 ) -> bool:
-    """Whether an English sentence names what a line of its Chinese passage writes in Latin
-    letters and is as close to that line as a sentence must be to its passage: "The customer
-    should contact Moorcrofts or Orcro for help with the unofficial licence examples…" is 0.2
-    from the long workbook passage and 0.49 from its line "…如果您需要有关此部分内容的帮助，请联系
-    英国的 Moorcrofts 或 Orcro。" (holdout81). ``asked`` holds the question's names and the
-    cited manuals' titles and file names: those are in many a line, and name none."""
-    if written_in_chinese(sentence) or not partly_chinese(support):
-        return False
-    products = " ".join(asked)
-    wanted = {w for w in _CAPITALIZED.findall(sentence) if squeeze(w) not in products}
+    """Whether the sentence names what a line of its passage in the other language writes in
+    Latin letters, and is as close to that line as a sentence must be to its passage: a long
+    passage is far from any one of its lines. "The customer should contact Moorcrofts or Orcro
+    for help with the unofficial licence examples…" is 0.2 from the long workbook passage and
+    0.46 from its line "…请联系英国的 Moorcrofts 或 Orcro。" (holdout81); "…用 O_TRUNC 标志打开
+    文件时，文件原有的内容会在文件被打开时被删除" is 0.32 from its page and 0.43 from "• O_TRUNC
+    (0x08) In write mode, deletes the content of the file as soon as it is opened." (holdout79),
+    while "是的，ADDU 指令…如果 overflow 了，会 trap" is 0.25 from the ADDU line that says no
+    overflow occurs. The cited manuals' titles and file names (``products``) are in many a
+    line, and name none."""
+    wanted = {w for w in _line_names(sentence, support, asked) if squeeze(w) not in products}
     lines = [line for line in _LINE.split(support) if len(squeeze(line)) >= _LINE_CHARS]
-    named = [line for line in lines if any(re.search(rf"\b{w}\b", line) for w in wanted)]
+    named = [line for line in lines if any(_written(w, line) for w in wanted)]
     return any(similarity(sentence, line) >= minimum for line in named)
+
+
+def _line_names(sentence: str, support: str, asked: set[str]) -> set[str]:
+    """The Latin names of ``sentence`` that a line of ``support``, in the other language, may
+    write: in a Chinese sentence, its names (those the question names: it has no others, or
+    it would not be measured by meaning); in an English one, its capitalized words beyond
+    the question's, which a Chinese line writes only as names."""
+    if written_in_chinese(sentence) and not partly_chinese(support):
+        return {w for w in names(sentence, "") if re.search("[A-Za-z]", w)}
+    if not written_in_chinese(sentence) and partly_chinese(support):
+        return {w for w in _CAPITALIZED.findall(sentence) if squeeze(w) not in asked}
+    return set()
+
+
+def _written(name: str, line: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", line) is not None
 
 
 # Shorter than this, a quote proves nothing: "No" is inside "nologin".

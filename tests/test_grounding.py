@@ -237,6 +237,42 @@ def test_a_sentence_across_languages_naming_what_one_line_writes_is_measured_aga
     assert result.refused and result.removed[0].reason.startswith("across languages, far")
 
 
+def test_a_chinese_sentence_is_measured_against_the_english_line_writing_its_name(
+    embedder: Embedder,
+) -> None:
+    # holdout79: the sentence translates the O_TRUNC line of the flag list; a wrong "yes" to
+    # an ADDU question stays far from the ADDU line, which says the opposite.
+    page = passage(
+        "• O_APPEND (0x08) In write mode, appends written text at the end of the file;\n"
+        "• O_TRUNC (0x08) In write mode, deletes the content of the file as soon as it is"
+        " opened.\nIt is mandatory to specify one of the first three modes. The fourth and the"
+        " fifth modes are exclusive, you can not specify O_APPEND if you specify O_TRUNC (and"
+        " vice versa).\nYou can specify a combination of modes by simply adding the integer"
+        " values of those flags. For instance, if you want to open a file in write only mode"
+        " and append the written text to the end of file, you should specify the mode 2 + 8 =\n"
+        "10.\nThe return value of the system call is the new file descriptor associated with"
+        " the file, that can be further used with the other system calls. If there is an error,"
+        " the return value will be -1.\n• ADDU rd, rs, rt Sums the content of 32-bits registers"
+        " rs and rt, and puts the result into rd. No integer overflow occurs under any"
+        " circumstances.",
+        page=17,
+    )
+    page = replace(page, title="EduMIPS64 Documentation", doc="edumips64-doc.pdf")
+    cosine = Cosine(embedder)
+    kept = "在 EduMIPS64 里用 O_TRUNC 标志打开文件时，文件原有的内容会在文件被打开时被删除 [1]。"
+    question = "在 EduMIPS64 里用 O_TRUNC 标志打开文件时，文件原有的内容会在什么时候被删除？"
+    result = ground(
+        kept, [page], REFUSAL, question=question, similarity=cosine, min_cross_support=0.35
+    )
+    assert result.text == kept
+    wrong = "是的，ADDU 指令做加法的时候如果 overflow 了，会 trap [1]。"
+    question = "ADDU 指令做加法的时候如果 overflow 了，会不会 trap？"
+    result = ground(
+        wrong, [page], REFUSAL, question=question, similarity=cosine, min_cross_support=0.35
+    )
+    assert result.refused
+
+
 def test_a_quoted_translation_of_the_passages_quoted_term_is_not_a_name_it_must_hold() -> None:
     # holdout81: the Markdown quotes “事务一致性”; the English answer quotes its translation.
     # A quoted name (capitals, digits) must still be in the passage.
