@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
 from test_citations import PASSAGES, REFUSAL, passage
 
 from assistant.across import Cosine
@@ -191,49 +192,60 @@ def test_a_sentence_across_languages_far_in_meaning_from_its_passage_is_removed(
     assert result.removed[0].reason.startswith("across languages, far in meaning")
 
 
-def test_a_sentence_across_languages_translating_one_line_of_a_long_passage_is_kept(
-    embedder: Embedder,
-) -> None:
-    # holdout56, slide 5: the sentence translates its last line, and the whole slide is far
-    # from it (0.33); an unrelated claim is far from every line too.
-    slide = passage(
-        "摩擦点已解决\n理想状态=广泛尊重开发商权利+低交易成本\n"
-        "为了达到此目标，OpenChain提供供应链中建立信任的通用标准\n可自由优化和定制的基准流程\n"
-        "上游合规性工作被保留，可供下游接收者使用和重复使用\n下游接收者在较低的努力起点开始合规性工作",
-        page=5,
+def across(reply: str, passages: list[Passage], embedder: Embedder, question: str = ""):  # type: ignore[no-untyped-def]
+    """``reply`` grounded with the real embedder measuring sentences across languages."""
+    return ground(
+        reply,
+        passages,
+        REFUSAL,
+        question=question,
+        similarity=Cosine(embedder),
+        min_cross_support=0.35,
     )
-    cosine = Cosine(embedder)
-    kept = "Downstream recipients start with lower effort compared to upstream compliance work [1]."
-    result = ground(kept, [slide], REFUSAL, similarity=cosine, min_cross_support=0.35)
-    assert result.text == kept
-    invented = "Downstream recipients must pay a yearly licence fee to the upstream vendor [1]."
-    result = ground(invented, [slide], REFUSAL, similarity=cosine, min_cross_support=0.35)
-    assert result.refused and result.removed[0].reason.startswith("across languages, far")
 
 
-def test_a_sentence_across_languages_naming_what_one_line_writes_is_measured_against_it(
-    embedder: Embedder,
+# holdout56, slide 5: the sentence translates its last line, and the whole slide is far from
+# it (0.33). holdout81, workbook sheet 1: the long passage is far from the sentence (0.2); its
+# line that writes Moorcrofts and Orcro in Latin letters is near (0.46), though no translation
+# of it (below 0.6). An unrelated claim is far from every line, named or not.
+SLIDE = (
+    "摩擦点已解决\n理想状态=广泛尊重开发商权利+低交易成本\n"
+    "为了达到此目标，OpenChain提供供应链中建立信任的通用标准\n可自由优化和定制的基准流程\n"
+    "上游合规性工作被保留，可供下游接收者使用和重复使用\n下游接收者在较低的努力起点开始合规性工作"
+)
+SHEET = (
+    "第 2 行：OpenChain 开源政策模板\n"
+    "第 3 行：此模板的重点是帮助应用高质量开源合规计划的关键要求。"
+    "它提供了示例政策文本，可帮助组织选择、分类、合并和发布开源代码，重点关注开源的法律合规。\n"
+    "第 31 行：OpenChain 项目不支撑此示例内容。如果您需要有关此部分内容的帮助，请联系英国的 "
+    "Moorcrofts 或 Orcro。\n第 33 行：示例附录 5 - 培训要求"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "invented"),
+    [
+        (
+            SLIDE,
+            "Downstream recipients start with lower effort compared to upstream compliance"
+            " work [1].",
+            "Downstream recipients must pay a yearly licence fee to the upstream vendor [1].",
+        ),
+        (
+            SHEET,
+            "The customer should contact Moorcrofts or Orcro for help with the unofficial"
+            " licence examples in our policy template [1].",
+            "Moorcrofts charges a yearly fee for every audit of the supply chain [1].",
+        ),
+    ],
+    ids=["translating-a-line", "naming-what-a-line-writes"],
+)
+def test_a_sentence_across_languages_is_measured_against_one_line_of_a_long_passage(
+    text: str, kept: str, invented: str, embedder: Embedder
 ) -> None:
-    # holdout81, workbook sheet 1: the long passage is far from the sentence (0.2); its line
-    # that writes Moorcrofts and Orcro in Latin letters is near (0.49). Names in no line, or
-    # a line far from the sentence, leave the sentence measured against the passage.
-    sheet = passage(
-        "第 2 行：OpenChain 开源政策模板\n"
-        "第 3 行：此模板的重点是帮助应用高质量开源合规计划的关键要求。"
-        "它提供了示例政策文本，可帮助组织选择、分类、合并和发布开源代码，重点关注开源的法律合规。\n"
-        "第 31 行：OpenChain 项目不支撑此示例内容。如果您需要有关此部分内容的帮助，请联系英国的 "
-        "Moorcrofts 或 Orcro。\n第 33 行：示例附录 5 - 培训要求",
-        page=1,
-    )
-    cosine = Cosine(embedder)
-    kept = (
-        "The customer should contact Moorcrofts or Orcro for help with the unofficial licence"
-        " examples in our policy template [1]."
-    )
-    result = ground(kept, [sheet], REFUSAL, similarity=cosine, min_cross_support=0.35)
-    assert result.text == kept
-    invented = "Moorcrofts charges a yearly fee for every audit of the supply chain [1]."
-    result = ground(invented, [sheet], REFUSAL, similarity=cosine, min_cross_support=0.35)
+    long_passage = passage(text, page=5)
+    assert across(kept, [long_passage], embedder).text == kept
+    result = across(invented, [long_passage], embedder)
     assert result.refused and result.removed[0].reason.startswith("across languages, far")
 
 
@@ -258,19 +270,12 @@ def test_a_chinese_sentence_is_measured_against_the_english_line_writing_its_nam
         page=17,
     )
     page = replace(page, title="EduMIPS64 Documentation", doc="edumips64-doc.pdf")
-    cosine = Cosine(embedder)
     kept = "在 EduMIPS64 里用 O_TRUNC 标志打开文件时，文件原有的内容会在文件被打开时被删除 [1]。"
     question = "在 EduMIPS64 里用 O_TRUNC 标志打开文件时，文件原有的内容会在什么时候被删除？"
-    result = ground(
-        kept, [page], REFUSAL, question=question, similarity=cosine, min_cross_support=0.35
-    )
-    assert result.text == kept
+    assert across(kept, [page], embedder, question).text == kept
     wrong = "是的，ADDU 指令做加法的时候如果 overflow 了，会 trap [1]。"
     question = "ADDU 指令做加法的时候如果 overflow 了，会不会 trap？"
-    result = ground(
-        wrong, [page], REFUSAL, question=question, similarity=cosine, min_cross_support=0.35
-    )
-    assert result.refused
+    assert across(wrong, [page], embedder, question).refused
 
 
 def test_a_quoted_translation_of_the_passages_quoted_term_is_not_a_name_it_must_hold() -> None:
@@ -1015,46 +1020,50 @@ def test_a_later_sentence_citing_only_another_manual_is_removed() -> None:
     assert [r.reason for r in result.removed] == [STRAYS]
 
 
-def test_a_mark_written_beside_another_for_a_passage_saying_nothing_of_it_is_dropped() -> None:
-    passages = [
-        passage("systemd 的目标是尽可能启动更少的进程，尽可能将更多进程并行启动。", page=1),
-        passage("查看当前系统默认的启动目标：systemctl get-default", page=2),
-    ]
-    question = "为了减少系统启动时间，systemd 的目标有哪几条？"
-    reply = "systemd 尽可能将更多进程并行启动 [1] 和 [2]。"
-    result = ground(reply, passages, REFUSAL, question=question)
-    assert result.text == "systemd 尽可能将更多进程并行启动 [1]。"
-    assert [c.page for c in result.citations] == [1]
-
-
-def test_a_mark_beside_another_for_a_passage_adding_no_word_is_dropped() -> None:
-    # holdout70: [2] is the next slide, holding 参考 but not the groups the sentence names.
-    passages = [
-        passage("OpenChain社区：区域工作组、汽车工作组、参考工具工作组。", page=9),
-        passage("OpenChain ISO 5230合规：参考规范，自我认证。", page=10),
-    ]
-    question = "OpenChain 社区这页举例的工作组里，除了区域工作组还有哪些？"
-    reply = "除了区域工作组，还有汽车工作组和参考工具工作组。依据的资料是资料 [1] 和资料 [2]。"
-    result = ground(reply, passages, REFUSAL, question=question)
-    assert result.text == "除了区域工作组，还有汽车工作组和参考工具工作组 [1]。"
-    assert [c.page for c in result.citations] == [9]
-
-
-def test_a_mark_beside_another_across_languages_for_a_passage_naming_nothing_is_dropped() -> None:
-    # holdout81: the Chinese sentence names LO and HI of the English page; [2] is a page of
-    # the hardening guide, which writes neither as a word ("pam_pwhistory" is no "HI").
-    passages = [
-        passage(
-            "So in the ALU there are four instructions that use two special registers: LO and HI.",
-            page=12,
+@pytest.mark.parametrize(
+    ("texts", "question", "reply", "kept"),
+    [
+        (
+            [
+                "systemd 的目标是尽可能启动更少的进程，尽可能将更多进程并行启动。",
+                "查看当前系统默认的启动目标：systemctl get-default",
+            ],
+            "为了减少系统启动时间，systemd 的目标有哪几条？",
+            "systemd 尽可能将更多进程并行启动 [1] 和 [2]。",
+            "systemd 尽可能将更多进程并行启动 [1]。",
         ),
-        passage("实现口令复杂度通过 pam_pwquality.so 和 pam_pwhistory.so 模块实现。", page=26),
-    ]
-    question = "用户问 ALU 指令里有几条会用到两个特殊寄存器，这两个寄存器叫什么？"
-    reply = "有四条会用到两个特殊寄存器，分别是 [1] 和 [2] 中提到的 LO 和 HI。"
+        # holdout70: [2] is the next slide, holding 参考 but not the groups the sentence names.
+        (
+            [
+                "OpenChain社区：区域工作组、汽车工作组、参考工具工作组。",
+                "OpenChain ISO 5230合规：参考规范，自我认证。",
+            ],
+            "OpenChain 社区这页举例的工作组里，除了区域工作组还有哪些？",
+            "除了区域工作组，还有汽车工作组和参考工具工作组。依据的资料是资料 [1] 和资料 [2]。",
+            "除了区域工作组，还有汽车工作组和参考工具工作组 [1]。",
+        ),
+        # holdout81: the Chinese sentence names LO and HI of the English page; [2] is a page of
+        # the hardening guide, which writes neither as a word ("pam_pwhistory" is no "HI").
+        (
+            [
+                "So in the ALU there are four instructions that use two special registers:"
+                " LO and HI.",
+                "实现口令复杂度通过 pam_pwquality.so 和 pam_pwhistory.so 模块实现。",
+            ],
+            "用户问 ALU 指令里有几条会用到两个特殊寄存器，这两个寄存器叫什么？",
+            "有四条会用到两个特殊寄存器，分别是 [1] 和 [2] 中提到的 LO 和 HI。",
+            "有四条会用到两个特殊寄存器，分别是 [1] 中提到的 LO 和 HI。",
+        ),
+    ],
+    ids=["saying-nothing-of-it", "adding-no-word", "across-languages-naming-nothing"],
+)
+def test_a_mark_written_beside_another_for_a_passage_adding_nothing_is_dropped(
+    texts: list[str], question: str, reply: str, kept: str
+) -> None:
+    passages = [passage(text, page=n) for n, text in enumerate(texts, 1)]
     result = ground(reply, passages, REFUSAL, question=question)
-    assert result.text == "有四条会用到两个特殊寄存器，分别是 [1] 中提到的 LO 和 HI。"
-    assert [c.page for c in result.citations] == [12]
+    assert result.text == kept
+    assert [c.page for c in result.citations] == [1]
 
 
 def test_marks_written_apart_or_on_passages_adding_words_are_kept() -> None:
