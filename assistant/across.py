@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.asked import names, product_names
+from assistant.asked import names, product_names, writes_word
 from assistant.claims import MARK as _MARK
 from assistant.claims import Claim, with_mark
 from assistant.replies import bare_reply
@@ -197,7 +197,7 @@ def _translates_a_named_line(
     line, and name none."""
     wanted = {w for w in _line_names(sentence, support, asked) if squeeze(w) not in products}
     lines = [line for line in _LINE.split(support) if len(squeeze(line)) >= _LINE_CHARS]
-    named = [line for line in lines if any(_written(w, line) for w in wanted)]
+    named = [line for line in lines if any(writes_word(line, squeeze(w)) for w in wanted)]
     return any(similarity(sentence, line) >= minimum for line in named)
 
 
@@ -211,10 +211,6 @@ def _line_names(sentence: str, support: str, asked: set[str]) -> set[str]:
     if not written_in_chinese(sentence) and partly_chinese(support):
         return {w for w in _CAPITALIZED.findall(sentence) if squeeze(w) not in asked}
     return set()
-
-
-def _written(name: str, line: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", line) is not None
 
 
 # Shorter than this, a quote proves nothing: "No" is inside "nologin".

@@ -63,14 +63,15 @@ def exempt(term: str, asked: set[str], products: str, question: str) -> bool:
     # The product as the user typed it, in any case: "openeuler 单用户模式要输密码…" answered
     # "要配置 openEuler 单用户模式…，需要修改 `/etc/sysconfig/init` 文件" (holdout72), where
     # the lowercase word of the question is no key term.
-    if key in products and (key in asked or _writes(question, key)):
+    if key in products and (key in asked or writes_word(question, key)):
         return True
     return key in asked and _common_noun(term)
 
 
-def _writes(question: str, key: str) -> bool:
-    """Whether ``question`` writes ``key`` (squeezed) as a word of its own, in any case."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", fold(question)) is not None
+def writes_word(text: str, key: str) -> bool:
+    """Whether ``text`` writes ``key`` (squeezed) as a word of its own, in any case: "HI" is
+    not written by "pam_pwhistory"."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", fold(text)) is not None
 
 
 def _common_noun(term: str) -> bool:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.asked import names
+from assistant.asked import names, writes_word
 from assistant.claims import MARK, Claim
 from assistant.retrieval import Passage
 from assistant.second_look import Holds
 from assistant.wording import same_language, term_held, word_share
-from pagewise.text import fold, squeeze
+from pagewise.text import squeeze
 
 _TOGETHER = re.compile(r"\[\d+\](?:\s*(?:[和与及、,，]|and)?\s*\[\d+\])+", re.IGNORECASE)
 
@@ -78,12 +78,10 @@ def _unnamed_across(
 
 
 def _writes(text: str, term: str) -> bool:
-    """Whether ``text`` holds ``term``, a Latin one as a word of its own: "HI" is not written
-    by "pam_pwhistory"."""
-    if not re.search("[A-Za-z]", term):
-        return term_held(term, text)
-    bounded = rf"(?<![a-z0-9]){re.escape(squeeze(term))}(?![a-z0-9])"
-    return re.search(bounded, fold(text)) is not None
+    """Whether ``text`` holds ``term``, a Latin one as a word of its own."""
+    return (
+        writes_word(text, squeeze(term)) if re.search("[A-Za-z]", term) else term_held(term, text)
+    )
 
 
 def _adds_nothing(alone: float | None, rest: float | None, together: float | None) -> bool:
