@@ -163,13 +163,14 @@ _LINE = re.compile(r"(?<=[。！？；.!?;])\s+|(?<=[。！？；])|\n+|\s\|\s")
 _LINE_CHARS = 6
 
 
+def _lines(support: str) -> set[str]:
+    """The passage's lines long enough to be translated, each as it is embedded (the embedder's
+    cache then serves both line measures)."""
+    return {line.strip() for line in _LINE.split(support) if len(squeeze(line)) >= _LINE_CHARS}
+
+
 def _translates_a_line(sentence: str, support: str, similarity: Similarity) -> bool:
-    lines = {line.strip() for line in _LINE.split(support)}
-    return any(
-        similarity(sentence, line) >= LINE_TRANSLATION
-        for line in lines
-        if len(squeeze(line)) >= _LINE_CHARS
-    )
+    return any(similarity(sentence, line) >= LINE_TRANSLATION for line in _lines(support))
 
 
 # A capitalized word inside an English sentence (not its first word): a name, when a Chinese
@@ -196,8 +197,7 @@ def _translates_a_named_line(
     overflow occurs. The cited manuals' titles and file names (``products``) are in many a
     line, and name none."""
     wanted = {w for w in _line_names(sentence, support, asked) if squeeze(w) not in products}
-    lines = [line for line in _LINE.split(support) if len(squeeze(line)) >= _LINE_CHARS]
-    named = [line for line in lines if any(writes_word(line, squeeze(w)) for w in wanted)]
+    named = [line for line in _lines(support) if any(writes_word(line, squeeze(w)) for w in wanted)]
     return any(similarity(sentence, line) >= minimum for line in named)
 
 
